@@ -1,0 +1,45 @@
+import { fail } from './errors.js';
+
+/**
+ * The hashing a signature needs: SHA-1 and HMAC-SHA1, lowercase hex out. The default is
+ * {@link subtleBackend} over WebCrypto; `cos-sign/sync` has a synchronous one for runtimes without
+ * `crypto.subtle`. `K` is whatever the backend keeps for a prepared HMAC key.
+ */
+export interface HashBackend<K = unknown> {
+  /** Prepares an HMAC-SHA1 key from the UTF-8 bytes of `secret`. */
+  key(secret: string): K | PromiseLike<K>;
+  /** Lowercase hex HMAC-SHA1 of the UTF-8 bytes of `data`. */
+  hmac(key: K, data: string): string | PromiseLike<string>;
+  /** Lowercase hex SHA-1 of the UTF-8 bytes of `data`. */
+  sha1(data: string): string | PromiseLike<string>;
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+let HEX: string[] | undefined;
+/** Lowercase hex of bytes. */
+export const hex = (buf: ArrayBuffer | Uint8Array): string => {
+  HEX ||= Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+  const b = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX[b[i]];
+  return s;
+};
+
+/**
+ * The WebCrypto backend: `subtle` is `globalThis.crypto.subtle` unless given. Refuses with
+ * `ERR_CRYPTO_UNAVAILABLE` where there is none.
+ */
+export const subtleBackend = (subtle?: SubtleCrypto): HashBackend<CryptoKey> => {
+  const s = subtle || (globalThis.crypto && globalThis.crypto.subtle);
+  if (!s)
+    fail(
+      'ERR_CRYPTO_UNAVAILABLE',
+      'crypto.subtle is not available: WebCrypto exists only in secure contexts (https:// or http://localhost pages, not plain http://) and in current runtimes (Node >= 18, Deno, Bun, workers); pass the `crypto` option, or use the synchronous backend from cos-sign/sync',
+    );
+  return {
+    key: (secret) => s!.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']),
+    hmac: async (key, data) => hex(await s!.sign('HMAC', key, utf8(data))),
+    sha1: async (data) => hex(await s!.digest('SHA-1', utf8(data))),
+  };
+};

@@ -1,0 +1,58 @@
+/**
+ * The stable codes a {@link CosSignError} carries. Match on `code`, not on the message.
+ */
+export type CosSignErrorCode =
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_METHOD'
+  | 'ERR_INVALID_BUCKET'
+  | 'ERR_INVALID_KEY'
+  | 'ERR_INVALID_REGION'
+  | 'ERR_INVALID_ENDPOINT'
+  | 'ERR_INVALID_DOMAIN'
+  | 'ERR_INVALID_SCHEME'
+  | 'ERR_INVALID_EXPIRES'
+  | 'ERR_INVALID_NOW'
+  | 'ERR_INVALID_HEADER'
+  | 'ERR_INVALID_PARAM'
+  | 'ERR_INVALID_POLICY'
+  | 'ERR_CREDENTIALS_INVALID'
+  | 'ERR_CREDENTIALS_EXPIRED'
+  | 'ERR_CREDENTIALS_PROVIDER'
+  | 'ERR_CRYPTO_UNAVAILABLE'
+  | 'ERR_COS_RESPONSE';
+
+/**
+ * Every refusal of cos-sign. `code` is stable; the message says what was wrong and what was
+ * received, and never contains a secret key or a security token.
+ *
+ * @example
+ * ```ts
+ * try { await signer.getPresignedUrl({ method: 'GET', bucket, key: '' }) }
+ * catch (e) { if (e instanceof CosSignError && e.code === 'ERR_INVALID_KEY') … }
+ * ```
+ */
+export class CosSignError extends Error {
+  /** The stable error code, e.g. `ERR_INVALID_KEY`. */
+  readonly code: CosSignErrorCode;
+  constructor(code: CosSignErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CosSignError';
+    this.code = code;
+  }
+}
+
+/** Describes a received value for an error message: short and typed; a long string is cut. */
+export const show = (v: unknown): string =>
+  typeof v === 'string'
+    ? JSON.stringify(v.length > 64 ? v.slice(0, 64) + '…' : v)
+    : typeof v === 'object' && v
+      ? Array.isArray(v) ? 'an array' : isDate(v) ? `Date ${String(v)}` : 'an object'
+      : typeof v === 'function' ? 'a function' : String(v);
+
+/** `instanceof Date` that also accepts a Date from another realm (an iframe, a vm context). */
+export const isDate = (v: unknown): v is Date => Object.prototype.toString.call(v) === '[object Date]';
+
+/** Throws a {@link CosSignError}. */
+export const fail = (code: CosSignErrorCode, message: string, cause?: unknown): never => {
+  throw new CosSignError(code, message, cause === undefined ? undefined : { cause });
+};

@@ -1,0 +1,7 @@
+export { CosSigner } from './signer.js';
+export type { CosSignerOptions, SignOptions, AuthHeaders } from './signer.js';
+export { CosSignError } from './errors.js';
+export type { CosSignErrorCode } from './errors.js';
+export { fromSts, fetchCredentials } from './credentials.js';
+export type { Credentials, CredentialProvider, FetchCredentialsOptions } from './credentials.js';
+export type { HashBackend } from './crypto.js';
