@@ -5,3 +5,6 @@ export type { CosSignErrorCode } from './errors.js';
 export { fromSts, fetchCredentials } from './credentials.js';
 export type { Credentials, CredentialProvider, FetchCredentialsOptions } from './credentials.js';
 export type { HashBackend } from './crypto.js';
+export type { RequestSignOptions, PostPolicyOptions, PostPolicy } from './signer.js';
+export { parseCosError } from './cos-error.js';
+export type { CosErrorBody } from './cos-error.js';

@@ -1,6 +1,7 @@
 import { fail, isDate, show, type CosSignErrorCode } from './errors.js';
 import { subtleBackend, type HashBackend } from './crypto.js';
 import { credentialSource, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
+import { parseCosError } from './cos-error.js';
 import { authorization, canonical, encode, httpString, isSignedHeader, keyTime, stringToSign, urlPath, type Pair } from './signing.js';
 
 /** Options of `new CosSigner(…)`. One of `region`, `endpoint` or `domain` is required. */
@@ -27,6 +28,8 @@ export interface CosSignerOptions {
   refreshMargin?: number;
   /** Milliseconds a signing call waits for the credential provider. @defaultValue 10000 */
   providerTimeout?: number;
+  /** The `fetch` that {@link CosSigner.fetch} sends with. @defaultValue globalThis.fetch */
+  fetch?: typeof fetch;
 }
 
 /** Per-call options of the signing methods. */
@@ -49,6 +52,37 @@ export interface SignOptions {
   now?: Date;
 }
 
+/** Options of {@link CosSigner.signRequest}. */
+export type RequestSignOptions = Pick<SignOptions, 'expires' | 'signHost' | 'now'>;
+
+/** Options of {@link CosSigner.getPostPolicy}. Give `key` or `keyPrefix`. */
+export interface PostPolicyOptions {
+  /** `BucketName-APPID`. Not used in the host with the `domain` option. */
+  bucket: string;
+  /** The exact key the upload must have. */
+  key?: string;
+  /** The prefix every uploaded key must start with; the form's key is `${keyPrefix}${filename}`. */
+  keyPrefix?: string;
+  /** Seconds the form stays valid. @defaultValue 300 */
+  expires?: number;
+  /** `[min, max]` allowed size of the file in bytes. */
+  contentLengthRange?: [min: number, max: number];
+  /** The Content-Type the object gets (a form field, pinned by the policy). */
+  contentType?: string;
+  /** The status COS answers a successful upload with. @defaultValue 204 (COS's) */
+  successActionStatus?: 200 | 201 | 204;
+  /** More policy conditions, as in COS's POST Object documentation, e.g. `["starts-with", "$Content-Type", "image/"]`. @defaultValue [] */
+  conditions?: unknown[];
+  /** The signing clock. @defaultValue `Date.now()` plus the signer's `clockOffset` */
+  now?: Date;
+}
+
+/** A signed POST Object form: post `fields` (then the file, as `file`) to `url`. */
+export interface PostPolicy {
+  url: string;
+  fields: Record<string, string>;
+}
+
 /** What {@link CosSigner.getAuthHeaders} returns: the headers the request must send. */
 export interface AuthHeaders {
   Authorization: string;
@@ -56,8 +90,8 @@ export interface AuthHeaders {
   [name: string]: string | undefined;
 }
 
-/** A request ready to sign: validated, names and values encoded. @internal */
-export interface Prepared {
+/** A request ready to sign: validated, names and values encoded. */
+interface Prepared {
   method: string;
   key: string;
   /** The host the request goes to, as in its URL. */
@@ -101,6 +135,8 @@ export class CosSigner {
   /** The whole host (domain), or the suffix after `${bucket}.` */
   readonly #host: string;
   readonly #domain: boolean;
+  readonly #provider: boolean;
+  readonly #fetch?: typeof fetch;
   readonly #keys = new Map<string, [Credentials, PromiseLike<unknown>]>();
 
   constructor(options: CosSignerOptions) {
@@ -125,6 +161,8 @@ export class CosSigner {
     this.#scheme = scheme;
     this.#signHost = signHost;
     this.clockOffset = clockOffset;
+    this.#provider = typeof o.credentials === 'function';
+    this.#fetch = o.fetch;
     this.#backend = o.backend || subtleBackend(o.crypto?.subtle);
     this.#creds = credentialSource(o.credentials, () => Date.now() + this.clockOffset, o.refreshMargin ?? 300_000, o.providerTimeout ?? 10_000);
   }
@@ -152,7 +190,7 @@ export class CosSigner {
    * ```
    */
   async getAuthHeaders(options: SignOptions): Promise<AuthHeaders> {
-    return this.signPrepared(this.prepare(options), false).then((s) => s.headers);
+    return this.#sign(this.#prepare(options), false).then((s) => s.headers);
   }
 
   /**
@@ -167,9 +205,9 @@ export class CosSigner {
    * ```
    */
   async getPresignedUrl(options: SignOptions): Promise<string> {
-    const p = this.prepare(options);
+    const p = this.#prepare(options);
     const path = urlPath(p.key) ?? fail('ERR_INVALID_KEY', `key ${show(p.key)} has no URL form: URL parsers collapse a "." or ".." path; sign it with getAuth instead`);
-    const { fields, params } = await this.signPrepared(p, true);
+    const { fields, params } = await this.#sign(p, true);
     return `${this.#scheme}://${p.host}${path}?${fields}${params.map((q) => '&' + q[0] + '=' + q[1]).join('')}`;
   }
 
@@ -194,18 +232,132 @@ export class CosSigner {
     await this.#creds(true);
   }
 
-  /** Current time in ms on the signer's clock. @internal */
-  now(): number {
+  /**
+   * Signs a `Request`: returns a new `Request` (same method, URL and body) that also carries
+   * `Authorization` and, for temporary credentials, `x-cos-security-token`. Signs the method, the
+   * decoded URL path as the key, every query parameter and the request's headers that COS signs
+   * (never User-Agent or other headers a browser may change). The host is the URL's.
+   *
+   * @example
+   * ```ts
+   * const req = await signer.signRequest(new Request(`https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`, { method: 'PUT', body: 'hi' }));
+   * await fetch(req);
+   * ```
+   */
+  async signRequest(request: Request, options: RequestSignOptions = {}): Promise<Request> {
+    const url = new URL(request.url);
+    const query: Record<string, string> = Object.create(null);
+    for (const [k, v] of url.searchParams)
+      query[k] === undefined ? (query[k] = v) : fail('ERR_INVALID_PARAM', `query parameter ${show(k)} appears more than once`);
+    const headers: Record<string, string> = Object.create(null);
+    request.headers.forEach((v, k) => (headers[k.toLowerCase()] = v.trim()));
+    let key: string;
+    try {
+      key = decodeURIComponent(url.pathname);
+    } catch {
+      return fail('ERR_INVALID_KEY', `the URL path ${show(url.pathname)} is not percent-encoded UTF-8`);
+    }
+    const { expires = 300, signHost = this.#signHost, now } = options || {};
+    const p = this.#prepareRaw(request.method, key, url.host, pairs(query, 'ERR_INVALID_PARAM', 'param'), headers, expires, now, signHost);
+    const auth = (await this.#sign(p, false)).headers;
+    const h = new Headers(request.headers);
+    for (const n in auth) h.set(n, auth[n]!);
+    return new Request(request, { headers: h });
+  }
+
+  /**
+   * `signRequest` + `fetch`. When COS refuses because the local clock is off by 30 s or more
+   * (`RequestTimeTooSkewed`, or `AccessDenied` "Request has expired"), adopts the server's time into
+   * `clockOffset` and retries once; when COS refuses a temporary key (`InvalidAccessKeyId`,
+   * `ExpiredToken`, `InvalidToken`) and the credentials come from a provider, refreshes them and
+   * retries once. Only bodies that can be sent twice are retried (not streams); otherwise, and for
+   * every other answer, the response is returned as it is.
+   *
+   * @example
+   * ```ts
+   * const res = await signer.fetch(`https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`, { method: 'PUT', body: 'hi' });
+   * ```
+   */
+  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const f = this.#fetch || fetch;
+    const send = async () => f(await this.signRequest(new Request(input, init)));
+    const body = init?.body;
+    const once = (b: unknown) => !!b && typeof b === 'object' && ('getReader' in b || Symbol.asyncIterator in b);
+    const res = await send();
+    if (res.ok || (body != null ? once(body) : input instanceof Request && input.body)) return res;
+    const err = parseCosError(await res.clone().text());
+    if (!err) return res;
+    const server = Date.parse(err.ServerTime || res.headers.get('date') || '');
+    if (
+      (err.Code === 'RequestTimeTooSkewed' || (err.Code === 'AccessDenied' && /expired/i.test(err.Message || ''))) &&
+      Math.abs(server - this.#now()) >= 30_000
+    )
+      this.clockOffset = server - Date.now();
+    else if (this.#provider && /^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(err.Code)) await this.refreshCredentials();
+    else return res;
+    return send();
+  }
+
+  /**
+   * The HTML form for COS POST Object (browser upload without CORS preflight, with size and type
+   * limits): post `fields` as `multipart/form-data` to `url`, with the file as the last field, `file`.
+   * With `keyPrefix`, the form's key is `${keyPrefix}${filename}` (COS puts the uploaded file's name in).
+   *
+   * @example
+   * ```ts
+   * const { url, fields } = await signer.getPostPolicy({ bucket, keyPrefix: 'uploads/', contentLengthRange: [1, 10 << 20] });
+   * const form = new FormData();
+   * for (const [k, v] of Object.entries(fields)) form.append(k, v);
+   * form.append('file', file);
+   * await fetch(url, { method: 'POST', body: form });
+   * ```
+   */
+  async getPostPolicy(options: PostPolicyOptions): Promise<PostPolicy> {
+    const { bucket, key, keyPrefix, expires, contentLengthRange: range, contentType, successActionStatus: status, conditions = [], now } = options || ({} as PostPolicyOptions);
+    if ((key === undefined) === (keyPrefix === undefined) || (keyPrefix !== undefined && typeof keyPrefix !== 'string'))
+      fail('ERR_INVALID_POLICY', `give exactly one of key or keyPrefix (a string), received key ${show(key)} and keyPrefix ${show(keyPrefix)}`);
+    const formKey = key ?? keyPrefix + '${filename}';
+    const p = this.#prepare({ method: 'POST', bucket, key: formKey, expires, now });
+    if (range !== undefined && !(Array.isArray(range) && range.length === 2 && range.every((n) => Number.isSafeInteger(n) && n >= 0) && range[0] <= range[1]))
+      fail('ERR_INVALID_POLICY', `contentLengthRange must be [min, max] byte counts with min <= max, received ${show(range)}`);
+    if (status !== undefined && ![200, 201, 204].includes(+status)) fail('ERR_INVALID_POLICY', `successActionStatus must be 200, 201 or 204, received ${show(status)}`);
+    if (contentType !== undefined && (typeof contentType !== 'string' || /[\r\n]/.test(contentType))) fail('ERR_INVALID_POLICY', `contentType must be a string, received ${show(contentType)}`);
+    if (!Array.isArray(conditions)) fail('ERR_INVALID_POLICY', `conditions must be an array, received ${show(conditions)}`);
+    const [c, time, end] = await this.#window(p.now, p.expires);
+    const fields: Record<string, string> = { key: formKey };
+    const extra: Record<string, string | undefined> = {
+      'Content-Type': contentType,
+      success_action_status: status === undefined ? undefined : String(status),
+      'x-cos-security-token': c.securityToken,
+    };
+    const conds: unknown[] = [{ 'q-sign-algorithm': 'sha1' }, { 'q-ak': c.secretId }, { 'q-sign-time': time }];
+    if (!this.#domain || bucket !== undefined) conds.push({ bucket });
+    conds.push(key !== undefined ? { key } : ['starts-with', '$key', keyPrefix]);
+    if (range) conds.push(['content-length-range', range[0], range[1]]);
+    for (const n in extra) if (extra[n] !== undefined) conds.push({ [n]: (fields[n] = extra[n]!) });
+    const policy = JSON.stringify({ expiration: new Date(end * 1000).toISOString(), conditions: conds.concat(conditions) });
+    const b = this.#backend;
+    const signature = await b.hmac(await this.#signKey(c, time), await b.sha1(policy));
+    let bin = '';
+    for (const x of new TextEncoder().encode(policy)) bin += String.fromCharCode(x);
+    return {
+      url: `${this.#scheme}://${p.host}/`,
+      fields: { ...fields, policy: btoa(bin), 'q-sign-algorithm': 'sha1', 'q-ak': c.secretId, 'q-key-time': time, 'q-signature': signature },
+    };
+  }
+
+  /** Current time in ms on the signer's clock. */
+  #now(): number {
     return Date.now() + this.clockOffset;
   }
 
-  /** Validates per-call options into a {@link Prepared} request. @internal */
-  prepare(options: SignOptions): Prepared {
+  /** Validates per-call options into a {@link Prepared} request. */
+  #prepare(options: SignOptions): Prepared {
     if (!options || typeof options !== 'object') fail('ERR_INVALID_OPTION', `sign options must be an object, received ${show(options)}`);
     const { method, bucket, key, expires = 300, params, headers, signHost = this.#signHost, now } = options;
     if (!this.#domain && (typeof bucket !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(bucket)))
       fail('ERR_INVALID_BUCKET', `bucket must be "BucketName-APPID" (letters, digits and inner "-"), e.g. "examplebucket-1250000000", received ${show(bucket)}`);
-    return this.prepareRaw(
+    return this.#prepareRaw(
       method,
       key,
       this.#domain ? this.#host : `${bucket.toLowerCase()}.${this.#host}`,
@@ -217,8 +369,8 @@ export class CosSigner {
     );
   }
 
-  /** Validates the parts of a request. @internal */
-  prepareRaw(
+  /** Validates the parts of a request. */
+  #prepareRaw(
     method: unknown,
     key: unknown,
     host: string,
@@ -247,34 +399,41 @@ export class CosSigner {
       params,
       headers: signed,
       expires: expires as number,
-      now: now === undefined ? this.now() : (now as Date).getTime(),
+      now: now === undefined ? this.#now() : (now as Date).getTime(),
       signHost: signHost as boolean,
     };
   }
 
   /**
-   * Signs a prepared request. `inUrl`: the token goes in the query (presigned URL), else in a header.
-   * Returns the headers to send, the URL query fields and the URL params. @internal
+   * The credentials and the signing window for a signing time: `[now - 60 s, now + expires]`, the end
+   * clamped to the credentials' expiration. Refuses expired credentials.
    */
-  async signPrepared(p: Prepared, inUrl: boolean): Promise<{ headers: AuthHeaders; fields: string; params: Pair[] }> {
+  async #window(now: number, expires: number): Promise<[Credentials, string, number]> {
     const c = await this.#creds();
+    const exp = c.expiration?.getTime();
+    const t = Math.floor(now / 1000);
+    const end = Math.min(t + expires, exp === undefined ? Infinity : Math.floor(exp / 1000));
+    if (end <= t || exp! <= this.#now())
+      fail('ERR_CREDENTIALS_EXPIRED', `the credentials expire${exp! <= this.#now() ? 'd' : ''} at ${c.expiration!.toISOString()}, not after the signing time ${new Date(now).toISOString()}`);
+    return [c, keyTime(t - 60, end), end];
+  }
+
+  /**
+   * Signs a prepared request. `inUrl`: the token goes in the query (presigned URL), else in a header.
+   * Returns the headers to send, the URL query fields and the URL params.
+   */
+  async #sign(p: Prepared, inUrl: boolean): Promise<{ headers: AuthHeaders; fields: string; params: Pair[] }> {
+    const [c, time] = await this.#window(p.now, p.expires);
     const token = c.securityToken;
     const has = (list: Pair[]) => list.some((x) => x[0].toLowerCase() === 'x-cos-security-token');
     const params = p.params.slice();
     const headers = p.headers.slice();
     const out: AuthHeaders = { Authorization: '' };
-    if (token && !has(params)) {
-      if (inUrl) params.push(['x-cos-security-token', encode(token)]);
-      else if (!has(headers)) headers.push(['x-cos-security-token', encode(token)]);
-      if (!inUrl) out['x-cos-security-token'] = token;
+    if (token && !has(params) && !(inUrl || has(headers))) {
+      headers.push(['x-cos-security-token', encode(token)]);
+      out['x-cos-security-token'] = token;
     }
-    const exp = c.expiration?.getTime();
-    if (exp !== undefined && exp <= this.now())
-      fail('ERR_CREDENTIALS_EXPIRED', `the credentials expired at ${c.expiration!.toISOString()}`);
-    const t = Math.floor(p.now / 1000);
-    const end = Math.min(t + p.expires, exp === undefined ? Infinity : Math.floor(exp / 1000));
-    if (end <= t) fail('ERR_CREDENTIALS_EXPIRED', `the credentials expire at ${c.expiration!.toISOString()}, before the signing time ${new Date(p.now).toISOString()}`);
-    const time = keyTime(t - 60, end);
+    if (token && inUrl && !has(params)) params.push(['x-cos-security-token', encode(token)]);
     const [paramList, paramString] = canonical(params.map((q) => [q[0].toLowerCase(), q[1]]));
     const [headerList, headerString] = canonical(headers);
     const b = this.#backend;
