@@ -1,0 +1,476 @@
+// The conformance suite, written once and run unchanged on every runtime (Node import and require,
+// happy-dom, Deno, Bun, workerd, Chromium ESM and UMD). The library is passed in; the suite uses only
+// what every one of those runtimes has (URL, TextEncoder, crypto.subtle, Promise): no node: modules, no
+// test framework. The runners are test/conformance.test.ts (vitest) and test/runtimes/run.mjs.
+//
+//   const { passed, failed, failures } = await runSuite(lib, { vectors: jsonlText });
+//
+// What it checks:
+// - vectors: the official Python SDK's 529 reference cases (test/fixtures/python-sdk.jsonl), judged as
+//   test/vectors.test.ts does: Authorization byte for byte, URLs by meaning, `error` refused with a
+//   CosSignError, `mayRefuse` either;
+// - docs: the Python SDK's presign documentation examples (upload, upload limiting storage class and
+//   speed, download, save-as download, speed-limited download, temporary key) called the cos-sign way,
+//   and the README's example checked against an independent WebCrypto verifier written here;
+// - token placement: a securityToken is a signed query parameter in URLs and a signed header in
+//   getAuth/getAuthHeaders, never added twice;
+// - refusals: bad input is refused with a CosSignError whose code starts with ERR_, and no message shows
+//   a secret key or a token;
+// - provider: a credential provider (the STS SDK's answer through fromSts) round trip: cached, shared
+//   while pending, failures not cached, expired credentials refused, window clamped to expiration.
+
+/** Parses the reference vectors from the JSONL text (or passes an already parsed array through). */
+export const parseVectors = (v) => (typeof v === 'string' ? v.split('\n').filter(Boolean).map((l) => JSON.parse(l)) : v);
+
+/** The parts of a URL that COS sees: scheme, host, decoded path, sorted decoded query pairs. */
+export const urlMeaning = (u) => {
+  const url = new URL(u);
+  const q = u.includes('?') ? u.slice(u.indexOf('?') + 1) : '';
+  const dec = (s) => decodeURIComponent(s.replace(/\+/g, ' '));
+  return {
+    scheme: url.protocol,
+    host: url.host.toLowerCase(),
+    rawPathDecoded: decodeURIComponent(u.slice(u.indexOf('/', u.indexOf('//') + 2), u.includes('?') ? u.indexOf('?') : undefined)),
+    whatwgPathDecoded: decodeURIComponent(url.pathname),
+    query: q
+      .split('&')
+      .filter(Boolean)
+      .map((kv) => {
+        const i = kv.indexOf('=');
+        return [dec(i < 0 ? kv : kv.slice(0, i)), i < 0 ? '' : dec(kv.slice(i + 1))];
+      })
+      .sort((a, b) => (a[0] + '\0' + a[1] < b[0] + '\0' + b[1] ? -1 : 1)),
+  };
+};
+
+/** The decoded query parameters of a URL, as an object (last one wins). */
+const queryOf = (u) => Object.fromEntries(urlMeaning(u).query);
+
+class Failure extends Error {}
+const ok = (cond, msg) => {
+  if (!cond) throw new Failure(msg);
+};
+const str = (x) => (typeof x === 'string' ? JSON.stringify(x) : JSON.stringify(x, (k, v) => (v instanceof Date ? v.toISOString() : v)));
+const eq = (got, want, what) => ok(str(got) === str(want), `${what}: got ${str(got)}, want ${str(want)}`);
+
+// ---------------------------------------------------------------------------------------------
+// An independent verifier (SIGNING.md §2, straight over WebCrypto) for signatures no vector covers.
+
+const te = new TextEncoder();
+const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+const hmac = async (key, msg) => {
+  const k = await crypto.subtle.importKey('raw', te.encode(key), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+  return hex(await crypto.subtle.sign('HMAC', k, te.encode(msg)));
+};
+const rfc3986 = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+const canon = (rec) => {
+  const pairs = Object.entries(rec).map(([k, v]) => [rfc3986(k).toLowerCase(), rfc3986(String(v))]);
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  return [pairs.map((p) => p[0]).join(';'), pairs.map((p) => p.join('=')).join('&')];
+};
+
+/**
+ * The q-signature COS would compute for a request, given the fields of the Authorization and what
+ * was sent: method, key, query params (without the q-* fields) and headers (all of them; the
+ * q-header-list says which were signed).
+ */
+export const expectedSignature = async ({ secretKey, method, key, fields, params, headers }) => {
+  const pick = (rec, list) => {
+    const names = list ? list.split(';') : [];
+    const out = {};
+    for (const [k, v] of Object.entries(rec)) if (names.includes(rfc3986(k).toLowerCase())) out[k] = v;
+    ok(Object.keys(out).length === names.length, `signed list ${str(list)} names something the request does not send (${str(Object.keys(rec))})`);
+    return out;
+  };
+  const [, p] = canon(pick(params, fields['q-url-param-list']));
+  const [, h] = canon(pick(headers, fields['q-header-list']));
+  const http = `${method.toLowerCase()}\n${key[0] === '/' ? key : '/' + key}\n${p}\n${h}\n`;
+  const sha = hex(await crypto.subtle.digest('SHA-1', te.encode(http)));
+  const time = fields['q-key-time'];
+  return hmac(await hmac(secretKey, time), `sha1\n${time}\n${sha}\n`);
+};
+
+/** Checks a presigned URL against the verifier: fields present and in order, window, signature. */
+const verifyUrl = async (url, { secretId, secretKey, method, key, headers = {}, now, expires = 300 }) => {
+  const u = urlMeaning(url);
+  const fieldNames = ['q-sign-algorithm', 'q-ak', 'q-sign-time', 'q-key-time', 'q-header-list', 'q-url-param-list', 'q-signature'];
+  const order = url
+    .slice(url.indexOf('?') + 1)
+    .split('&')
+    .map((kv) => kv.slice(0, kv.indexOf('=')))
+    .filter((n) => n.startsWith('q-'));
+  eq(order, fieldNames, 'the q-* fields of the URL, in order');
+  const fields = queryOf(url);
+  eq(fields['q-sign-algorithm'], 'sha1', 'q-sign-algorithm');
+  eq(fields['q-ak'], secretId, 'q-ak');
+  const t = Math.floor(now.getTime() / 1000);
+  eq(fields['q-key-time'], `${t - 60};${t + expires}`, 'q-key-time');
+  eq(fields['q-sign-time'], fields['q-key-time'], 'q-sign-time');
+  const params = Object.fromEntries(u.query.filter(([k]) => !fieldNames.includes(k)));
+  const host = u.host.replace(/:\d+$/, '');
+  const want = await expectedSignature({ secretKey, method, key, fields, params, headers: { host, ...headers } });
+  eq(fields['q-signature'], want, 'q-signature (independent verifier)');
+  return { fields, params, path: u.rawPathDecoded, host: u.host };
+};
+
+/** Parses an Authorization value into its fields (values raw), checking the field order. */
+const authFields = (auth) => {
+  const kv = auth.split('&').map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)]);
+  eq(
+    kv.map((f) => f[0]),
+    ['q-sign-algorithm', 'q-ak', 'q-sign-time', 'q-key-time', 'q-header-list', 'q-url-param-list', 'q-signature'],
+    'Authorization fields in order',
+  );
+  return Object.fromEntries(kv);
+};
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs every check against `lib` (the module namespace or the UMD global: { CosSigner,
+ * CosSignError, fromSts, … }). `vectors`: the JSONL text of test/fixtures/python-sdk.jsonl or its
+ * parsed array. Never throws for a failing check: returns { passed, failed, failures: [{ name,
+ * message }] } (failures listed up to `maxFailures`, counted all).
+ */
+export async function runSuite(lib, { vectors, maxFailures = 50 } = {}) {
+  const { CosSigner, CosSignError } = lib;
+  const result = { passed: 0, failed: 0, failures: [] };
+  const test = async (name, fn) => {
+    try {
+      await fn();
+      result.passed++;
+    } catch (e) {
+      result.failed++;
+      if (result.failures.length < maxFailures)
+        result.failures.push({ name, message: e instanceof Failure ? e.message : `threw ${e && e.name}: ${e && e.message}` });
+    }
+  };
+
+  /** Runs `f`; returns its result, or the CosSignError it threw (anything else is a failure). */
+  const attempt = async (f) => {
+    try {
+      return await f();
+    } catch (e) {
+      if (!(e instanceof CosSignError)) throw e;
+      ok(/^ERR_[A-Z_]+$/.test(e.code), `error code ${str(e.code)} does not look like ERR_…`);
+      return e;
+    }
+  };
+  /** Expects `f` to refuse with a CosSignError of `code`; returns the error. */
+  const refuses = async (f, code, what) => {
+    let r;
+    try {
+      r = await f();
+    } catch (e) {
+      ok(e instanceof CosSignError, `${what}: threw ${e && e.name} (${e && e.message}), not a CosSignError`);
+      ok(e instanceof Error && e.name === 'CosSignError', `${what}: a CosSignError must be an Error named CosSignError`);
+      ok(typeof e.code === 'string' && e.code.startsWith('ERR_'), `${what}: code ${str(e.code)} does not start with ERR_`);
+      if (code) eq(e.code, code, `${what}: code`);
+      ok(typeof e.message === 'string' && e.message.length > 10, `${what}: message ${str(e.message)} says nothing`);
+      return e;
+    }
+    throw new Failure(`${what}: expected a refusal (${code}), got ${str(r)}`);
+  };
+
+  // --- 1. The reference vectors ---------------------------------------------------------------
+  const all = parseVectors(vectors) || [];
+  const byId = Object.fromEntries(all.map((v) => [v.id, v]));
+  const signWith = async (v, what, tokenAsCredential = false) => {
+    const s = { ...v.signer, credentials: { ...v.signer.credentials } };
+    const r = { ...v.request, params: { ...v.request.params } };
+    if (r.now) r.now = new Date(r.now);
+    if (tokenAsCredential) {
+      s.credentials.securityToken = r.params['x-cos-security-token'];
+      delete r.params['x-cos-security-token'];
+    }
+    const signer = new CosSigner(s);
+    if (what === 'auth') return signer.getAuth(r);
+    if (what === 'url') return signer.getPresignedUrl(r);
+    const { method, ...rest } = r;
+    return signer.getPresignedDownloadUrl(rest);
+  };
+  const sameUrl = (got, want, what) => {
+    const g = urlMeaning(got);
+    const w = urlMeaning(want);
+    for (const part of ['scheme', 'host', 'rawPathDecoded', 'query']) eq(g[part], w[part], `${what}: ${part}`);
+    // Our URL must reach COS unchanged through WHATWG URL parsing (the SDK's sometimes does not).
+    eq(g.whatwgPathDecoded, g.rawPathDecoded, `${what}: the path as a WHATWG URL parser reads it`);
+  };
+
+  await test('vectors: all 529 cases are present', () => eq(all.length, 529, 'number of vectors'));
+  for (const v of all) {
+    await test(`vector ${v.id}: ${v.desc}`, async () => {
+      if (v.expect.error) {
+        for (const what of ['auth', 'url']) {
+          const r = await attempt(() => signWith(v, what));
+          ok(r instanceof CosSignError, `${what}: the SDK refuses (${v.expect.error}); cos-sign returned ${str(r)}`);
+        }
+        return;
+      }
+      const auth = await attempt(() => signWith(v, 'auth'));
+      if (auth instanceof CosSignError) ok(v.mayRefuse, `getAuth refused a case the SDK signs: ${auth.code} ${auth.message}`);
+      else eq(auth, v.expect.authorization, 'Authorization');
+      const url = await attempt(() => signWith(v, 'url'));
+      if (url instanceof CosSignError) {
+        ok(v.mayRefuse, `getPresignedUrl refused a URL the SDK makes: ${url.code} ${url.message}`);
+        return;
+      }
+      sameUrl(url, v.expect.presignedUrl, 'presigned URL');
+      if (v.request.params && v.request.params['x-cos-security-token'])
+        sameUrl(await signWith(v, 'url', true), v.expect.presignedUrl, 'presigned URL with the token as credentials.securityToken');
+      if (v.expect.presignedDownloadUrl) sameUrl(await signWith(v, 'download'), v.expect.presignedDownloadUrl, 'presigned download URL');
+    });
+  }
+
+  const vec = (id) => byId[id] || (() => { throw new Failure(`vector ${id} is missing`); })();
+  const base = () => vec('edge-001');
+  const creds = () => ({ ...base().signer.credentials });
+  const NOW = () => new Date(base().request.now);
+  const BUCKET = 'examplebucket-1250000000';
+
+  // --- 2. Documentation examples --------------------------------------------------------------
+  // The Python SDK's presign examples (cloud.tencent.com/document/product/436/35153), each restated
+  // in the vectors, called the way cos-sign's README calls them.
+  const docs = [
+    ['edge-002', 'upload URL (PUT), no header or param limits'],
+    ['edge-063', 'upload URL limiting storage class and speed (signed headers, not in the URL)'],
+    ['edge-001', 'download URL, no limits (get_presigned_download_url)'],
+    ['edge-052', 'download URL that saves as a file (response-content-disposition)'],
+    ['edge-064', 'download URL limiting speed (signed header)'],
+    ['edge-081', 'download URL with a temporary key (token given as credentials.securityToken)'],
+    ['edge-139', 'accelerated upload URL, 7 days, storage class, speed, content type, temporary key'],
+  ];
+  for (const [id, desc] of docs) {
+    await test(`docs: ${desc} (${id})`, async () => {
+      const v = vec(id);
+      const token = v.request.params['x-cos-security-token'];
+      const signer = new CosSigner({ ...v.signer, credentials: { ...v.signer.credentials, ...(token && { securityToken: token }) } });
+      const { ['x-cos-security-token']: _, ...params } = v.request.params;
+      const call = { ...v.request, params, now: new Date(v.request.now) };
+      const url =
+        v.request.method === 'GET'
+          ? await signer.getPresignedDownloadUrl({ ...call, method: undefined })
+          : await signer.getPresignedUrl(call);
+      sameUrl(url, v.expect.presignedUrl, 'URL');
+      const q = queryOf(url);
+      for (const h of Object.keys(v.request.headers))
+        ok(!(h in q) && !(h.toLowerCase() in q), `header ${h} must be signed, never carried in the URL`);
+      for (const [k, val] of Object.entries(v.request.params)) eq(q[k], val, `param ${k} carried in the URL`);
+      const fields = q['q-header-list'].split(';');
+      for (const h of Object.keys(v.request.headers)) ok(fields.includes(h.toLowerCase()), `${h} is listed in q-header-list`);
+    });
+  }
+
+  await test("docs: the README's example (new CosSigner({ region, credentials }) + PUT URL, default 300 s)", async () => {
+    const c = creds();
+    const signer = new CosSigner({ region: 'ap-guangzhou', credentials: c });
+    const now = new Date();
+    const url = await signer.getPresignedUrl({ method: 'PUT', bucket: BUCKET, key: 'photos/a.png', now });
+    const r = await verifyUrl(url, { ...c, method: 'PUT', key: 'photos/a.png', now });
+    eq(r.host, `${BUCKET}.cos.ap-guangzhou.myqcloud.com`, 'host');
+    eq(r.path, '/photos/a.png', 'path');
+    ok(url.startsWith(`https://${BUCKET}.cos.ap-guangzhou.myqcloud.com/photos/a.png?q-sign-algorithm=sha1&`), `URL ${url}`);
+    // Without `now`, the signer's clock is used: the window starts 60 s before the present.
+    const live = await signer.getPresignedUrl({ method: 'PUT', bucket: BUCKET, key: 'photos/a.png' });
+    const start = Number(queryOf(live)['q-key-time'].split(';')[0]);
+    ok(Math.abs(start + 60 - Date.now() / 1000) < 5, `the window starts 60 s before now (start ${start}, now ${Date.now() / 1000})`);
+    await verifyUrl(live, { ...c, method: 'PUT', key: 'photos/a.png', now: new Date((start + 60) * 1000) });
+  });
+
+  await test('docs: a download URL with signed headers, checked by the independent verifier', async () => {
+    const c = creds();
+    const signer = new CosSigner({ region: 'ap-beijing', credentials: c });
+    const now = NOW();
+    const key = '中文/报告 2024 (final)+#?.pdf';
+    const headers = { Range: 'bytes=0-99', 'x-cos-traffic-limit': '819200' };
+    const params = { 'response-content-disposition': 'attachment; filename="报告.pdf"', 'response-content-type': 'application/pdf' };
+    const url = await signer.getPresignedDownloadUrl({ bucket: BUCKET, key, headers, params, now, expires: 3600 });
+    const r = await verifyUrl(url, { ...c, method: 'GET', key, headers, now, expires: 3600 });
+    eq(r.path, '/' + key, 'decoded path');
+    eq(r.params, params, 'params carried in the URL');
+    eq(r.fields['q-header-list'], 'host;range;x-cos-traffic-limit', 'q-header-list');
+    eq(r.fields['q-url-param-list'], 'response-content-disposition;response-content-type', 'q-url-param-list');
+  });
+
+  await test('docs: getAuth / getAuthHeaders of the README (PUT with Content-Type), checked by the verifier', async () => {
+    const c = creds();
+    const signer = new CosSigner({ region: 'ap-guangzhou', credentials: c });
+    const now = NOW();
+    const headers = { 'Content-Type': 'image/png', 'User-Agent': 'not signed' };
+    const auth = await signer.getAuth({ method: 'PUT', bucket: BUCKET, key: 'a.png', headers, now });
+    const f = authFields(auth);
+    eq(f['q-header-list'], 'content-type;host', 'q-header-list (User-Agent is not signed)');
+    const want = await expectedSignature({
+      secretKey: c.secretKey, method: 'PUT', key: 'a.png', fields: f, params: {},
+      headers: { host: `${BUCKET}.cos.ap-guangzhou.myqcloud.com`, ...headers },
+    });
+    eq(f['q-signature'], want, 'q-signature (independent verifier)');
+    eq(await signer.getAuthHeaders({ method: 'PUT', bucket: BUCKET, key: 'a.png', headers, now }), { Authorization: auth }, 'getAuthHeaders with permanent keys');
+  });
+
+  // --- 3. Token placement ---------------------------------------------------------------------
+  const TOKEN = 'tmpToken_abc+/=123 ~!*';
+  const tokenSigner = (extra = {}) => new CosSigner({ region: 'ap-guangzhou', credentials: { ...creds(), securityToken: TOKEN }, ...extra });
+
+  await test('token: in URLs, a signed x-cos-security-token query parameter (matches the SDK with the token in Params)', async () => {
+    const v = vec('edge-083');
+    const url = await tokenSigner().getPresignedUrl({ method: 'GET', bucket: BUCKET, key: 'exampleobject.txt', now: NOW() });
+    sameUrl(url, v.expect.presignedUrl, 'URL');
+    const q = queryOf(url);
+    eq(q['x-cos-security-token'], TOKEN, 'token in the URL');
+    eq(q['q-url-param-list'], 'x-cos-security-token', 'q-url-param-list');
+    ok(url.indexOf('x-cos-security-token=') > url.indexOf('q-signature='), 'the token follows the q-* fields');
+  });
+
+  await test('token: getAuth signs it as the x-cos-security-token header (matches the SDK with the token in Headers)', async () => {
+    const v = vec('edge-084');
+    const auth = await tokenSigner().getAuth({ method: 'PUT', bucket: BUCKET, key: 'exampleobject.txt', now: NOW() });
+    eq(auth, v.expect.authorization, 'Authorization');
+  });
+
+  await test('token: getAuthHeaders returns Authorization and the x-cos-security-token header to send', async () => {
+    const v = vec('edge-084');
+    const h = await tokenSigner().getAuthHeaders({ method: 'PUT', bucket: BUCKET, key: 'exampleobject.txt', now: NOW() });
+    eq(h, { Authorization: v.expect.authorization, 'x-cos-security-token': TOKEN }, 'headers');
+  });
+
+  await test('token: a token the caller put in params is used as given and not added twice', async () => {
+    const v = vec('edge-083');
+    const url = await tokenSigner().getPresignedUrl({
+      method: 'GET', bucket: BUCKET, key: 'exampleobject.txt', now: NOW(), params: { 'x-cos-security-token': TOKEN },
+    });
+    sameUrl(url, v.expect.presignedUrl, 'URL');
+    eq(url.split('x-cos-security-token=').length - 1, 1, 'occurrences of the token parameter');
+    const other = await tokenSigner().getPresignedUrl({
+      method: 'GET', bucket: BUCKET, key: 'exampleobject.txt', now: NOW(), params: { 'x-cos-security-token': 'caller-token' },
+    });
+    eq(urlMeaning(other).query.filter(([k]) => k === 'x-cos-security-token'), [['x-cos-security-token', 'caller-token']], "the caller's token wins");
+  });
+
+  await test('token: a token the caller put in headers is not added twice by getAuth', async () => {
+    const v = vec('edge-084');
+    const auth = await tokenSigner().getAuth({
+      method: 'PUT', bucket: BUCKET, key: 'exampleobject.txt', now: NOW(), headers: { 'x-cos-security-token': TOKEN },
+    });
+    eq(auth, v.expect.authorization, 'Authorization');
+  });
+
+  await test('token: permanent keys put no token anywhere', async () => {
+    const s = new CosSigner({ region: 'ap-guangzhou', credentials: creds() });
+    const url = await s.getPresignedUrl({ method: 'GET', bucket: BUCKET, key: 'a', now: NOW() });
+    ok(!url.includes('x-cos-security-token'), 'no token in the URL');
+    const h = await s.getAuthHeaders({ method: 'GET', bucket: BUCKET, key: 'a', now: NOW() });
+    eq(Object.keys(h), ['Authorization'], 'headers');
+  });
+
+  // --- 4. Refusals ----------------------------------------------------------------------------
+  const SECRET = 'exampleSecretKey0123456789abcdefg';
+  const good = () => new CosSigner({ region: 'ap-guangzhou', credentials: { ...creds(), securityToken: TOKEN } });
+  const call = (o) => ({ method: 'GET', bucket: BUCKET, key: 'a.txt', now: NOW(), ...o });
+  const refusals = [
+    ['ERR_INVALID_METHOD', 'method OPTIONS', () => good().getAuth(call({ method: 'OPTIONS' }))],
+    ['ERR_INVALID_METHOD', 'no method', () => good().getPresignedUrl(call({ method: undefined }))],
+    ['ERR_INVALID_BUCKET', 'bucket with "_"', () => good().getPresignedUrl(call({ bucket: 'bad_bucket-125' }))],
+    ['ERR_INVALID_BUCKET', 'bucket with a leading "-"', () => good().getAuth(call({ bucket: '-bucket-125' }))],
+    ['ERR_INVALID_KEY', 'empty key', () => good().getPresignedUrl(call({ key: '' }))],
+    ['ERR_INVALID_KEY', 'key with a newline', () => good().getAuth(call({ key: 'a\nb' }))],
+    ['ERR_INVALID_KEY', 'key ".." has no URL form', () => good().getPresignedUrl(call({ key: '..' }))],
+    ['ERR_INVALID_KEY', 'key with a lone surrogate', () => good().getPresignedUrl(call({ key: 'a\ud800' }))],
+    ['ERR_INVALID_EXPIRES', 'expires 0', () => good().getPresignedUrl(call({ expires: 0 }))],
+    ['ERR_INVALID_EXPIRES', 'expires 1.5', () => good().getAuth(call({ expires: 1.5 }))],
+    ['ERR_INVALID_EXPIRES', 'expires "300"', () => good().getAuth(call({ expires: '300' }))],
+    ['ERR_INVALID_NOW', 'now: Invalid Date', () => good().getAuth(call({ now: new Date(NaN) }))],
+    ['ERR_INVALID_NOW', 'now: a number', () => good().getAuth(call({ now: 1700000000000 }))],
+    ['ERR_INVALID_HEADER', 'CR LF in a header value', () => good().getAuth(call({ headers: { 'x-cos-meta-a': 'a\r\nx-cos-acl: public-read' } }))],
+    ['ERR_INVALID_HEADER', 'headers equal but for case', () => good().getAuth(call({ headers: { 'Content-Type': 'a', 'content-type': 'b' } }))],
+    ['ERR_INVALID_PARAM', 'params not a record', () => good().getPresignedUrl(call({ params: 'acl' }))],
+    ['ERR_INVALID_PARAM', 'a param value that is an object', () => good().getPresignedUrl(call({ params: { acl: {} } }))],
+    ['ERR_INVALID_REGION', 'region "ap guangzhou"', () => new CosSigner({ region: 'ap guangzhou', credentials: creds() })],
+    ['ERR_INVALID_REGION', 'no region, endpoint or domain', () => new CosSigner({ credentials: creds() })],
+    ['ERR_INVALID_DOMAIN', 'domain with a scheme', () => new CosSigner({ domain: 'https://cdn.example.com', credentials: creds() })],
+    ['ERR_INVALID_SCHEME', 'scheme ftp', () => new CosSigner({ region: 'ap-guangzhou', scheme: 'ftp', credentials: creds() })],
+    ['ERR_CREDENTIALS_INVALID', 'secretKey with a trailing space', async () => new CosSigner({ region: 'ap-guangzhou', credentials: { secretId: 'AKIDx', secretKey: SECRET + ' ' } }).getAuth(call())],
+    ['ERR_CREDENTIALS_INVALID', 'secretId with "&"', async () => new CosSigner({ region: 'ap-guangzhou', credentials: { secretId: 'AKID&x', secretKey: SECRET } }).getAuth(call())],
+    ['ERR_CREDENTIALS_INVALID', 'no credentials', async () => new CosSigner({ region: 'ap-guangzhou' }).getAuth(call())],
+    ['ERR_CREDENTIALS_EXPIRED', 'credentials past their expiration', async () =>
+      new CosSigner({ region: 'ap-guangzhou', credentials: { ...creds(), securityToken: TOKEN, expiration: new Date(Date.now() - 1000) } }).getPresignedUrl(call({ now: undefined }))],
+  ];
+  for (const [code, what, f] of refusals) {
+    await test(`refuses: ${what} (${code})`, async () => {
+      const e = await refuses(f, code, what);
+      ok(!e.message.includes(SECRET), `the message shows the secret key: ${e.message}`);
+      ok(!e.message.includes(TOKEN), `the message shows the token: ${e.message}`);
+    });
+  }
+  await test('refuses: the caller\'s options are not mutated by signing', async () => {
+    const o = call({ headers: { 'Content-Type': 'text/plain' }, params: { acl: '' } });
+    const before = str(o);
+    await good().getAuth(o);
+    await good().getPresignedUrl(o);
+    eq(str(o), before, 'options after signing');
+  });
+
+  // --- 5. Credential provider round trip ------------------------------------------------------
+  await test('provider: temporary credentials from the STS SDK\'s answer (fromSts) sign the SDK\'s URL', async () => {
+    const v = vec('edge-081');
+    const c = v.signer.credentials;
+    const expiredTime = Math.floor(Date.now() / 1000) + 1800;
+    const sts = { credentials: { tmpSecretId: c.secretId, tmpSecretKey: c.secretKey, sessionToken: TOKEN }, startTime: expiredTime - 1800, expiredTime };
+    let calls = 0;
+    const signer = new CosSigner({
+      region: 'ap-guangzhou',
+      credentials: async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 5));
+        return lib.fromSts(JSON.parse(JSON.stringify(sts)));
+      },
+    });
+    const { ['x-cos-security-token']: _, ...params } = v.request.params;
+    const req = { ...v.request, params, now: new Date(v.request.now) };
+    const [a, b] = await Promise.all([signer.getPresignedUrl(req), signer.getPresignedUrl(req)]);
+    sameUrl(a, v.expect.presignedUrl, 'URL');
+    eq(b, a, 'the concurrent call');
+    eq(calls, 1, 'provider calls for two concurrent signings');
+    await signer.getAuth(req);
+    eq(calls, 1, 'provider calls after a third signing (cached until near expiration)');
+    await signer.refreshCredentials();
+    eq(calls, 2, 'provider calls after refreshCredentials()');
+  });
+
+  await test('provider: a failure is refused with ERR_CREDENTIALS_PROVIDER and not cached', async () => {
+    let calls = 0;
+    const signer = new CosSigner({
+      region: 'ap-guangzhou',
+      credentials: () => {
+        calls++;
+        if (calls === 1) throw new Error('STS endpoint down');
+        return { ...creds(), securityToken: TOKEN, expiration: new Date(Date.now() + 3600_000) };
+      },
+    });
+    const e = await refuses(() => signer.getAuth(call()), 'ERR_CREDENTIALS_PROVIDER', 'failing provider');
+    ok(e.message.includes('STS endpoint down'), `the message says why: ${e.message}`);
+    const h = await signer.getAuthHeaders(call());
+    eq(h['x-cos-security-token'], TOKEN, 'token header after the retry');
+    eq(calls, 2, 'provider calls');
+  });
+
+  await test('provider: expired credentials are refused; the window is clamped to expiration', async () => {
+    const expired = new CosSigner({ region: 'ap-guangzhou', credentials: async () => ({ ...creds(), securityToken: TOKEN, expiration: new Date(Date.now() - 1) }) });
+    await refuses(() => expired.getPresignedUrl(call({ now: undefined })), 'ERR_CREDENTIALS_EXPIRED', 'expired provider credentials');
+    const expiration = new Date(Math.floor(Date.now() / 1000) * 1000 + 100_000);
+    const signer = new CosSigner({ region: 'ap-guangzhou', credentials: async () => ({ ...creds(), securityToken: TOKEN, expiration }) });
+    const now = new Date();
+    const url = await signer.getPresignedUrl(call({ now, expires: 3600 }));
+    const t = Math.floor(now.getTime() / 1000);
+    eq(queryOf(url)['q-key-time'], `${t - 60};${expiration.getTime() / 1000}`, 'q-key-time clamped to the expiration');
+    await verifyUrl(url, { ...creds(), method: 'GET', key: 'a.txt', now, expires: expiration.getTime() / 1000 - t });
+  });
+
+  await test('provider: invalid credentials from a provider are refused without showing the secret', async () => {
+    const signer = new CosSigner({ region: 'ap-guangzhou', credentials: () => ({ secretId: 'AKIDx', secretKey: ` ${SECRET}` }) });
+    const e = await refuses(() => signer.getAuth(call()), 'ERR_CREDENTIALS_INVALID', 'invalid provider credentials');
+    ok(!e.message.includes(SECRET), `the message shows the secret key: ${e.message}`);
+  });
+
+  return result;
+}
