@@ -1,0 +1,89 @@
+// The conformance suite (test/conformance/suite.mjs) against the BUILT ESM file, under vitest's node
+// and happy-dom projects; and a check that nothing of Node (node: imports, process, Buffer, require,
+// __dirname, __filename, global) reaches the browser bundles or a browser app bundled from the package.
+// `npm run build` first (npm test does).
+import { readFileSync, existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseAst } from 'rollup/parseAst';
+import * as lib from '../dist/cos-sign.mjs';
+// @ts-expect-error plain JS without types
+import { runSuite } from './conformance/suite.mjs';
+// @ts-expect-error plain JS without types
+import { bundleApp, walk } from '../scripts/size.mjs';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+describe('conformance suite on dist/cos-sign.mjs', () => {
+  it('passes every check', async () => {
+    const r = await runSuite(lib, { vectors: readFileSync(here('./fixtures/python-sdk.jsonl'), 'utf8') });
+    expect(r.failures).toEqual([]);
+    expect(r.failed).toBe(0);
+    expect(r.passed).toBeGreaterThan(529);
+  }, 60_000);
+});
+
+const NODE_GLOBALS = ['process', 'Buffer', 'require', '__dirname', '__filename', 'global', 'setImmediate'];
+const builtins = new Set(builtinModules);
+
+/**
+ * What of Node a script needs: imports of node: or builtin modules, and references to Node globals
+ * that the script does not declare itself (bare, or as globalThis.x / self.x / window.x).
+ */
+const nodeUses = (code: string): string[] => {
+  const ast = parseAst(code);
+  const declared = new Set<string>();
+  const names = (p: any): void => {
+    if (!p) return;
+    if (p.type === 'Identifier') declared.add(p.name);
+    else if (p.type === 'ObjectPattern') p.properties.forEach((q: any) => names(q.type === 'RestElement' ? q.argument : q.value));
+    else if (p.type === 'ArrayPattern') p.elements.forEach(names);
+    else if (p.type === 'AssignmentPattern') names(p.left);
+    else if (p.type === 'RestElement') names(p.argument);
+  };
+  const notRefs = new Set<any>();
+  const found: string[] = [];
+  for (const [n] of walk(ast) as Iterable<[any]>) {
+    if (n.type === 'VariableDeclarator') names(n.id);
+    if (/Function/.test(n.type)) n.params.forEach(names), n.id && names(n.id);
+    if (n.type === 'ClassDeclaration' && n.id) names(n.id);
+    if (n.type === 'CatchClause') names(n.param);
+    if (n.type === 'MemberExpression' && !n.computed) notRefs.add(n.property);
+    if ((n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.computed && !n.shorthand) notRefs.add(n.key);
+    if (n.type === 'LabeledStatement' || n.type === 'BreakStatement' || n.type === 'ContinueStatement') notRefs.add(n.label);
+    const src = (n.type === 'ImportDeclaration' || n.type === 'ImportExpression' || /^Export(All|Named)/.test(n.type)) && n.source;
+    if (src) {
+      const s = src.type === 'Literal' ? String(src.value) : '<dynamic import>';
+      if (s.startsWith('node:') || builtins.has(s) || s === '<dynamic import>') found.push(`import ${s}`);
+    }
+    if (n.type === 'MemberExpression' && !n.computed && n.object.type === 'Identifier' && ['globalThis', 'self', 'window'].includes(n.object.name) && NODE_GLOBALS.includes(n.property.name))
+      found.push(`${n.object.name}.${n.property.name}`);
+  }
+  for (const [n] of walk(ast) as Iterable<[any]>)
+    if (n.type === 'Identifier' && !notRefs.has(n) && NODE_GLOBALS.includes(n.name) && !declared.has(n.name)) found.push(n.name);
+  return [...new Set(found)];
+};
+
+describe('browser bundles carry nothing of Node', () => {
+  it('the scan finds what it looks for', () => {
+    expect(nodeUses(`import fs from 'node:fs'; import 'path'; export const f = () => process.env.X + Buffer.from('') + require('x') + __dirname + global.y + globalThis.process;`)).toEqual(
+      ['import node:fs', 'import path', 'globalThis.process', 'process', 'Buffer', 'require', '__dirname', 'global'],
+    );
+    expect(nodeUses(`const o = { process: 1, Buffer }; o.process; class A { require() {} } (function (global) { global.x = 1 })(this);`)).toEqual(['Buffer']);
+  });
+
+  const files = ['cos-sign.mjs', 'cos-sign.umd.js', 'sync.mjs', 'sync.umd.js'].filter((f) => f.startsWith('cos-sign') || existsSync(here(`../dist/${f}`)));
+  for (const f of files)
+    it(`dist/${f}`, () => {
+      expect(nodeUses(readFileSync(here(`../dist/${f}`), 'utf8'))).toEqual([]);
+    });
+
+  it('an app importing everything of the package, bundled for the browser through package.json exports', async () => {
+    const sync = existsSync(here('../dist/sync.mjs'));
+    const app = `import * as a from 'cos-sign';${sync ? ` import * as b from 'cos-sign/sync';` : ''} globalThis.lib = [a${sync ? ', b' : ''}];`;
+    const { code } = await bundleApp(app);
+    expect(code).toContain('CosSigner');
+    expect(nodeUses(code)).toEqual([]);
+  }, 30_000);
+});
