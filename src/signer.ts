@@ -283,9 +283,12 @@ export class CosSigner {
     const send = async () => f(await this.signRequest(new Request(input, init)));
     const body = init?.body;
     const once = (b: unknown) => !!b && typeof b === 'object' && ('getReader' in b || Symbol.asyncIterator in b);
-    const res = await send();
-    if (res.ok || (body != null ? once(body) : input instanceof Request && input.body)) return res;
-    const err = parseCosError(await res.clone().text());
+    let res = await send();
+    if ((res.status !== 403 && res.status !== 400) || (body != null ? once(body) : input instanceof Request && input.body)) return res;
+    // Read the refusal and hand back an equal Response (no clone(): happy-dom's loses the body).
+    const text = await res.text();
+    const err = parseCosError(text);
+    res = new Response(text, res);
     if (!err) return res;
     const server = Date.parse(err.ServerTime || res.headers.get('date') || '');
     if (
