@@ -1,0 +1,207 @@
+// `npm run test:runtimes`: the conformance suite (test/conformance/suite.mjs) against the BUILT package,
+// installed as a user installs it, in every runtime the library claims:
+//   node  — `import 'cos-sign'` and `require('cos-sign')`
+//   deno  — the ESM file, offline (--no-remote --no-npm)
+//   bun   — `import 'cos-sign'`
+//   workerd — `workerd test` of a worker embedding the ESM file and the vectors (no port)
+//   chromium — the ESM file from <script type="module"> and the UMD file from a classic <script>, on
+//              pages served from 127.0.0.1 (a secure context, so crypto.subtle exists)
+// (happy-dom runs the same suite under vitest: test/conformance.test.ts.)
+//
+// The package is `npm pack`ed and unpacked into a temporary node_modules/cos-sign, so only the files a
+// user gets are there. Deno, Bun and workerd come from test/runtimes/package.json (exact pins, its own
+// lockfile), installed here with `npm ci` when missing. One line per runtime; exit 1 on any failure.
+// Run `npm run build` first. `--only node-esm,deno,…` runs a subset.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const bin = (name) => join(here, 'node_modules/.bin', name);
+const TIMEOUT = 60_000;
+const started = Date.now();
+
+const only = (() => {
+  const i = process.argv.indexOf('--only');
+  return i > 0 ? new Set(process.argv[i + 1].split(',')) : undefined;
+})();
+
+for (const f of ['dist/cos-sign.mjs', 'dist/cos-sign.cjs', 'dist/cos-sign.umd.js'])
+  if (!existsSync(join(root, f))) {
+    console.error(`${f} is missing: run \`npm run build\` first`);
+    process.exit(1);
+  }
+
+// --- Deno, Bun, workerd: from test/runtimes/package-lock.json ------------------------------------
+if (!['deno', 'bun', 'workerd'].every((n) => existsSync(bin(n)))) {
+  console.log('test/runtimes: installing deno, bun and workerd from its lockfile (npm ci) …');
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  if (r.status !== 0) {
+    console.error(`npm ci in test/runtimes failed (${r.error?.message ?? 'exit ' + r.status})`);
+    process.exit(1);
+  }
+}
+
+// --- The package as a user installs it ----------------------------------------------------------
+const tmp = mkdtempSync(join(tmpdir(), 'cos-sign-runtimes-'));
+const app = join(tmp, 'app');
+const pkgDir = join(app, 'node_modules/cos-sign');
+mkdirSync(pkgDir, { recursive: true });
+const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+if (pack.status !== 0) {
+  console.error(`npm pack failed:\n${pack.stderr}`);
+  process.exit(1);
+}
+const tarball = join(tmp, JSON.parse(pack.stdout)[0].filename);
+const untar = spawnSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], { encoding: 'utf8' });
+if (untar.status !== 0) {
+  console.error(`tar failed: ${untar.stderr}`);
+  process.exit(1);
+}
+cpSync(join(here, 'entries'), app, { recursive: true });
+cpSync(join(root, 'test/conformance/suite.mjs'), join(app, 'suite.mjs'));
+cpSync(join(root, 'test/fixtures/python-sdk.jsonl'), join(app, 'python-sdk.jsonl'));
+
+// --- Runners: each resolves to { passed, failed, failures, resolved, version } -------------------
+/** Runs a command in the app dir with a time limit; the suite's result is its last CONFORMANCE line. */
+const exec = (cmd, args, env = {}) =>
+  new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { cwd: app, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT);
+    const done = (code, why) => {
+      clearTimeout(timer);
+      const line = (out + '\n' + err).split('\n').reverse().find((l) => l.includes('CONFORMANCE {'));
+      if (line) {
+        const r = JSON.parse(line.slice(line.indexOf('CONFORMANCE {') + 12));
+        if (code !== 0) r.failures.push({ name: 'exit status', message: `${cmd} exited with ${code}` }), r.failed++;
+        return resolveRun(r);
+      }
+      resolveRun({ passed: 0, failed: 1, failures: [{ name: 'no result', message: `${why ?? 'exit ' + code}\n${(err || out).slice(-2000)}` }] });
+    };
+    child.on('error', (e) => done(-1, e.message));
+    child.on('close', (code, signal) => done(code, signal && `killed by ${signal} after ${TIMEOUT} ms`));
+  });
+
+const denoDir = join(tmp, 'deno-dir');
+const pkgFile = (f) => `node_modules/cos-sign/dist/${f}`;
+const workerdVersion = JSON.parse(readFileSync(join(here, 'node_modules/workerd/package.json'), 'utf8')).version;
+// name: [label, run, the file the runtime must have loaded (a substring of what it reports)]
+const runtimes = {
+  'node-esm': ['node: import "cos-sign"', () => exec(process.execPath, ['node-esm.mjs']), pkgFile('cos-sign.mjs')],
+  'node-cjs': ['node: require("cos-sign")', () => exec(process.execPath, ['node-cjs.cjs']), pkgFile('cos-sign.cjs')],
+  deno: [
+    'deno: the ESM file, offline',
+    () =>
+      exec(bin('deno'), ['run', '--no-remote', '--no-npm', '--no-config', '--no-lock', `--allow-read=${app}`, 'deno.mjs'], {
+        DENO_DIR: denoDir,
+        DENO_NO_UPDATE_CHECK: '1',
+        NO_COLOR: '1',
+      }),
+    pkgFile('cos-sign.mjs'),
+  ],
+  bun: ['bun: import "cos-sign"', () => exec(bin('bun'), ['run', '--no-install', 'bun.mjs'], { NO_COLOR: '1' }), pkgFile('cos-sign.mjs')],
+  workerd: [
+    'workerd: workerd test, no port',
+    async () => ({ ...(await exec(bin('workerd'), ['test', 'config.capnp'])), version: `workerd ${workerdVersion}` }),
+    pkgFile('cos-sign.mjs'),
+  ],
+  'chromium-esm': ['chromium: <script type="module">', () => browser('esm.html'), pkgFile('cos-sign.mjs')],
+  'chromium-umd': ['chromium: classic <script>, UMD', () => browser('umd.html'), pkgFile('cos-sign.umd.js')],
+};
+
+// --- Chromium (@sparticuz/chromium through playwright-core), pages from 127.0.0.1 ---------------
+let chromium;
+const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.jsonl': 'text/plain' };
+const server = createServer((req, res) => {
+  const path = normalize(join(app, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
+  if (!path.startsWith(app + sep) || !existsSync(path) || !TYPES[extname(path)]) return res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': TYPES[extname(path)] + '; charset=utf-8', 'cache-control': 'no-store' }).end(readFileSync(path));
+});
+const browser = async (page) => {
+  chromium ??= (async () => {
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    const sparticuz = (await import('@sparticuz/chromium')).default;
+    const { chromium: pw } = await import('playwright-core');
+    const drop = new Set(['--disable-web-security', '--single-process']);
+    const args = [
+      ...sparticuz.args.filter((a) => !drop.has(a)),
+      ...['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    ];
+    const executablePath = process.env.CHROMIUM_PATH || (await sparticuz.executablePath());
+    return pw.launch({ executablePath, headless: true, args: [...new Set(args)], timeout: TIMEOUT });
+  })();
+  const b = await chromium;
+  const ctx = await b.newContext();
+  try {
+    const p = await ctx.newPage();
+    const errors = [];
+    let errored;
+    const pageError = new Promise((r) => (errored = r));
+    p.on('pageerror', (e) => (errors.push(`page error: ${e.message}`), errored(null)));
+    p.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()}`));
+    const url = `http://127.0.0.1:${server.address().port}/${page}`;
+    await p.goto(url, { timeout: TIMEOUT });
+    // The result, or the first page error (a broken bundle never produces one).
+    const handle = await Promise.race([p.waitForFunction(() => window.__result, null, { timeout: TIMEOUT }), pageError]).catch((e) => {
+      errors.push(`no result: ${e.message.split('\n')[0]}`);
+    });
+    const r = handle ? await handle.jsonValue() : { passed: 0, failed: 0, failures: [] };
+    const secure = await p.evaluate(() => isSecureContext && !!crypto.subtle);
+    if (!secure) errors.push('the page is not a secure context with crypto.subtle');
+    for (const message of errors) r.failures.push({ name: 'browser', message }), r.failed++;
+    return r;
+  } finally {
+    await ctx.close();
+  }
+};
+
+// --- Run, two at a time (2 cores), and report -------------------------------------------------------
+const names = Object.keys(runtimes).filter((n) => !only || only.has(n));
+const results = {};
+const queue = names.slice();
+const worker = async () => {
+  for (let n; (n = queue.shift()); ) {
+    const t = Date.now();
+    const [label, run, file] = runtimes[n];
+    try {
+      results[n] = await run();
+    } catch (e) {
+      results[n] = { passed: 0, failed: 1, failures: [{ name: 'runner', message: e?.stack ?? String(e) }] };
+    }
+    const r = results[n];
+    // The suite must have run against the package's file this runtime is meant to load.
+    if (r.passed && !String(r.resolved).replaceAll('\\', '/').includes(file))
+      r.failures.push({ name: 'resolution', message: `loaded ${r.resolved}, expected ${file}` }), r.failed++;
+    r.ms = Date.now() - t;
+    r.label = label;
+    r.file = file;
+  }
+};
+try {
+  await Promise.all([worker(), worker()]);
+} finally {
+  if (chromium) await (await chromium.catch(() => null))?.close().catch(() => {});
+  server.close();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+let bad = 0;
+console.log(`conformance suite on the packed package (${names.length} runtimes):`);
+for (const n of names) {
+  const r = results[n];
+  const fail = r.failed > 0 || r.passed === 0;
+  bad += fail;
+  const v = r.version ? `  [${String(r.version).match(/Chrome\/[\d.]+/)?.[0] ?? r.version}]` : '';
+  console.log(`  ${fail ? 'FAIL' : 'ok  '} ${r.label.padEnd(34)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${(r.ms / 1000).toFixed(1).padStart(4)} s  ${r.file.replace('node_modules/cos-sign/', '')}${v}`);
+  for (const f of r.failures.slice(0, 5)) console.log(`       ✗ ${f.name}: ${f.message.slice(0, 800)}`);
+}
+console.log(`${bad ? `${bad} runtime(s) failed` : 'all runtimes passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+process.exit(bad ? 1 : 0);
