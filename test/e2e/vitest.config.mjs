@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// End-to-end tests: the demo servers in-process on ephemeral ports, requests signed by the official
+// Node SDK or node:crypto, and a real headless Chromium. One file at a time (2 cores; Chromium is heavy).
+export default defineConfig({
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: {
+    name: 'e2e',
+    include: ['test/e2e/**/*.test.mjs'],
+    environment: 'node',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+    reporters: ['default'],
+  },
+});
