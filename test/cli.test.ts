@@ -4,12 +4,13 @@
 // (COS API "POST Object"). Every run also checks that no output shows the SecretKey, and that the
 // security token appears only where the request needs it.
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const COS = require('cos-nodejs-sdk-v5') as { getAuthorization(o: Record<string, unknown>): string };
@@ -371,5 +372,92 @@ describe.concurrent('--help', () => {
     const r = ok(await cli(['--help'], { COS_SECRET_KEY: undefined }));
     expect(r.stdout).toMatch(/^Usage: cos-sign <command>/);
     for (const c of ['url', 'auth', 'policy']) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+  });
+});
+
+/** One HTTP request with node:http (under happy-dom the global fetch is not Node's). */
+const send = (url: string, method: string, headers: Record<string, string> = {}, body?: Buffer | string) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+
+/** A multipart/form-data body: the fields in order, then the file. */
+const multipart = (fields: Record<string, string>, file: Buffer, filename: string) => {
+  const boundary = '----cos-sign-cli-test-' + Date.now().toString(36);
+  const parts = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
+  const head = parts.join('') + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  return { body: Buffer.concat([Buffer.from(head), file, Buffer.from(`\r\n--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
+};
+
+// End to end: what the command prints works against the demo's COS-compatible server, which verifies
+// signatures, windows, keys and tokens with its own code (demo/server/cos-auth.mjs, not src/).
+describe('against a COS-compatible server (demo/server)', () => {
+  const STS_ID = 'AKIDcliTestTemporary0123456789';
+  const STS_KEY = 'cliTestTemporaryKey0123456789';
+  let cos: { addKey(id: string, key: string, o?: { token?: string; expiresAt?: number }): void; listen(): Promise<string>; close(): Promise<void>; readObject(k: string): Promise<{ data: Buffer; headers: Record<string, string> } | undefined> };
+  let domain = '';
+  let base = '';
+  beforeAll(async () => {
+    const { createCosServer } = await import(join(ROOT, 'demo', 'server', 'cos-server.mjs'));
+    cos = await createCosServer({ bucket: BUCKET });
+    cos.addKey(ID, KEY);
+    cos.addKey(STS_ID, STS_KEY, { token: TOKEN, expiresAt: Date.now() + 3_600_000 });
+    base = await cos.listen();
+    domain = new URL(base).host;
+  });
+  afterAll(() => cos?.close());
+
+  const at = () => ['--domain', domain, '--scheme', 'http'];
+
+  it('url: PUT then GET a key with spaces and Unicode; a tampered URL is refused', async () => {
+    const key = 'cli/照片 a+b.txt';
+    const put = ok(await cli(['url', `cos://${BUCKET}/${key}`, '--method', 'PUT', '--header', 'Content-Type: text/plain', ...at()]));
+    expect((await send(put.stdout.trim(), 'PUT', { 'Content-Type': 'text/plain' }, 'hello from the shell')).status).toBe(200);
+    expect((await cos.readObject(key))?.data.toString()).toBe('hello from the shell');
+    const get = ok(await cli(['url', `cos://${BUCKET}/${key}`, ...at()]));
+    const r = await send(get.stdout.trim(), 'GET');
+    expect(r).toEqual({ status: 200, body: 'hello from the shell' });
+    const tampered = await send(get.stdout.trim().replace('%E7%85%A7', '%E7%85%A8'), 'GET');
+    expect(tampered.status).toBe(403);
+    expect(tampered.body).toContain('SignatureDoesNotMatch');
+    // The Content-Type was signed: a PUT with another one is refused.
+    const other = await send(put.stdout.trim(), 'PUT', { 'Content-Type': 'text/html' }, '<script>');
+    expect(other.status).toBe(403);
+  });
+
+  it('auth with temporary credentials: the printed headers are all a request needs', async () => {
+    const env = { COS_SECRET_ID: STS_ID, COS_SECRET_KEY: STS_KEY, COS_SECURITY_TOKEN: TOKEN };
+    const put = ok(await cli(['auth', `cos://${BUCKET}/cli/t.txt`, '--method', 'PUT', '--header', 'Content-Type: text/plain', '--json', ...at()], env));
+    const j = JSON.parse(put.stdout);
+    expect(j.url).toBe(`http://${domain}/cli/t.txt`);
+    expect((await send(j.url, 'PUT', j.headers, 'temporary')).status).toBe(200);
+    const head = ok(await cli(['auth', `cos://${BUCKET}/cli/t.txt`, '--method', 'HEAD', ...at()], env));
+    const headers = Object.fromEntries(head.stdout.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+    expect((await send(`${base}/cli/t.txt`, 'HEAD', headers)).status).toBe(200);
+    const { 'x-cos-security-token': _, ...withoutToken } = headers;
+    expect((await send(`${base}/cli/t.txt`, 'HEAD', withoutToken)).status).toBe(403);
+    const url = ok(await cli(['url', `cos://${BUCKET}/cli/t.txt`, ...at()], env));
+    expect(await send(url.stdout.trim(), 'GET')).toEqual({ status: 200, body: 'temporary' });
+  });
+
+  it('policy: a form upload within the size range is stored, one outside it is refused', async () => {
+    const r = ok(await cli(['policy', `cos://${BUCKET}/cli/form/`, '--content-length-range', '1,16', '--json', ...at()]));
+    const { url, fields } = JSON.parse(r.stdout);
+    expect(url).toBe(`http://${domain}/`);
+    const small = multipart(fields, Buffer.from('small file'), 'ok.txt');
+    expect((await send(url, 'POST', { 'Content-Type': small.type }, small.body)).status).toBe(204);
+    expect((await cos.readObject('cli/form/ok.txt'))?.data.toString()).toBe('small file');
+    const big = multipart(fields, Buffer.alloc(17, 'x'), 'big.txt');
+    const refused = await send(url, 'POST', { 'Content-Type': big.type }, big.body);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('EntityTooLarge');
+    expect(await cos.readObject('cli/form/big.txt')).toBeUndefined();
   });
 });
