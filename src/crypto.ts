@@ -14,7 +14,8 @@ export interface HashBackend<K = unknown> {
   sha1(data: string): string | PromiseLike<string>;
 }
 
-const utf8 = (s: string) => new TextEncoder().encode(s);
+let TE: TextEncoder | undefined;
+const utf8 = (s: string) => (TE ||= new TextEncoder()).encode(s);
 
 let HEX: string[] | undefined;
 /** Lowercase hex of bytes. */
@@ -39,7 +40,7 @@ export const subtleBackend = (subtle?: SubtleCrypto): HashBackend<CryptoKey> => 
     );
   return {
     key: (secret) => s!.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']),
-    hmac: async (key, data) => hex(await s!.sign('HMAC', key, utf8(data))),
-    sha1: async (data) => hex(await s!.digest('SHA-1', utf8(data))),
+    hmac: (key, data) => s!.sign('HMAC', key, utf8(data)).then(hex),
+    sha1: (data) => s!.digest('SHA-1', utf8(data)).then(hex),
   };
 };
