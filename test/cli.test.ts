@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createHash, createHmac } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -328,7 +328,7 @@ describe.concurrent('usage errors exit 2 and say what is wrong', () => {
     [['url', `cos://${BUCKET}/a`, '--param', 'a=1', '--param', 'a=2'], /--param "a" is given twice/],
     [['url', `cos://${BUCKET}/a`, '--scheme', 'ftp'], /--scheme must be https or http/],
     [['url', `cos://${BUCKET}/a`, '--endpoint', 'x.com', '--domain', 'y.com'], /at most one of --endpoint and --domain/],
-    [['url', `cos://${BUCKET}/a`, '--method', 'OPTIONS'], /method must be one of .*\(ERR_INVALID_METHOD\)/],
+    [['url', `cos://${BUCKET}/a`, '--method', 'OPTIONS'], /method must be GET, PUT, POST, DELETE or HEAD.*\(ERR_INVALID_METHOD\)/],
     [['url', 'cos://Bad_Bucket/a'], /bucket .*\(ERR_INVALID_BUCKET\)/],
     [['auth', `cos://${BUCKET}/a`, '--header', 'X-Cos-Meta-A: 1\r\nX-Cos-Acl: public-read'], /\(ERR_INVALID_HEADER\)/],
     [['policy', `cos://${BUCKET}/u/`, '--method', 'PUT'], /Unknown option '--method'/],
@@ -368,6 +368,10 @@ describe.concurrent('--help', () => {
       expect(r.stdout).toContain('COS_SECRET_KEY');
       expect((await cli([cmd, '-h'])).stdout).toBe(r.stdout);
     });
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(ok(await cli(['--version'], { COS_SECRET_KEY: undefined })).stdout).toBe(version + '\n');
+  });
   it('cos-sign --help lists the commands', async () => {
     const r = ok(await cli(['--help'], { COS_SECRET_KEY: undefined }));
     expect(r.stdout).toMatch(/^Usage: cos-sign <command>/);
