@@ -12,22 +12,24 @@ const noble = { name: 'noble', resolveId: (id) => (id.startsWith('@noble/hashes/
 
 const entry = (input, file, name) => [
   {
-    input,
+    input: { [file]: input },
+    // dir, not file: CosSigner loads its request/form code (src/requests.ts) with import(), so that
+    // presigning alone does not pay for it; that module becomes a chunk beside the entry.
     output: [
-      { file: `dist/${file}.mjs`, format: 'es' },
-      { file: `dist/${file}.cjs`, format: 'cjs' },
+      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'cos-sign-[name].mjs' },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'cos-sign-[name].cjs' },
     ],
     plugins: [noble, ts()],
   },
   {
     input,
-    output: { file: `dist/${file}.umd.js`, format: 'umd', name, plugins: [terser({ ecma: 2020 })] },
+    output: { file: `dist/${file}.umd.js`, format: 'umd', name, inlineDynamicImports: true, plugins: [terser({ ecma: 2020 })] },
     plugins: [noble, ts()],
   },
   {
     input,
     output: [{ file: `dist/${file}.d.ts` }, { file: `dist/${file}.d.mts` }],
-    plugins: [dts()],
+    plugins: [dts({ compilerOptions: { stripInternal: true } })],
   },
 ];
 

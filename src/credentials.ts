@@ -1,4 +1,4 @@
-import { fail, isDate, show, CosSignError } from './errors.js';
+import { fail, isDate, must, show, CosSignError } from './errors.js';
 
 /** A COS key pair, permanent or temporary (STS). */
 export interface Credentials {
@@ -21,28 +21,20 @@ export type CredentialProvider = () => Credentials | PromiseLike<Credentials>;
 /** Gets the credentials to sign with; `force` skips the cache. */
 export type CredentialSource = (force?: boolean) => Promise<Credentials>;
 
-const bad = (what: string, msg: string): never => fail('ERR_CREDENTIALS_INVALID', `${what}: ${msg}`);
-
-/** What we can say about a secret without showing it. */
-const secretShape = (v: unknown) => (typeof v === 'string' ? `a string of ${v.length} characters` : show(v));
-
 /** Validates credentials and returns a copy; messages name the field, never show a secret. */
 export const checkCredentials = (c: unknown, what = 'credentials'): Credentials => {
-  if (!c || typeof c !== 'object') return bad(what, `expected { secretId, secretKey, securityToken?, expiration? }, received ${show(c)}`);
+  const bad = (field: string, want: string, v: unknown, secret?: boolean) => must('ERR_CREDENTIALS_INVALID', what + field, want, v, secret);
+  if (!c || typeof c != 'object') bad('', 'an object { secretId, secretKey, securityToken?, expiration? }', c);
   const { secretId, secretKey, securityToken, expiration } = c as Record<string, unknown>;
-  if (typeof secretId !== 'string' || !/^[^\s&]+$/.test(secretId))
-    bad(what, `secretId must be a non-empty string without whitespace or "&", received ${show(secretId)}`);
-  if (typeof secretKey !== 'string' || !secretKey || secretKey.trim() !== secretKey)
-    bad(what, `secretKey must be a non-empty string without leading or trailing whitespace, received ${secretShape(secretKey)}`);
-  if (securityToken != null && (typeof securityToken !== 'string' || !/^[^\r\n]+$/.test(securityToken)))
-    bad(what, `securityToken must be a non-empty string without CR or LF, received ${secretShape(securityToken)}`);
-  if (expiration != null && !(isDate(expiration) && expiration.getTime() === expiration.getTime()))
-    bad(what, `expiration must be a valid Date, received ${show(expiration)}`);
+  if (typeof secretId != 'string' || !/^[^\s&]+$/.test(secretId)) bad('.secretId', 'a string without whitespace or "&"', secretId);
+  if (typeof secretKey != 'string' || !/^\S(.*\S)?$/.test(secretKey)) bad('.secretKey', 'a string without surrounding whitespace', secretKey, true);
+  if (securityToken != null && (typeof securityToken != 'string' || !/^[^\r\n]+$/.test(securityToken))) bad('.securityToken', 'a string without CR or LF', securityToken, true);
+  if (expiration != null && !(isDate(expiration) && +expiration == +expiration)) bad('.expiration', 'a valid Date', expiration);
   return {
     secretId: secretId as string,
     secretKey: secretKey as string,
     ...(securityToken != null && { securityToken: securityToken as string }),
-    ...(expiration != null && { expiration: new Date((expiration as Date).getTime()) }),
+    ...(expiration != null && { expiration: new Date(+(expiration as Date)) }),
   };
 };
 
@@ -53,7 +45,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> => {
     p,
     new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new CosSignError('ERR_CREDENTIALS_PROVIDER', `the credential provider did not answer within ${ms} ms`)),
+        () => reject(new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider did not answer within ${ms} ms`)),
         ms,
       );
     }),
@@ -86,12 +78,12 @@ export const credentialSource = (
     try {
       c = await input();
     } catch (e) {
-      throw e instanceof CosSignError ? e : new CosSignError('ERR_CREDENTIALS_PROVIDER', `the credential provider failed: ${(e as Error)?.message ?? show(e)}`, { cause: e });
+      throw e instanceof CosSignError ? e : new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider failed: ${(e as Error)?.message ?? show(e)}`, { cause: e });
     }
-    const creds = checkCredentials(c, 'the credential provider returned invalid credentials');
+    const creds = checkCredentials(c, 'provided credentials');
     const exp = creds.expiration?.getTime();
     if (exp !== undefined && exp <= now())
-      fail('ERR_CREDENTIALS_EXPIRED', `the credential provider returned credentials that expired at ${creds.expiration!.toISOString()}`);
+      fail('ERR_CREDENTIALS_EXPIRED', `provided credentials expired at ${creds.expiration!.toISOString()}`);
     cached = creds;
     until = exp === undefined ? Infinity : exp - Math.min(margin, (exp - start) / 2);
     return creds;
@@ -112,8 +104,6 @@ export const credentialSource = (
   };
 };
 
-const num = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && v.trim() !== '') ? Number(v) : NaN);
-
 /**
  * Converts the temporary credentials your backend returns into {@link Credentials}. Accepts the
  * official STS SDK's response (`qcloud-cos-sts`: `{ credentials: { tmpSecretId, tmpSecretKey,
@@ -127,28 +117,23 @@ const num = (v: unknown) => (typeof v === 'number' || (typeof v === 'string' && 
  * ```
  */
 export const fromSts = (data: unknown): Credentials => {
-  const d = (data && typeof data === 'object' ? data : {}) as Record<string, any>;
-  const what = 'temporary credentials';
-  if (typeof d.secretId === 'string') return checkCredentials(d, what);
-  const inner = d.credentials && typeof d.credentials === 'object';
+  const d = (data && typeof data == 'object' ? data : must('ERR_CREDENTIALS_INVALID', 'temporary credentials', 'an STS response object', data)) as Record<string, any>;
+  if (typeof d.secretId == 'string') return checkCredentials(d);
+  const inner = d.credentials && typeof d.credentials == 'object';
   const src = inner ? d.credentials : d;
-  const field = (n: string) => (inner ? 'credentials.' : '') + n;
-  const [id, key, token] = inner
-    ? ['tmpSecretId', 'tmpSecretKey', 'sessionToken']
-    : ['TmpSecretId', 'TmpSecretKey', src.SecurityToken != null ? 'SecurityToken' : 'XCosSecurityToken'];
-  if (!data || typeof data !== 'object') bad(what, `expected an STS response object, received ${show(data)}`);
-  for (const n of [id, key, token]) if (src[n] == null) bad(what, `${field(n)} is missing`);
-  const expField = inner ? 'expiredTime' : 'ExpiredTime';
-  const exp = num(d[expField]);
-  if (d[expField] != null && !Number.isFinite(exp)) bad(what, `${expField} must be epoch seconds, received ${show(d[expField])}`);
+  const names = inner ? ['tmpSecretId', 'tmpSecretKey', 'sessionToken'] : ['TmpSecretId', 'TmpSecretKey', src.SecurityToken != null ? 'SecurityToken' : 'XCosSecurityToken'];
+  for (const n of names) if (src[n] == null) fail('ERR_CREDENTIALS_INVALID', `temporary credentials: ${inner ? 'credentials.' : ''}${n} is missing`);
+  const e = inner ? 'expiredTime' : 'ExpiredTime';
+  const t = d[e];
+  if (t != null && !(+t > 0)) must('ERR_CREDENTIALS_INVALID', e, 'epoch seconds', t);
   return checkCredentials(
     {
-      secretId: src[id],
-      secretKey: src[key],
-      securityToken: src[token],
-      expiration: Number.isFinite(exp) ? new Date(exp * 1000) : d.expiration != null ? new Date(d.expiration) : undefined,
+      secretId: src[names[0]],
+      secretKey: src[names[1]],
+      securityToken: src[names[2]],
+      expiration: t != null ? new Date(t * 1000) : d.expiration != null ? new Date(d.expiration) : undefined,
     },
-    what,
+    'temporary credentials',
   );
 };
 

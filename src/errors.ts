@@ -43,16 +43,26 @@ export class CosSignError extends Error {
 
 /** Describes a received value for an error message: short and typed; a long string is cut. */
 export const show = (v: unknown): string =>
-  typeof v === 'string'
+  typeof v == 'string'
     ? JSON.stringify(v.length > 64 ? v.slice(0, 64) + '…' : v)
-    : typeof v === 'object' && v
-      ? Array.isArray(v) ? 'an array' : isDate(v) ? `Date ${String(v)}` : 'an object'
-      : typeof v === 'function' ? 'a function' : String(v);
+    : isDate(v)
+      ? 'Date ' + String(v)
+      : Array.isArray(v)
+        ? 'an array'
+        : v && typeof v == 'object'
+          ? 'an object'
+          : typeof v == 'function'
+            ? 'a function'
+            : String(v);
 
 /** `instanceof Date` that also accepts a Date from another realm (an iframe, a vm context). */
-export const isDate = (v: unknown): v is Date => Object.prototype.toString.call(v) === '[object Date]';
+export const isDate = (v: unknown): v is Date => Object.prototype.toString.call(v) == '[object Date]';
 
 /** Throws a {@link CosSignError}. */
 export const fail = (code: CosSignErrorCode, message: string, cause?: unknown): never => {
   throw new CosSignError(code, message, cause === undefined ? undefined : { cause });
 };
+
+/** Throws `${what} must be ${want}, received ${show(v)}`; a `secret` is described, never shown. */
+export const must = (code: CosSignErrorCode, what: string, want: string, v: unknown, secret?: boolean): never =>
+  fail(code, `${what} must be ${want}, received ${secret && typeof v == 'string' ? `a string of ${v.length} characters` : show(v)}`);
