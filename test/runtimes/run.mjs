@@ -13,11 +13,12 @@
 // lockfile), installed here with `npm ci` when missing. One line per runtime; exit 1 on any failure.
 // Run `npm run build` first. `--only node-esm,deno,…` runs a subset.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installPacked } from '../package/pack.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -49,22 +50,22 @@ if (!['deno', 'bun', 'workerd'].every((n) => existsSync(bin(n)))) {
 // --- The package as a user installs it ----------------------------------------------------------
 const tmp = mkdtempSync(join(tmpdir(), 'cos-sign-runtimes-'));
 const app = join(tmp, 'app');
-const pkgDir = join(app, 'node_modules/cos-sign');
-mkdirSync(pkgDir, { recursive: true });
-const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: root, encoding: 'utf8', timeout: 60_000 });
-if (pack.status !== 0) {
-  console.error(`npm pack failed:\n${pack.stderr}`);
-  process.exit(1);
-}
-const tarball = join(tmp, JSON.parse(pack.stdout)[0].filename);
-const untar = spawnSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], { encoding: 'utf8' });
-if (untar.status !== 0) {
-  console.error(`tar failed: ${untar.stderr}`);
+try {
+  installPacked(app);
+} catch (e) {
+  console.error(e.message);
+  rmSync(tmp, { recursive: true, force: true });
   process.exit(1);
 }
 cpSync(join(here, 'entries'), app, { recursive: true });
 cpSync(join(root, 'test/conformance/suite.mjs'), join(app, 'suite.mjs'));
 cpSync(join(root, 'test/fixtures/python-sdk.jsonl'), join(app, 'python-sdk.jsonl'));
+// workerd embeds modules by name: every ESM file of the package (the entry may import chunks).
+const capnp = join(app, 'config.capnp');
+const distModules = readdirSync(join(app, 'node_modules/cos-sign/dist'))
+  .filter((f) => f.endsWith('.mjs'))
+  .map((f) => `(name = "node_modules/cos-sign/dist/${f}", esModule = embed "node_modules/cos-sign/dist/${f}"),`);
+writeFileSync(capnp, readFileSync(capnp, 'utf8').replace('@DIST_MODULES@', distModules.join('\n    ')));
 
 // --- Runners: each resolves to { passed, failed, failures, resolved, version } -------------------
 /** Runs a command in the app dir with a time limit; the suite's result is its last CONFORMANCE line. */

@@ -1,0 +1,115 @@
+// `npm run test:package`: the package as published is correct (run `npm run build` first).
+// - publint --strict: every message, suggestions included, is a problem;
+// - @arethetypeswrong/cli --pack: every entry point resolves to matching types and JS under node10,
+//   node16 (from CJS and from ESM) and bundler resolution;
+// - consumer projects type-check against the built .d.ts of the packed package, with skipLibCheck off,
+//   under moduleResolution bundler, node16 and nodenext (ESM .mts and CommonJS .cts files for the
+//   node ones), and a Node-only nodenext project without the DOM lib (@types/node only).
+// The checks run two at a time; one line each; exit 1 on any problem.
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { publint } from 'publint';
+import { formatMessage } from 'publint/utils';
+import { installPacked, root } from './pack.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Runs a command (at most 2 minutes); resolves to its exit status and output. */
+const exec = (cmd, args, opts) =>
+  new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', (e) => (out += e.message));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolveRun({ status: signal ?? status, out: out.trim() });
+    });
+  });
+
+for (const f of ['dist/cos-sign.mjs', 'dist/cos-sign.cjs', 'dist/cos-sign.d.ts', 'dist/cos-sign.d.mts'])
+  if (!existsSync(join(root, f))) {
+    console.error(`${f} is missing: run \`npm run build\` first`);
+    process.exit(1);
+  }
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const subpaths = Object.keys(pkg.exports ?? {}).filter((s) => s !== './package.json');
+console.log(`package checks for ${pkg.name}@${pkg.version} (entry points ${subpaths.join(', ')}):`);
+
+/** [name, () => Promise<problems: string[]>] */
+const checks = [];
+
+// The consumer projects: one source, as a bundler project's .ts and as a node project's ESM .mts and
+// CommonJS .cts (whose imports resolve through the "require" condition), against the packed package.
+const tmp = mkdtempSync(join(tmpdir(), 'cos-sign-consumer-'));
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+// skipLibCheck off, so errors inside the package's .d.ts count; the default lib files are TypeScript's own.
+const base = { strict: true, noEmit: true, skipLibCheck: false, skipDefaultLibCheck: true, types: [], lib: ['ES2022', 'DOM'], target: 'ES2022' };
+const projects = [
+  ['node-only', 'nodenext, Node only (no DOM lib, @types/node)', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: ['node'] }, ['esm.mts', 'cjs.cts']],
+  ['bundler', 'bundler', { module: 'ESNext', moduleResolution: 'bundler' }, ['app.ts']],
+  ['node16', 'node16', { module: 'node16', moduleResolution: 'node16' }, ['esm.mts', 'cjs.cts']],
+  ['nodenext', 'nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, ['esm.mts', 'cjs.cts']],
+];
+for (const [id, name, options, files] of projects)
+  checks.push([
+    `consumer type-check, moduleResolution ${name}: ${files.join(' + ')}`,
+    async () => {
+      writeFileSync(join(tmp, `tsconfig.${id}.json`), JSON.stringify({ compilerOptions: { ...base, ...options }, files }, null, 2));
+      const r = await exec(process.execPath, [tsc, '-p', `tsconfig.${id}.json`, '--pretty', 'false'], { cwd: tmp });
+      return r.status === 0 ? [] : [r.out || `tsc exited ${r.status}`];
+    },
+  ]);
+
+checks.splice(1, 0, [
+  'attw --pack (node10, node16 from CJS and ESM, bundler)',
+  async () => {
+    const r = await exec(join(root, 'node_modules/.bin/attw'), ['--pack', '.', '--no-color', '--format', 'table-flipped'], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    return r.status === 0 ? [] : [`attw exited ${r.status}:\n${r.out}`];
+  },
+]);
+
+checks.push([
+  'publint --strict',
+  async () => {
+    const { messages } = await publint({ pkgDir: root, strict: true, pack: 'npm' });
+    return messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false }) ?? m.code} [${m.code} at ${m.path.join('.')}]`);
+  },
+]);
+
+let failed = 0;
+try {
+  installPacked(tmp);
+  for (const f of ['app.ts', 'esm.mts', 'cjs.cts']) cpSync(join(here, 'consumer/usage.ts'), join(tmp, f));
+  // @types/node for the Node-only project, as such a project would have it.
+  symlinkSync(join(root, 'node_modules/@types'), join(tmp, 'node_modules/@types'), 'dir');
+  const queue = checks.slice();
+  const worker = async () => {
+    for (let c; (c = queue.shift()); ) {
+      const [name, fn] = c;
+      const start = Date.now();
+      let problems;
+      try {
+        problems = await fn();
+      } catch (e) {
+        problems = [e?.stack ?? String(e)];
+      }
+      failed += problems.length > 0;
+      console.log(`  ${problems.length ? 'FAIL' : 'ok  '} ${name}  (${((Date.now() - start) / 1000).toFixed(1)} s)`);
+      for (const p of problems) console.log('       ' + p.replaceAll('\n', '\n       '));
+    }
+  };
+  await Promise.all([worker(), worker()]);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+console.log(failed ? `${failed} package check(s) failed` : 'all package checks passed');
+process.exit(failed ? 1 : 0);
