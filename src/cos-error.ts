@@ -2,11 +2,15 @@
 export interface CosErrorBody {
   /** e.g. `SignatureDoesNotMatch`, `AccessDenied`, `RequestTimeTooSkewed`, `NoSuchKey`. */
   Code: string;
+  /** COS's explanation, e.g. `Request has expired`. */
   Message?: string;
+  /** The id to quote to Tencent Cloud support. */
   RequestId?: string;
   /** The server's clock (ISO 8601), when COS sends it. */
   ServerTime?: string;
+  /** The bucket or object the request addressed. */
   Resource?: string;
+  /** COS's trace id. */
   TraceId?: string;
 }
 

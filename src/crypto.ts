@@ -2,7 +2,7 @@ import { fail } from './errors.js';
 
 /**
  * The hashing a signature needs: SHA-1 and HMAC-SHA1, lowercase hex out. The default is
- * {@link subtleBackend} over WebCrypto; `cos-sign/sync` has a synchronous one for runtimes without
+ * the WebCrypto one (`crypto.subtle`); `cos-sign/sync` has a synchronous one for runtimes without
  * `crypto.subtle`. `K` is whatever the backend keeps for a prepared HMAC key.
  */
 export interface HashBackend<K = unknown> {

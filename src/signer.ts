@@ -20,7 +20,10 @@ export interface CosSignerOptions {
   /** Milliseconds added to `Date.now()` when signing (negative when the local clock runs ahead). @defaultValue 0 */
   clockOffset?: number;
   /** The WebCrypto to sign with. @defaultValue globalThis.crypto */
-  crypto?: { subtle: SubtleCrypto };
+  crypto?: {
+    /** Its SubtleCrypto. */
+    subtle: SubtleCrypto;
+  };
   /** A hash backend instead of WebCrypto, e.g. `syncBackend` from `cos-sign/sync`. */
   backend?: HashBackend;
   /** Milliseconds before `expiration` at which provided credentials are refreshed (at most half their lifetime). @defaultValue 300000 */
@@ -78,13 +81,17 @@ export interface PostPolicyOptions {
 
 /** A signed POST Object form: post `fields` (then the file, as `file`) to `url`. */
 export interface PostPolicy {
+  /** Where to post the form: the bucket's root URL. */
   url: string;
+  /** The form fields, in order: `key`, `Content-Type`?, `success_action_status`?, `x-cos-security-token`?, `policy`, `q-*`. */
   fields: Record<string, string>;
 }
 
 /** What {@link CosSigner.getAuthHeaders} returns: the headers the request must send. */
 export interface AuthHeaders {
+  /** `q-sign-algorithm=sha1&q-ak=…&q-signature=…` */
   Authorization: string;
+  /** The session token, for temporary credentials. */
   'x-cos-security-token'?: string;
   [name: string]: string | undefined;
 }
