@@ -17,7 +17,9 @@
 // - refusals: bad input is refused with a CosSignError whose code starts with ERR_, and no message shows
 //   a secret key or a token;
 // - provider: a credential provider (the STS SDK's answer through fromSts) round trip: cached, shared
-//   while pending, failures not cached, expired credentials refused, window clamped to expiration.
+//   while pending, failures not cached, expired credentials refused, window clamped to expiration;
+// - requests and forms: signRequest signs what getAuth signs; a getPostPolicy form verifies (this is
+//   the code the library may load lazily, so every runtime loads it too).
 
 /** Parses the reference vectors from the JSONL text (or passes an already parsed array through). */
 export const parseVectors = (v) => (typeof v === 'string' ? v.split('\n').filter(Boolean).map((l) => JSON.parse(l)) : v);
@@ -470,6 +472,48 @@ export async function runSuite(lib, { vectors, maxFailures = 50 } = {}) {
     const signer = new CosSigner({ region: 'ap-guangzhou', credentials: () => ({ secretId: 'AKIDx', secretKey: ` ${SECRET}` }) });
     const e = await refuses(() => signer.getAuth(call()), 'ERR_CREDENTIALS_INVALID', 'invalid provider credentials');
     ok(!e.message.includes(SECRET), `the message shows the secret key: ${e.message}`);
+  });
+
+  // --- 6. Requests and forms (the code the library may load lazily) ---------------------------
+  await test('requests: signRequest signs what getAuth signs (method, decoded path, query, filtered headers, token)', async () => {
+    const signer = tokenSigner();
+    const now = NOW();
+    const host = `${BUCKET}.cos.ap-guangzhou.myqcloud.com`;
+    const req = new Request(`https://${host}/photos/a%20b+%E4%B8%AD.txt?acl=&x-cos-traffic-limit=819200`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/plain', 'x-cos-meta-a': 'b', Accept: 'not signed' },
+    });
+    const signed = await signer.signRequest(req, { now });
+    ok(signed instanceof Request, 'signRequest returns a Request');
+    ok(signed !== req && !req.headers.has('authorization'), 'the given Request is left unchanged');
+    const want = await signer.getAuth({
+      method: 'PUT', bucket: BUCKET, key: 'photos/a b+中.txt', now,
+      params: { acl: '', 'x-cos-traffic-limit': '819200' }, headers: { 'content-type': 'text/plain', 'x-cos-meta-a': 'b' },
+    });
+    eq(signed.headers.get('authorization'), want, 'Authorization');
+    eq(signed.headers.get('x-cos-security-token'), TOKEN, 'x-cos-security-token header');
+    eq([signed.method, signed.url], ['PUT', req.url], 'method and URL');
+    const f = authFields(want);
+    eq(f['q-header-list'], 'content-type;host;x-cos-meta-a;x-cos-security-token', 'q-header-list');
+    eq(f['q-url-param-list'], 'acl;x-cos-traffic-limit', 'q-url-param-list');
+  });
+
+  await test('forms: getPostPolicy returns a POST Object form whose signature verifies', async () => {
+    const c = creds();
+    const signer = new CosSigner({ region: 'ap-guangzhou', credentials: { ...c, securityToken: TOKEN } });
+    const now = NOW();
+    const { url, fields } = await signer.getPostPolicy({ bucket: BUCKET, keyPrefix: 'uploads/', contentLengthRange: [1, 1024], expires: 600, now });
+    eq(new URL(url).host, `${BUCKET}.cos.ap-guangzhou.myqcloud.com`, 'form host');
+    const t = Math.floor(now.getTime() / 1000);
+    eq(fields['q-key-time'], `${t - 60};${t + 600}`, 'q-key-time');
+    eq([fields['q-sign-algorithm'], fields['q-ak'], fields['x-cos-security-token']], ['sha1', c.secretId, TOKEN], 'fields');
+    const policyText = new TextDecoder().decode(Uint8Array.from(atob(fields.policy), (ch) => ch.charCodeAt(0)));
+    const policy = JSON.parse(policyText);
+    const conds = JSON.stringify(policy.conditions);
+    for (const want of [{ 'q-sign-algorithm': 'sha1' }, { 'q-ak': c.secretId }, { 'q-sign-time': fields['q-key-time'] }, ['content-length-range', 1, 1024]])
+      ok(conds.includes(JSON.stringify(want)), `policy condition ${str(want)} in ${conds}`);
+    const sha = hex(await crypto.subtle.digest('SHA-1', te.encode(policyText)));
+    eq(fields['q-signature'], await hmac(await hmac(c.secretKey, fields['q-key-time']), sha), 'q-signature (independent verifier)');
   });
 
   return result;
