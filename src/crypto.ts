@@ -36,7 +36,7 @@ export const subtleBackend = (subtle?: SubtleCrypto): HashBackend<CryptoKey> => 
   if (!s)
     fail(
       'ERR_CRYPTO_UNAVAILABLE',
-      'crypto.subtle is not available: WebCrypto exists only in secure contexts (https:// or http://localhost pages, not plain http://) and in current runtimes (Node >= 18, Deno, Bun, workers); pass the `crypto` option, or use the synchronous backend from cos-sign/sync',
+      'no crypto.subtle: WebCrypto needs a secure context (https or localhost pages, not plain http) and a current runtime; pass the `crypto` option or use cos-sign/sync',
     );
   return {
     key: (secret) => s!.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']),

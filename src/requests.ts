@@ -4,7 +4,6 @@
  * not pay for it.
  */
 import { fail, must, show } from './errors.js';
-import { parseCosError } from './cos-error.js';
 import { pairs, type CosSigner, type PostPolicy, type PostPolicyOptions, type RequestSignOptions } from './signer.js';
 
 /** {@link CosSigner.signRequest}. */
@@ -36,15 +35,16 @@ export const signedFetch = async (signer: CosSigner, input: RequestInfo | URL, i
   const once = (b: unknown) => !!b && typeof b == 'object' && ('getReader' in b || Symbol.asyncIterator in b);
   let res = await send();
   if ((res.status != 403 && res.status != 400) || (body != null ? once(body) : input instanceof Request && input.body)) return res;
-  // Read the refusal and hand back an equal Response (no clone(): happy-dom's loses the body).
+  // Read the refusal and hand back an equal Response (no clone(): happy-dom's loses the body). The
+  // three fields that decide are read here; parseCosError (cos-error.ts) is for the caller's display.
   const text = await res.text();
-  const err = parseCosError(text);
+  const field = (name: string) => new RegExp(`<${name}>([^<]*)<`).exec(text)?.[1] || '';
+  const code = field('Code');
+  const server = Date.parse(field('ServerTime') || res.headers.get('date') || '');
   res = new Response(text, res);
-  if (!err) return res;
-  const server = Date.parse(err.ServerTime || res.headers.get('date') || '');
-  if ((err.Code == 'RequestTimeTooSkewed' || (err.Code == 'AccessDenied' && /expired/i.test(err.Message!))) && Math.abs(server - signer._now()) >= 3e4)
+  if ((code == 'RequestTimeTooSkewed' || (code == 'AccessDenied' && /expired/i.test(field('Message')))) && Math.abs(server - signer._now()) >= 3e4)
     signer.clockOffset = server - Date.now();
-  else if (signer._provider && /^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(err.Code)) await signer.refreshCredentials();
+  else if (signer._provider && /^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(code)) await signer.refreshCredentials();
   else return res;
   return send();
 };
