@@ -1,16 +1,17 @@
 // `npm run test:runtimes`: the conformance suite (test/conformance/suite.mjs) against the BUILT package,
 // installed as a user installs it, in every runtime the library claims:
 //   node  — `import 'cos-sign'` and `require('cos-sign')`
+//   happy-dom — vitest's happy-dom environment (test/conformance.test.ts, on dist/)
 //   deno  — the ESM file, offline (--no-remote --no-npm)
 //   bun   — `import 'cos-sign'`
 //   workerd — `workerd test` of a worker embedding the ESM file and the vectors (no port)
 //   chromium — the ESM file from <script type="module"> and the UMD file from a classic <script>, on
 //              pages served from 127.0.0.1 (a secure context, so crypto.subtle exists)
-// (happy-dom runs the same suite under vitest: test/conformance.test.ts.)
 //
 // The package is `npm pack`ed and unpacked into a temporary node_modules/cos-sign, so only the files a
-// user gets are there. Deno, Bun and workerd come from test/runtimes/package.json (exact pins, its own
-// lockfile), installed here with `npm ci` when missing. One line per runtime; exit 1 on any failure.
+// user gets are there (happy-dom excepted: vitest imports ../dist/cos-sign.mjs). Deno, Bun and workerd
+// come from test/runtimes/package.json (exact pins, its own lockfile), installed here with `npm ci` when
+// missing or not the pinned versions. One line per runtime; exit 1 on any failure.
 // Run `npm run build` first. `--only node-esm,deno,…` runs a subset.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,15 @@ for (const f of ['dist/cos-sign.mjs', 'dist/cos-sign.cjs', 'dist/cos-sign.umd.js
   }
 
 // --- Deno, Bun, workerd: from test/runtimes/package-lock.json ------------------------------------
-if (!['deno', 'bun', 'workerd'].every((n) => existsSync(bin(n)))) {
+const pins = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')).devDependencies;
+const installed = (n) => {
+  try {
+    return existsSync(bin(n)) && JSON.parse(readFileSync(join(here, 'node_modules', n, 'package.json'), 'utf8')).version === pins[n];
+  } catch {
+    return false;
+  }
+};
+if (!Object.keys(pins).every(installed)) {
   console.log('test/runtimes: installing deno, bun and workerd from its lockfile (npm ci) …');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
   if (r.status !== 0) {
@@ -69,9 +78,9 @@ writeFileSync(capnp, readFileSync(capnp, 'utf8').replace('@DIST_MODULES@', distM
 
 // --- Runners: each resolves to { passed, failed, failures, resolved, version } -------------------
 /** Runs a command in the app dir with a time limit; the suite's result is its last CONFORMANCE line. */
-const exec = (cmd, args, env = {}) =>
+const exec = (cmd, args, env = {}, cwd = app) =>
   new Promise((resolveRun) => {
-    const child = spawn(cmd, args, { cwd: app, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -96,6 +105,16 @@ const pkgFile = (f) => `node_modules/cos-sign/dist/${f}`;
 const workerdVersion = JSON.parse(readFileSync(join(here, 'node_modules/workerd/package.json'), 'utf8')).version;
 // name: [label, run, the file the runtime must have loaded (a substring of what it reports)]
 const runtimes = {
+  // happy-dom as vitest's environment: test/conformance.test.ts under the happy-dom project, on dist/ (first: it takes longest).
+  'happy-dom': [
+    'happy-dom: vitest environment',
+    async () => {
+      const r = await exec(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/conformance.test.ts', '--project', 'happy-dom'], { NO_COLOR: '1' }, root);
+      if (r.passed && !/^HappyDOM\//.test(r.version)) r.failures.push({ name: 'environment', message: `ran under ${r.version}, not happy-dom` }), r.failed++;
+      return r;
+    },
+    'dist/cos-sign.mjs',
+  ],
   'node-esm': ['node: import "cos-sign"', () => exec(process.execPath, ['node-esm.mjs']), pkgFile('cos-sign.mjs')],
   'node-cjs': ['node: require("cos-sign")', () => exec(process.execPath, ['node-cjs.cjs']), pkgFile('cos-sign.cjs')],
   deno: [
@@ -195,7 +214,7 @@ try {
 }
 
 let bad = 0;
-console.log(`conformance suite on the packed package (${names.length} runtimes):`);
+console.log(`conformance suite (test/conformance/suite.mjs) on the built package, ${names.length} runs:`);
 for (const n of names) {
   const r = results[n];
   const fail = r.failed > 0 || r.passed === 0;
