@@ -149,13 +149,22 @@ const why = async () => {
 
   // Longest string literals (error messages mostly).
   const strs = [];
+  const long = []; // [start, end] of every literal text over 24 characters
   for (const [n] of walk(parseAst(code)))
-    if (n.type === 'Literal' && typeof n.value === 'string') strs.push(code.slice(n.start, n.end));
-    else if (n.type === 'TemplateElement') strs.push('`' + n.value.raw + '`');
+    if (n.type === 'Literal' && typeof n.value === 'string') {
+      strs.push(code.slice(n.start, n.end));
+      if (n.end - n.start > 26) long.push([n.start + 1, n.end - 1]);
+    } else if (n.type === 'TemplateElement') {
+      strs.push('`' + n.value.raw + '`');
+      if (n.value.raw.length > 24) long.push([n.start, n.start + n.value.raw.length]);
+    }
   strs.sort((a, b) => b.length - a.length);
   const total = strs.reduce((s, x) => s + x.length, 0);
   console.log(`\nString literals: ${strs.length}, ${total} B of ${code.length} B minified (${Math.round((100 * total) / code.length)} %); gzip of them all together: ${gzip(strs.join(''))} B. Longest:`);
   for (const s of strs.slice(0, 12)) console.log(`  ${String(s.length).padStart(4)} ${s.length > 110 ? s.slice(0, 107) + '…' : s}`);
+  let bare = code;
+  for (const [a, b] of long.sort((x, y) => y[0] - x[0])) bare = bare.slice(0, a) + bare.slice(b);
+  console.log(`  what-if: with every literal text over 24 characters emptied, this bundle is ${gzip(bare)} B gzip instead of ${gzip(code)} B (names kept)`);
 };
 
 // ---------------------------------------------------------------------------------------------
