@@ -336,6 +336,7 @@
       if (item.canceled) return Promise.resolve();
       item.tries++;
       setState(item, 'signing', 'Signing…');
+      item.signedOffset = state.signer.clockOffset;
       return prepare(item)
         .then(function (req) {
           if (item.canceled) return setState(item, 'canceled', 'Canceled.');
@@ -363,8 +364,10 @@
       if (err && item.tries < 2 && signedHere) {
         var server = Date.parse(err.ServerTime || r.date || '');
         var timeError = err.Code === 'RequestTimeTooSkewed' || (err.Code === 'AccessDenied' && /expired/i.test(err.Message || ''));
-        if (timeError && Math.abs(server - (Date.now() + signer.clockOffset)) >= 30000) {
-          signer.clockOffset = server - Date.now();
+        // Compare with the clock this request was signed with: another request may have corrected
+        // the signer's clock meanwhile, and this one still deserves its retry.
+        if (timeError && Math.abs(server - (Date.now() + item.signedOffset)) >= 30000) {
+          if (Math.abs(server - (Date.now() + signer.clockOffset)) >= 30000) signer.clockOffset = server - Date.now();
           showKey();
           return run(item);
         }

@@ -30,8 +30,8 @@ const TYPES = {
   '.map': 'application/json',
   '.ts': 'text/plain; charset=utf-8',
 };
-/** The files of dist/ the page may load. */
-const DIST_FILES = new Set(['cos-sign.mjs', 'cos-sign.umd.js', 'cos-sign.d.ts']);
+/** The files of dist/ the page may load: the bundles and the chunks they import (no sub-folders). */
+const DIST_FILE = /^[\w-]+(\.umd)?\.(mjs|js|d\.ts)$/;
 
 const json = (res, status, body) => {
   const s = JSON.stringify(body);
@@ -130,7 +130,7 @@ export const start = async ({
       }
       if (p.startsWith('/dist/')) {
         const name = p.slice(6);
-        if (!DIST_FILES.has(name)) return json(res, 404, { error: 'not found' });
+        if (!DIST_FILE.test(name)) return json(res, 404, { error: 'not found' });
         return serveFile(res, path.join(DIST, name), req.method === 'HEAD');
       }
       const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
