@@ -141,6 +141,7 @@ const runtimes = {
 let chromium;
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.jsonl': 'text/plain' };
 const server = createServer((req, res) => {
+  if (req.url === '/favicon.ico') return res.writeHead(204).end();
   const path = normalize(join(app, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
   if (!path.startsWith(app + sep) || !existsSync(path) || !TYPES[extname(path)]) return res.writeHead(404).end();
   res.writeHead(200, { 'content-type': TYPES[extname(path)] + '; charset=utf-8', 'cache-control': 'no-store' }).end(readFileSync(path));
