@@ -210,6 +210,8 @@ const main = async () => {
     if (stopping) process.exit(1);
     stopping = true;
     await demo.close();
+    // A temp folder made for this run goes with it; a --data folder stays.
+    if (demo.cos && !args.data) await fsp.rm(demo.cos.dataDir, { recursive: true, force: true });
     process.exit(0);
   };
   process.on('SIGINT', stop);
