@@ -37,7 +37,7 @@ Commands:
   auth     print the headers to send (Authorization, x-cos-security-token)
   policy   print a POST Object form (HTML form upload) for a key prefix
 
-Run "cos-sign <command> --help" for a command's options.
+Run "cos-sign <command> --help" for a command's options, "cos-sign --version" for the version.
 
 ${ENV}
 
