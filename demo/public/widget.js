@@ -249,11 +249,13 @@
       item.retry.hidden = !(s === 'error' || s === 'canceled');
     }
 
-    function setProgress(item, loaded, total) {
+    /** Shows progress; `fromEvent`: it comes from an XHR upload event (data-uploaded, for tests and curious people). */
+    function setProgress(item, loaded, total, fromEvent) {
       var p = total ? Math.floor((loaded / total) * 100) : 100;
       item.progress = p;
       item.maxProgress = Math.max(item.maxProgress, p);
       item.row.dataset.progress = String(item.maxProgress);
+      if (fromEvent) item.row.dataset.uploaded = String(p);
       item.bar.style.width = p + '%';
       item.pct.textContent = p + '%';
       item.progressEl.setAttribute('aria-valuenow', String(p));
@@ -280,8 +282,9 @@
     function retry(item) {
       item.canceled = false;
       item.tries = 0;
-      setProgress(item, 0, 1);
       item.maxProgress = 0;
+      setProgress(item, 0, 1);
+      delete item.row.dataset.uploaded;
       setState(item, 'queued', 'Waiting…');
       pump();
     }
@@ -324,7 +327,7 @@
         item.xhr = xhr;
         xhr.open(req.method, req.url);
         Object.keys(req.headers || {}).forEach(function (h) { xhr.setRequestHeader(h, req.headers[h]); });
-        xhr.upload.onprogress = function (e) { setProgress(item, e.loaded, e.lengthComputable ? e.total : item.file.size); };
+        xhr.upload.onprogress = function (e) { setProgress(item, e.loaded, e.lengthComputable ? e.total : item.file.size, true); };
         xhr.onload = function () { resolve({ status: xhr.status, text: xhr.responseText, date: xhr.getResponseHeader('Date') }); };
         xhr.onerror = function () { resolve({ status: 0 }); };
         xhr.onabort = function () { resolve({ aborted: true }); };

@@ -83,7 +83,8 @@ const rows = (page, keys) =>
       Object.fromEntries(
         keys.map((k) => {
           const r = [...document.querySelectorAll('.item')].find((i) => i.dataset.key === k);
-          return [k, r && { state: r.dataset.state, progress: r.dataset.progress, code: r.dataset.code, message: r.querySelector('.msg').textContent }];
+          // uploaded: the last percentage an XHR upload progress event reported.
+          return [k, r && { state: r.dataset.state, uploaded: r.dataset.uploaded, code: r.dataset.code, message: r.querySelector('.msg').textContent }];
         }),
       ),
     keys,
@@ -107,7 +108,7 @@ describe('the demo page in Chromium', () => {
       const result = await settle(page, keys);
       timings[`3 files (21 MiB) by ${p}`] = Date.now() - t0;
       for (const [i, k] of keys.entries()) {
-        expect(result[k]).toMatchObject({ state: 'done', progress: '100' });
+        expect(result[k]).toMatchObject({ state: 'done', uploaded: '100' });
         expect(await stored(demo, k)).toBe(sha256(data[Object.keys(SIZES)[i]]));
       }
     }
@@ -160,7 +161,7 @@ describe('the demo page in Chromium', () => {
     for (const p of ['post', 'put']) {
       await choosePath(page, p);
       await page.setInputFiles('#picker', await file(`umd-${p}.bin`, data['1MiB']));
-      expect((await settle(page, [`uploads/umd-${p}.bin`]))[`uploads/umd-${p}.bin`]).toMatchObject({ state: 'done', progress: '100' });
+      expect((await settle(page, [`uploads/umd-${p}.bin`]))[`uploads/umd-${p}.bin`]).toMatchObject({ state: 'done', uploaded: '100' });
       expect(await stored(demo, `uploads/umd-${p}.bin`)).toBe(sha256(data['1MiB']));
     }
     await context.close();
@@ -200,10 +201,10 @@ describe('the demo page in Chromium', () => {
     await choosePath(page, 'put');
     const key = 'uploads/cancel-me.bin';
     await page.setInputFiles('#picker', await file('cancel-me.bin', data['20MiB']));
-    await page.waitForFunction((k) => +document.querySelector(`.item[data-key="${k}"]`)?.dataset.progress >= 10, key, { polling: 20 });
+    await page.waitForFunction((k) => +document.querySelector(`.item[data-key="${k}"]`)?.dataset.uploaded >= 10, key, { polling: 20 });
     await page.click(`.item[data-key="${key}"] button:text("Cancel")`);
     expect((await settle(page, [key]))[key].state).toBe('canceled');
-    const progress = +(await rows(page, [key]))[key].progress;
+    const progress = +(await rows(page, [key]))[key].uploaded;
     expect(progress).toBeGreaterThanOrEqual(10);
     expect(progress).toBeLessThan(100);
     for (let i = 0; i < 100 && (await demo.cos.tmpFiles()).length; i++) await new Promise((r) => setTimeout(r, 20));
@@ -211,7 +212,7 @@ describe('the demo page in Chromium', () => {
     expect(await demo.cos.tmpFiles()).toEqual([]);
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     await page.click(`.item[data-key="${key}"] button:text("Retry")`);
-    expect((await settle(page, [key]))[key]).toMatchObject({ state: 'done', progress: '100' });
+    expect((await settle(page, [key]))[key]).toMatchObject({ state: 'done', uploaded: '100' });
     expect(await stored(demo, key)).toBe(sha256(data['20MiB']));
     expect(page.errors).toEqual([]);
     await page.context().close();
@@ -309,7 +310,7 @@ describe('the demo page in Chromium', () => {
         const name = `skew-${p}-${minutes}.bin`;
         await page.setInputFiles('#picker', await file(name, data['1MiB']));
         const row = (await settle(page, ['uploads/' + name]))['uploads/' + name];
-        expect(row, JSON.stringify({ row, refusals: skewed.cos.state.refusals })).toMatchObject({ state: 'done', progress: '100' });
+        expect(row, JSON.stringify({ row, refusals: skewed.cos.state.refusals })).toMatchObject({ state: 'done', uploaded: '100' });
         expect(await stored(skewed, 'uploads/' + name)).toBe(sha256(data['1MiB']));
         const offset = await page.evaluate(() => window.cosDemo.state.signer.clockOffset);
         expect(Math.abs(offset - minutes * 60_000)).toBeLessThan(3000);
@@ -399,7 +400,7 @@ describe('the widget, as people see it', () => {
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2 << 20 });
       await page.setInputFiles('#picker', await file('photos-2026.zip', randomBytes(6 << 20)));
-      await page.waitForFunction(() => +document.querySelector('.item[data-key="uploads/photos-2026.zip"]')?.dataset.progress >= 40, null, { polling: 20 });
+      await page.waitForFunction(() => +document.querySelector('.item[data-key="uploads/photos-2026.zip"]')?.dataset.uploaded >= 40, null, { polling: 20 });
       await page.waitForFunction(() => [...document.querySelectorAll('#objects img')].every((i) => i.complete && i.naturalWidth > 0) && document.querySelectorAll('#objects img').length === 2);
       await page.screenshot({ path: path.join(ARTIFACTS, 'widget.png'), fullPage: true });
       if (process.env.UPDATE_DEMO_SCREENSHOT) await page.screenshot({ path: path.join(root, 'demo', 'screenshot.png'), fullPage: true });
