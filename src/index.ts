@@ -1,3 +1,7 @@
+/**
+ * Sign Tencent Cloud COS requests and presign URLs over WebCrypto.
+ * @module cos-sign
+ */
 export { CosSigner } from './signer.js';
 export type { CosSignerOptions, SignOptions, AuthHeaders } from './signer.js';
 export { CosSignError } from './errors.js';

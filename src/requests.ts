@@ -28,7 +28,7 @@ export const signRequest = async (signer: CosSigner, request: Request, options?:
 };
 
 /** {@link CosSigner.fetch}. */
-export const signedFetch = async (signer: CosSigner, input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+export const signedFetch = async (signer: CosSigner, input: Request | string | URL, init?: RequestInit): Promise<Response> => {
   const f = signer._fetch || fetch;
   const send = async () => f(await signRequest(signer, new Request(input, init)));
   const body = init?.body;

@@ -285,7 +285,7 @@ export class CosSigner {
    * const res = await signer.fetch(`https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`, { method: 'PUT', body: 'hi' });
    * ```
    */
-  async fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  async fetch(input: Request | string | URL, init?: RequestInit): Promise<Response> {
     return (await more()).signedFetch(this, input, init);
   }
 
@@ -310,6 +310,11 @@ export class CosSigner {
   /**
    * Forgets cached credentials and asks the provider again (for after COS refused a temporary key).
    * Static credentials are kept.
+   *
+   * @example
+   * ```ts
+   * if (res.status === 403) await signer.refreshCredentials();
+   * ```
    */
   async refreshCredentials(): Promise<void> {
     await this.#creds(true);
