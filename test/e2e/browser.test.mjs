@@ -167,7 +167,7 @@ describe('the demo page in Chromium', () => {
     await context.close();
   });
 
-  it('drag and drop uploads the dropped files', async () => {
+  it('drag and drop uploads the dropped files; Delete removes one', async () => {
     const page = await openPage();
     await choosePath(page, 'post');
     const hashes = await page.evaluate(async () => {
@@ -188,6 +188,11 @@ describe('the demo page in Chromium', () => {
       expect(await stored(demo, 'uploads/' + name)).toBe(hashes[name]);
     }
     expect((await demo.cos.readObject('uploads/dropped-b.txt')).headers['content-type']).toBe('text/plain');
+    // Delete, from the list (a signed DELETE through signer.fetch).
+    await page.click('#objects tr[data-key="uploads/dropped-b.txt"] button:text("Delete")');
+    await page.waitForSelector('#objects tr[data-key="uploads/dropped-b.txt"]', { state: 'detached' });
+    expect(await demo.cos.readObject('uploads/dropped-b.txt')).toBeUndefined();
+    expect(await demo.cos.readObject('uploads/dropped-a.bin')).toBeDefined();
     expect(page.errors).toEqual([]);
     await page.context().close();
   });
@@ -242,6 +247,8 @@ describe('the demo page in Chromium', () => {
     // 2. A download link with one character of its signature changed, in the URL checker.
     await page.waitForSelector(`a.download[data-key="${key}"]`);
     const href = await page.$eval(`a.download[data-key="${key}"]`, (a) => a.href);
+    await page.click(`#objects tr[data-key="${key}"] button:text("Copy link")`);
+    expect(await page.inputValue('#check-url')).toBe(href);
     const check = async (url) => {
       await page.fill('#check-url', url);
       await page.click('#check button[type=submit]');
