@@ -461,3 +461,35 @@ describe('real-COS mode (against a stub STS on 127.0.0.1)', () => {
     }
   });
 });
+
+describe('node demo/server/index.mjs (what npm run demo runs after the build)', () => {
+  it('prints both URLs, serves the page and the bucket, and stops cleanly on Ctrl-C (SIGINT)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [path.join(here, '../../demo/server/index.mjs')], {
+      env: { ...process.env, PORT: '0', COS_PORT: '0', DEMO_QUIET: '1', COS_SECRET_ID: '', COS_SECRET_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+    try {
+      for (let i = 0; i < 200 && !/Ctrl-C stops/.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+      const page = /Upload page\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
+      const cos = /Local COS\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1];
+      const data = /data in (\S+)\)/.exec(out)?.[1];
+      expect({ page, cos }, out).toEqual({ page: expect.any(String), cos: expect.any(String) });
+      expect(await (await fetch(page + '/')).text()).toContain('/dist/cos-sign.mjs');
+      expect((await fetch(page + '/umd.html')).status).toBe(200);
+      expect((await fetch(page + '/dist/cos-sign.umd.js')).status).toBe(200);
+      expect((await fetch(page + '/..%2F..%2Fpackage.json')).status).toBe(404); // no way out of demo/public
+      expect((await cosError(await fetch(cos + '/'))).code).toBe('AccessDenied');
+      expect(fs.existsSync(data)).toBe(true);
+      child.kill('SIGINT');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(fs.existsSync(data)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
