@@ -14,6 +14,12 @@ export interface HashBackend<K = unknown> {
   sha1(data: string): string | PromiseLike<string>;
 }
 
+/** Whether `v` is a promise (or another thenable) rather than a value. */
+export const thenable = (v: unknown): v is PromiseLike<unknown> => !!v && typeof (v as PromiseLike<unknown>).then == 'function';
+
+/** `f(v)`, once `v` settles if it is a promise: keeps synchronous backends synchronous. (Not named `then`: a module exporting `then` is itself a thenable to `import()`.) */
+export const after = <T, R>(v: T | PromiseLike<T>, f: (v: T) => R | PromiseLike<R>): R | PromiseLike<R> => (thenable(v) ? v.then(f) : f(v));
+
 let TE: TextEncoder | undefined;
 const utf8 = (s: string) => (TE ||= new TextEncoder()).encode(s);
 
