@@ -205,8 +205,8 @@ describe('the demo page in Chromium', () => {
     const page = await openPage();
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
-    // Slow the upload down (4 MiB/s) so there is time to press Cancel.
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 << 20 });
+    // Slow the upload down (2 MiB/s: 10 s for 20 MiB) so there is time to press Cancel.
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 2 << 20 });
     await choosePath(page, 'put');
     const key = 'uploads/cancel-me.bin';
     await page.setInputFiles('#picker', await file('cancel-me.bin', data['20MiB']));
@@ -357,7 +357,8 @@ describe('the demo page in Chromium', () => {
       }
       await page.click('#refresh');
       await page.waitForFunction((n) => document.querySelectorAll('#objects tr[data-key]').length === n, keys.length);
-      expect(keys.length).toBeGreaterThanOrEqual(8);
+      expect(keys.length).toBeGreaterThanOrEqual(5);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(12_000); // three key lifetimes at least
       // Several keys were used one after another, none was refused: nothing for the user to see.
       expect(short.stats.sts).toBeGreaterThanOrEqual(4);
       expect(short.cos.state.refusals).toEqual([]);
