@@ -1,0 +1,140 @@
+// `npm run bench`: cos-sign against the official SDKs and a plain node:crypto signer, in one process,
+// variants interleaved (bench/interleave.mjs), medians and ratios printed; then heap growth (child
+// process with --expose-gc) and the same batch in real Chromium. See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [browser]     (default: all; BENCH_ROUNDS=n to change rounds)
+//   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { Bench } from 'tinybench';
+import { interleaved } from './interleave.mjs';
+import { plainPresigner, plainSubtlePresigner } from './plain.mjs';
+import { N, bucket, creds, expires, host, keyTime, keys, now, qSignature, region, sdkPresign } from './workload.mjs';
+
+const require = createRequire(import.meta.url);
+const dist = process.env.COS_SIGN_DIST ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///') : new URL('../dist/', import.meta.url);
+const { CosSigner } = await import(new URL('cos-sign.mjs', dist).href);
+const { syncBackend } = await import(new URL('sync.mjs', dist).href);
+const COSjs = require('cos-js-sdk-v5');
+const COSnode = require('cos-nodejs-sdk-v5');
+const sdkVersion = (p) => require(`${p}/package.json`).version;
+
+const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const want = (p) => !parts.length || parts.includes(p);
+const rounds = Number(process.env.BENCH_ROUNDS) || 5;
+const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
+const goals = [];
+const goal = (what, ok, detail) => goals.push(`${ok ? 'PASS' : 'MISS'}  ${what}: ${detail}`);
+
+/** Prints a markdown table of ops/s with ratios to the named baselines. */
+const table = (title, res, opsOf, baselines) => {
+  console.log(`\n### ${title}\n`);
+  console.log(`| variant | ops/s (median) | ${baselines.map((b) => `× ${b}`).join(' | ')} |`);
+  console.log(`|---|--:|${baselines.map(() => '--:').join('|')}|`);
+  for (const [name, r] of Object.entries(res))
+    console.log(`| ${name} | ${fmt(opsOf(r))} | ${baselines.map((b) => (opsOf(r) / opsOf(res[b])).toFixed(2)).join(' | ')} |`);
+};
+
+const JS = `cos-js-sdk-v5 ${sdkVersion('cos-js-sdk-v5')}`;
+const NODE = `cos-nodejs-sdk-v5 ${sdkVersion('cos-nodejs-sdk-v5')}`;
+const SUBTLE = 'cos-sign (SubtleCrypto)';
+const SYNC = 'cos-sign (cos-sign/sync)';
+const PLAIN = 'plain node:crypto';
+const PLAIN_SUBTLE = 'plain crypto.subtle';
+
+console.log(`cos-sign benchmarks — Node ${process.version}, ${os.cpus()[0]?.model} × ${os.cpus().length}, ${rounds} interleaved rounds, medians`);
+
+const subtle = new CosSigner({ region, credentials: creds });
+const sync = new CosSigner({ region, credentials: creds, backend: syncBackend });
+const plain = plainPresigner(creds, host);
+const plainSubtle = plainSubtlePresigner(creds, host);
+const list = keys();
+const opts = (key) => ({ method: 'GET', bucket, key, now, expires });
+
+// Every variant must produce the same signatures before its speed means anything.
+{
+  const kt = keyTime();
+  const ref = list.map((key) => qSignature(sdkPresign(COSnode, key, kt)));
+  const check = async (name, urls) => {
+    const got = (await urls).map(qSignature);
+    const bad = got.findIndex((s, i) => s !== ref[i]);
+    if (bad >= 0) throw new Error(`${name} signs ${list[bad]} differently from ${NODE}`);
+  };
+  await check(SUBTLE, Promise.all(list.map((k) => subtle.getPresignedUrl(opts(k)))));
+  await check(SYNC, Promise.all(list.map((k) => sync.getPresignedUrl(opts(k)))));
+  await check(JS, list.map((k) => sdkPresign(COSjs, k, kt)));
+  await check(PLAIN, list.map((k) => plain(opts(k))));
+  await check(PLAIN_SUBTLE, Promise.all(list.map((k) => plainSubtle(opts(k)))));
+  console.log(`\nAll six variants agree on the signatures of the ${N.toLocaleString('en-US')} URLs.`);
+}
+
+if (want('node')) {
+  const res = await interleaved(
+    Bench,
+    {
+      [SUBTLE]: () => Promise.all(list.map((k) => subtle.getPresignedUrl(opts(k)))),
+      [SYNC]: () => Promise.all(list.map((k) => sync.getPresignedUrl(opts(k)))),
+      [JS]: () => {
+        const kt = keyTime();
+        return list.map((k) => sdkPresign(COSjs, k, kt));
+      },
+      [NODE]: () => {
+        const kt = keyTime();
+        return list.map((k) => sdkPresign(COSnode, k, kt));
+      },
+      [PLAIN]: () => list.map((k) => plain(opts(k))),
+      [PLAIN_SUBTLE]: () => Promise.all(list.map((k) => plainSubtle(opts(k)))),
+    },
+    { rounds, iterations: 2 },
+  );
+  const ops = (r) => (N * 1000) / r.median;
+  table(`Node batch: ${N.toLocaleString('en-US')} presigned URLs, one clock, one credential set (URLs/s)`, res, ops, [JS, NODE]);
+  console.log(`\n${PLAIN} and ${PLAIN_SUBTLE} are the signature written directly over each API with no input checks (bench/plain.mjs): ceilings, not products.`);
+  goal('SubtleCrypto batch >= 2x cos-js-sdk-v5', ops(res[SUBTLE]) >= 2 * ops(res[JS]), `${(ops(res[SUBTLE]) / ops(res[JS])).toFixed(2)}x`);
+  goal('cos-sign/sync batch >= cos-nodejs-sdk-v5', ops(res[SYNC]) >= ops(res[NODE]), `${(ops(res[SYNC]) / ops(res[NODE])).toFixed(2)}x`);
+}
+
+if (want('single')) {
+  let i = 0;
+  const next = () => list[i++ % N];
+  const kt = keyTime();
+  const one = (s) => () => s.getAuth(opts(next()));
+  const res = await interleaved(
+    Bench,
+    {
+      [SUBTLE]: one(subtle),
+      [SYNC]: one(sync),
+      [JS]: () => COSjs.getAuthorization({ SecretId: creds.secretId, SecretKey: creds.secretKey, Method: 'GET', Key: next(), KeyTime: kt, Headers: { Host: host } }),
+      [NODE]: () => COSnode.getAuthorization({ SecretId: creds.secretId, SecretKey: creds.secretKey, Method: 'GET', Key: next(), KeyTime: kt, Headers: { Host: host } }),
+      [PLAIN]: () => plain(opts(next())),
+      [PLAIN_SUBTLE]: () => plainSubtle(opts(next())),
+    },
+    { rounds, iterations: 2000, time: 300, warmupIterations: 200 },
+  );
+  console.log(`\n### Single: one getAuth at a time, awaited (latency, median)\n`);
+  console.log(`| variant | µs per call | calls/s |\n|---|--:|--:|`);
+  for (const [name, r] of Object.entries(res)) console.log(`| ${name} | ${(r.median * 1000).toFixed(1)} | ${fmt(1000 / r.median)} |`);
+}
+
+if (want('memory')) {
+  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory.mjs', import.meta.url))], { encoding: 'utf8' });
+  const m = JSON.parse(out);
+  console.log(`\n### Memory: heap growth after ${m.signatures.toLocaleString('en-US')} signatures with ${m.sets.toLocaleString('en-US')} credential sets (after GC)\n`);
+  console.log(`| scenario | heap growth |\n|---|--:|`);
+  for (const s of m.scenarios) console.log(`| ${s.name} | ${(s.growth / 1024 / 1024).toFixed(2)} MB |`);
+  const worst = Math.max(...m.scenarios.filter((s) => s.goal).map((s) => s.growth));
+  goal('heap growth < 5 MB', worst < 5 * 1024 * 1024, `worst ${(worst / 1024 / 1024).toFixed(2)} MB`);
+}
+
+if (want('browser')) {
+  const { runBrowser } = await import('./browser.mjs');
+  const b = await runBrowser({ rounds });
+  const ops = (r) => (N * 1000) / r.median;
+  const BJS = `${JS} (dist/cos-js-sdk-v5.min.js)`;
+  const res = { [`${SUBTLE} (dist/cos-sign.umd.js)`]: b.subtle, [`${SYNC} (dist/sync.umd.js)`]: b.sync, [BJS]: b.js };
+  table(`Chromium ${b.version} batch: ${N.toLocaleString('en-US')} presigned URLs in one page (URLs/s)`, res, ops, [BJS]);
+  goal('Chromium SubtleCrypto batch >= cos-js-sdk-v5', ops(b.subtle) >= ops(b.js), `${(ops(b.subtle) / ops(b.js)).toFixed(2)}x`);
+}
+
+console.log(`\n### Goals\n\n${goals.map((g) => '    ' + g).join('\n')}`);
