@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Bench } from 'tinybench';
 import { interleaved } from './interleave.mjs';
 import { plainPresigner, plainSubtlePresigner } from './plain.mjs';
@@ -23,6 +25,9 @@ const sdkVersion = (p) => require(`${p}/package.json`).version;
 const parts = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const want = (p) => !parts.length || parts.includes(p);
 const rounds = Number(process.env.BENCH_ROUNDS) || 5;
+// A full GC before each variant's turn, so that none is billed for the garbage of the one before.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3));
 const goals = [];
 const goal = (what, ok, detail) => goals.push(`${ok ? 'PASS' : 'MISS'}  ${what}: ${detail}`);
@@ -86,7 +91,7 @@ if (want('node')) {
       [PLAIN]: () => list.map((k) => plain(opts(k))),
       [PLAIN_SUBTLE]: () => Promise.all(list.map((k) => plainSubtle(opts(k)))),
     },
-    { rounds, iterations: 2 },
+    { rounds, iterations: 2, gc },
   );
   const ops = (r) => (N * 1000) / r.median;
   table(`Node batch: ${N.toLocaleString('en-US')} presigned URLs, one clock, one credential set (URLs/s)`, res, ops, [JS, NODE]);
@@ -110,7 +115,7 @@ if (want('single')) {
       [PLAIN]: () => plain(opts(next())),
       [PLAIN_SUBTLE]: () => plainSubtle(opts(next())),
     },
-    { rounds, iterations: 2000, time: 300, warmupIterations: 200 },
+    { rounds, iterations: 2000, time: 300, warmupIterations: 200, gc },
   );
   console.log(`\n### Single: one getAuth at a time, awaited (latency, median)\n`);
   console.log(`| variant | µs per call | calls/s |\n|---|--:|--:|`);

@@ -5,8 +5,12 @@
  */
 
 /** Step 6: UTF-8, then percent-encode every byte but `A-Z a-z 0-9 - _ . ~`, uppercase hex (RFC 3986). */
-export const encode = (s: string): string =>
-  /[^\w.~-]/.test(s) ? encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : s;
+export const encode = (s: string): string => {
+  // The common cases cheaply: nothing to encode, or nothing encodeURIComponent leaves that must be.
+  if (/^[\w.~-]*$/.test(s)) return s;
+  s = encodeURIComponent(s);
+  return /[!'()*]/.test(s) ? s.replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) : s;
+};
 
 /** Step 4: the headers COS signs, by lowercased name. Every other header is left out of the signature. */
 export const isSignedHeader = (lowerName: string): boolean =>
