@@ -1,6 +1,6 @@
 import { fail, isDate, must, show, type CosSignErrorCode } from './errors.js';
-import { subtleBackend, type HashBackend } from './crypto.js';
-import { credentialSource, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
+import { after, subtleBackend, thenable, type HashBackend } from './crypto.js';
+import { checkCredentials, credentialSource, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
 import { authorization, canonical, encode, httpString, isSignedHeader, keyTime, stringToSign, urlPath, type Pair } from './signing.js';
 
 /** Options of `new CosSigner(…)`. One of `region`, `endpoint` or `domain` is required. */
@@ -152,6 +152,21 @@ export const pairs = (rec: unknown, code: CosSignErrorCode, what: string, isHead
 /** The lazily loaded request, fetch and form code: presigning alone does not pay for it. */
 const more = () => import('./requests.js');
 
+/** The credentials, the key time and the window's end (epoch s) of a signature. */
+type Window = [Credentials, string, number];
+/** What signing a prepared request gives: the headers to send, the URL query fields and the URL params. */
+type Signed = { headers: AuthHeaders; fields: string; params: Pair[] };
+
+/**
+ * Prepared SignKeys (step 2) per credentials object and key time, shared by all signers, at most 64
+ * (oldest out): however many signers and credentials an application has, this stays small. Keyed by
+ * a number given to each credentials object, never by a secret; it holds no credentials, so it keeps
+ * no dropped signer's secret alive.
+ */
+const KEYS = new Map<string, [HashBackend, unknown]>();
+const IDS = new WeakMap<Credentials, number>();
+let lastId = 0;
+
 /**
  * Signs COS requests: Authorization headers, presigned URLs, `Request`s and POST forms. Holds the
  * credentials; cheap to keep for the life of the application.
@@ -174,7 +189,8 @@ export class CosSigner {
   /** The whole host (domain), or the suffix after `${bucket}.` */
   readonly #host: string;
   readonly #domain: boolean;
-  readonly #keys = new Map<string, [Credentials, PromiseLike<unknown>]>();
+  /** The credentials when they do not come from a provider: signing need not wait for them. */
+  readonly #static?: Credentials;
 
   constructor(options: CosSignerOptions) {
     const o = options || ({} as CosSignerOptions);
@@ -196,7 +212,8 @@ export class CosSigner {
     this._provider = typeof o.credentials == 'function';
     this._fetch = o.fetch;
     this._backend = o.backend || subtleBackend(o.crypto?.subtle);
-    this.#creds = credentialSource(o.credentials, () => this._now(), o.refreshMargin ?? 3e5, o.providerTimeout ?? 1e4);
+    if (!this._provider) this.#static = checkCredentials(o.credentials);
+    this.#creds = credentialSource(this.#static || o.credentials, () => this._now(), o.refreshMargin ?? 3e5, o.providerTimeout ?? 1e4);
   }
 
   /**
@@ -222,7 +239,8 @@ export class CosSigner {
    * ```
    */
   async getAuthHeaders(options: SignOptions): Promise<AuthHeaders> {
-    return (await this._sign(this._prepare(options), false)).headers;
+    const s = this._sign(this._prepare(options), false);
+    return (thenable(s) ? await s : s).headers;
   }
 
   /**
@@ -239,7 +257,8 @@ export class CosSigner {
   async getPresignedUrl(options: SignOptions): Promise<string> {
     const p = this._prepare(options);
     const path = urlPath(p.key) ?? fail('ERR_INVALID_KEY', `key ${show(p.key)} has no URL form (URLs collapse a lone "." or ".." segment); sign it with getAuth`);
-    const { fields, params } = await this._sign(p, true);
+    const s = this._sign(p, true);
+    const { fields, params } = thenable(s) ? await s : s;
     return `${this._scheme}://${p.host}${path}?${fields}${params.map((q) => '&' + q[0] + '=' + q[1]).join('')}`;
   }
 
@@ -346,49 +365,60 @@ export class CosSigner {
    * The credentials and the signing window for a signing time: `[now - 60 s, now + expires]`, the end
    * clamped to the credentials' expiration. Refuses expired credentials. @internal
    */
-  async _window(now: number, expires: number): Promise<[Credentials, string, number]> {
-    const c = await this.#creds();
-    const exp = c.expiration ? +c.expiration : Infinity;
-    const t = Math.floor(now / 1000);
-    const end = Math.min(t + expires, Math.floor(exp / 1000));
-    if (end <= t || exp <= this._now()) fail('ERR_CREDENTIALS_EXPIRED', `credentials expire at ${c.expiration!.toISOString()}, not after the signing time ${new Date(now).toISOString()}`);
-    return [c, keyTime(t - 60, end), end];
+  _window(now: number, expires: number): Window | PromiseLike<Window> {
+    return after(this.#static || this.#creds(), (c): Window => {
+      const exp = c.expiration ? +c.expiration : Infinity;
+      const t = Math.floor(now / 1000);
+      const end = Math.min(t + expires, Math.floor(exp / 1000));
+      if (end <= t || exp <= this._now()) fail('ERR_CREDENTIALS_EXPIRED', `credentials expire at ${c.expiration!.toISOString()}, not after the signing time ${new Date(now).toISOString()}`);
+      return [c, keyTime(t - 60, end), end];
+    });
   }
 
   /**
    * Signs a prepared request. `inUrl`: the token goes in the query (presigned URL), else in a header.
-   * Returns the headers to send, the URL query fields and the URL params. @internal
+   * Returns the headers to send, the URL query fields and the URL params. Waits only for promises: with
+   * static credentials, a cached SignKey and a synchronous backend it returns the result itself, so large
+   * batches make little garbage. @internal
    */
-  async _sign(p: Prepared, inUrl: boolean): Promise<{ headers: AuthHeaders; fields: string; params: Pair[] }> {
-    const [c, time] = await this._window(p.now, p.expires);
-    const token = c.securityToken;
-    const has = (list: Pair[]) => list.some((x) => x[0].toLowerCase() == 'x-cos-security-token');
-    const params = p.params.slice();
-    const headers = p.headers.slice();
-    const out: AuthHeaders = { Authorization: '' };
-    if (token && !has(params))
-      if (inUrl) params.push(['x-cos-security-token', encode(token)]);
-      else if (!has(headers)) headers.push(['x-cos-security-token', encode((out['x-cos-security-token'] = token))]);
-    const [paramList, paramString] = canonical(params.map((q) => [q[0].toLowerCase(), q[1]]));
-    const [headerList, headerString] = canonical(headers);
-    const hash = await this._backend.sha1(httpString(p.method, p.key[0] == '/' ? p.key : '/' + p.key, paramString, headerString));
-    const signature = await this._backend.hmac(await this._signKey(c, time), stringToSign(time, hash));
-    out.Authorization = authorization(c.secretId, time, headerList, paramList, signature);
-    return { headers: out, fields: authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList), signature), params };
+  _sign(p: Prepared, inUrl: boolean): Signed | PromiseLike<Signed> {
+    return after(this._window(p.now, p.expires), ([c, time]) => {
+      const token = c.securityToken;
+      const has = (list: Pair[]) => list.some((x) => x[0].toLowerCase() == 'x-cos-security-token');
+      const params = p.params.slice();
+      const headers = p.headers.slice();
+      const out: AuthHeaders = { Authorization: '' };
+      if (token && !has(params))
+        if (inUrl) params.push(['x-cos-security-token', encode(token)]);
+        else if (!has(headers)) headers.push(['x-cos-security-token', encode((out['x-cos-security-token'] = token))]);
+      const [paramList, paramString] = canonical(params.map((q) => [q[0].toLowerCase(), q[1]]));
+      const [headerList, headerString] = canonical(headers);
+      const b = this._backend;
+      return after(b.sha1(httpString(p.method, p.key[0] == '/' ? p.key : '/' + p.key, paramString, headerString)), (hash) =>
+        after(this._signKey(c, time), (key) =>
+          after(b.hmac(key, stringToSign(time, hash)), (signature): Signed => {
+            out.Authorization = authorization(c.secretId, time, headerList, paramList, signature);
+            return { headers: out, fields: authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList), signature), params };
+          }),
+        ),
+      );
+    }) as Signed | PromiseLike<Signed>;
   }
 
-  /** The SignKey (step 2) as a prepared HMAC key, cached per credentials and key time, bounded. @internal */
-  _signKey(c: Credentials, time: string): PromiseLike<unknown> {
-    const id = c.secretId + '\n' + time;
-    const hit = this.#keys.get(id);
-    if (hit && hit[0] == c) return hit[1];
+  /** The SignKey (step 2) as the backend's prepared HMAC key (or a promise of it), from {@link KEYS}. @internal */
+  _signKey(c: Credentials, time: string): unknown {
+    let n = IDS.get(c);
+    if (n === undefined) IDS.set(c, (n = ++lastId));
+    const id = n + '\n' + time;
     const b = this._backend;
-    const k = Promise.resolve(b.key(c.secretKey))
-      .then((secret) => b.hmac(secret, time))
-      .then((signKey) => b.key(signKey));
-    if (this.#keys.size > 63) this.#keys.delete(this.#keys.keys().next().value!);
-    this.#keys.set(id, [c, k]);
-    k.then(undefined, () => this.#keys.delete(id));
+    const hit = KEYS.get(id);
+    if (hit && hit[0] == b) return hit[1];
+    const k = after(after(b.key(c.secretKey), (secret) => b.hmac(secret, time)), (signKey) => b.key(signKey));
+    const entry: [HashBackend, unknown] = [b, k];
+    if (KEYS.size > 63) KEYS.delete(KEYS.keys().next().value!);
+    KEYS.set(id, entry);
+    // Once prepared, the key itself is kept: later signatures need not wait for it.
+    if (thenable(k)) k.then((key) => (entry[1] = key), () => KEYS.delete(id));
     return k;
   }
 }

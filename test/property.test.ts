@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import COS from 'cos-nodejs-sdk-v5';
 import { CosSigner } from '../src/index.js';
+import { syncBackend } from '../src/sync.js';
 
 const keyChar = fc.constantFrom('a', 'Z', '0', ' ', '+', '?', '#', '%', '&', '=', ';', ':', '@', ',', '$', '~', '*', '!', "'", '(', ')', '[', ']', '\\', '^', '`', '"', '<', '>', '{', '}', '|', '中', '文', 'é', 'Ä', '😀', '\u3000');
 const segment = fc.oneof(fc.constantFrom('', '.', '..', '%2E', '%20'), fc.string({ unit: keyChar, minLength: 1, maxLength: 6 }));
@@ -47,12 +48,13 @@ const request = fc.record({
 });
 
 describe('differential: cos-sign vs cos-nodejs-sdk-v5 COS.getAuthorization', () => {
-  it('agrees on 2,000 generated requests', async () => {
+  for (const [name, backend] of [['SubtleCrypto', undefined], ['cos-sign/sync', syncBackend]] as const)
+  it(`agrees on 2,000 generated requests (${name} backend)`, async () => {
     let runs = 0;
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         runs++;
-        const signer = new CosSigner({ region: r.region, credentials: { secretId: r.secretId, secretKey: r.secretKey } });
+        const signer = new CosSigner({ region: r.region, credentials: { secretId: r.secretId, secretKey: r.secretKey }, backend });
         const auth = await signer.getAuth({ ...r, now: new Date(r.now) });
         const t = Math.floor(r.now / 1000);
         const host = `${r.bucket}.cos.${r.region}.myqcloud.com`;
