@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CosSigner, CosSignError, type HashBackend } from '../src/index.js';
 import { syncBackend } from '../src/sync.js';
+// @ts-expect-error plain JS without types
+import { parseVectors, urlMeaning } from './conformance/suite.mjs';
 
 interface Vector {
   id: string;
@@ -17,27 +19,7 @@ interface Vector {
   mayRefuse?: string;
 }
 
-export const vectors: Vector[] = readFileSync(fileURLToPath(import.meta.url).replace(/vectors\.test\.ts$/, 'fixtures/python-sdk.jsonl'), 'utf8')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l));
-
-/** The parts of a URL that COS sees: scheme, host, decoded path, sorted decoded query pairs. */
-export const urlMeaning = (u: string) => {
-  const url = new URL(u);
-  const q = u.includes('?') ? u.slice(u.indexOf('?') + 1) : '';
-  const dec = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-  return {
-    scheme: url.protocol,
-    host: url.host,
-    rawPathDecoded: decodeURIComponent(u.slice(u.indexOf('/', u.indexOf('//') + 2), u.includes('?') ? u.indexOf('?') : undefined)),
-    whatwgPathDecoded: decodeURIComponent(url.pathname),
-    query: q.split('&').filter(Boolean).map((kv) => {
-      const i = kv.indexOf('=');
-      return [dec(i < 0 ? kv : kv.slice(0, i)), i < 0 ? '' : dec(kv.slice(i + 1))];
-    }).sort((a, b) => (a[0] + '\0' + a[1] < b[0] + '\0' + b[1] ? -1 : 1)),
-  };
-};
+const vectors: Vector[] = parseVectors(readFileSync(fileURLToPath(import.meta.url).replace(/vectors\.test\.ts$/, 'fixtures/python-sdk.jsonl'), 'utf8'));
 
 const backends: [string, HashBackend | undefined][] = [
   ['SubtleCrypto', undefined],
