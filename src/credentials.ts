@@ -53,22 +53,13 @@ const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> => {
 };
 
 /**
- * Normalises `credentials` into a {@link CredentialSource}. A provider's result is cached until
+ * Wraps a provider into a {@link CredentialSource}. Its result is cached until
  * `margin` ms before its `expiration` (at most half its lifetime, so short-lived keys work too);
  * concurrent callers share one pending call; failures are not cached; each caller waits at most
  * `timeout` ms, after which the next caller starts a fresh call (a pending promise from another
  * Cloudflare Workers request may never settle).
  */
-export const credentialSource = (
-  input: Credentials | CredentialProvider,
-  now: () => number,
-  margin: number,
-  timeout: number,
-): CredentialSource => {
-  if (typeof input !== 'function') {
-    const c = checkCredentials(input);
-    return () => Promise.resolve(c);
-  }
+export const credentialSource = (input: CredentialProvider, now: () => number, margin: number, timeout: number): CredentialSource => {
   let cached: Credentials | undefined;
   let until = 0;
   let pending: Promise<Credentials> | undefined;

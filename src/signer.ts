@@ -180,7 +180,8 @@ let lastId = 0;
 export class CosSigner {
   /** Milliseconds added to `Date.now()` when signing; {@link CosSigner.fetch} sets it when COS reports clock skew. */
   clockOffset: number;
-  readonly #creds: CredentialSource;
+  /** The provider's credentials, cached (see credentialSource); unset for static credentials. */
+  readonly #creds?: CredentialSource;
   /** @internal */ readonly _backend: HashBackend;
   /** @internal */ readonly _scheme: string;
   /** @internal */ readonly _signHost: boolean;
@@ -212,8 +213,8 @@ export class CosSigner {
     this._provider = typeof o.credentials == 'function';
     this._fetch = o.fetch;
     this._backend = o.backend || subtleBackend(o.crypto?.subtle);
-    if (!this._provider) this.#static = checkCredentials(o.credentials);
-    this.#creds = credentialSource(this.#static || o.credentials, () => this._now(), o.refreshMargin ?? 3e5, o.providerTimeout ?? 1e4);
+    if (this._provider) this.#creds = credentialSource(o.credentials as CredentialProvider, () => this._now(), o.refreshMargin ?? 3e5, o.providerTimeout ?? 1e4);
+    else this.#static = checkCredentials(o.credentials);
   }
 
   /**
@@ -336,7 +337,7 @@ export class CosSigner {
    * ```
    */
   async refreshCredentials(): Promise<void> {
-    await this.#creds(true);
+    await this.#creds?.(true);
   }
 
   /** Current time in ms on the signer's clock. @internal */
@@ -366,7 +367,7 @@ export class CosSigner {
    * clamped to the credentials' expiration. Refuses expired credentials. @internal
    */
   _window(now: number, expires: number): Window | PromiseLike<Window> {
-    return after(this.#static || this.#creds(), (c): Window => {
+    return after(this.#static || this.#creds!(), (c): Window => {
       const exp = c.expiration ? +c.expiration : Infinity;
       const t = Math.floor(now / 1000);
       const end = Math.min(t + expires, Math.floor(exp / 1000));
@@ -397,8 +398,10 @@ export class CosSigner {
       return after(b.sha1(httpString(p.method, p.key[0] == '/' ? p.key : '/' + p.key, paramString, headerString)), (hash) =>
         after(this._signKey(c, time), (key) =>
           after(b.hmac(key, stringToSign(time, hash)), (signature): Signed => {
+            // A URL carries the fields URL-encoded; a header carries them raw.
+            if (inUrl) return { headers: out, fields: authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList), signature), params };
             out.Authorization = authorization(c.secretId, time, headerList, paramList, signature);
-            return { headers: out, fields: authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList), signature), params };
+            return { headers: out, fields: '', params };
           }),
         ),
       );
