@@ -36,6 +36,17 @@ afterAll(async () => {
   if (Object.keys(timings).length) console.log('e2e timings (ms):', timings);
 });
 
+/** Runs `fn` on a demo instance of its own (ephemeral ports), then closes it and removes its data folder. */
+const withDemo = async (options, fn) => {
+  const d = await start({ port: 0, cosPort: 0, ...options });
+  try {
+    return await fn(d);
+  } finally {
+    await d.close();
+    await fsp.rm(d.cos.dataDir, { recursive: true, force: true });
+  }
+};
+
 /** Writes a file to pick; returns its path. */
 const file = async (name, bytes) => {
   const p = path.join(dir, name);
@@ -285,8 +296,7 @@ describe('the demo page in Chromium', () => {
   });
 
   it('a file over the size limit is refused by COS and the page says so', async () => {
-    const small = await start({ port: 0, cosPort: 0, maxUploadBytes: 1 << 20 });
-    try {
+    await withDemo({ maxUploadBytes: 1 << 20 }, async (small) => {
       const page = await openPage(small);
       const big = await file('too-big.bin', randomBytes((1 << 20) + 1));
       for (const p of ['post', 'put']) {
@@ -301,15 +311,11 @@ describe('the demo page in Chromium', () => {
       expect(await small.cos.tmpFiles()).toEqual([]);
       expect(page.errors).toEqual([]);
       await page.context().close();
-    } finally {
-      await small.close();
-      await fsp.rm(small.cos.dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('recovers when the clock is 15 minutes off in either direction (adopts the server time, retries once)', async () => {
-    const skewed = await start({ port: 0, cosPort: 0 });
-    try {
+    await withDemo({}, async (skewed) => {
       const page = await openPage(skewed);
       // The clock jumps after the page started, so each upload meets COS's time error first.
       const steps = [
@@ -334,15 +340,11 @@ describe('the demo page in Chromium', () => {
       expect(uploads.map((r) => r.code)).toEqual(['AccessDenied', 'RequestTimeTooSkewed', 'AccessDenied', 'RequestTimeTooSkewed']);
       expect(page.errors).toEqual([]);
       await page.context().close();
-    } finally {
-      await skewed.close();
-      await fsp.rm(skewed.cos.dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('temporary keys that expire every 4 seconds are refreshed transparently over a 12-second session', async () => {
-    const short = await start({ port: 0, cosPort: 0, stsTtl: 4 });
-    try {
+    await withDemo({ stsTtl: 4 }, async (short) => {
       const page = await openPage(short);
       const t0 = Date.now();
       const keys = [];
@@ -369,17 +371,13 @@ describe('the demo page in Chromium', () => {
       timings['12 s session, stsTtl 4 s: /sts calls'] = short.stats.sts;
       expect(page.errors).toEqual([]);
       await page.context().close();
-    } finally {
-      await short.close();
-      await fsp.rm(short.cos.dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('the widget, as people see it', () => {
   it('takes a screenshot: images with thumbnails, a refused file, an upload in progress', async () => {
-    const shop = await start({ port: 0, cosPort: 0, maxUploadBytes: 8 << 20 });
-    try {
+    await withDemo({ maxUploadBytes: 8 << 20 }, async (shop) => {
       const page = await openPage(shop);
       await choosePath(page, 'put');
       // Two real PNGs drawn in the page, and a text file, dropped on the widget.
@@ -422,9 +420,6 @@ describe('the widget, as people see it', () => {
       expect((await settle(page, ['uploads/photos-2026.zip']))['uploads/photos-2026.zip'].state).toBe('canceled');
       expect(page.errors).toEqual([]);
       await page.context().close();
-    } finally {
-      await shop.close();
-      await fsp.rm(shop.cos.dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
