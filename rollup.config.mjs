@@ -1,10 +1,14 @@
 // Builds dist/: the ESM file, a CommonJS file for require(), the minified UMD file (global `CosSign`)
 // and one bundled .d.ts (also as .d.mts for the import condition). The same again for the `cos-sign/sync`
 // entry (global `CosSignSync`), which bundles @noble/hashes' SHA-1 and HMAC so users need no dependency.
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
+
+// A fresh dist/ each build: no chunk of an earlier build is left to be packed.
+rmSync('dist', { recursive: true, force: true });
 
 const ts = () => typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, compilerOptions: { noEmit: false } });
 /** Bundles @noble/hashes from node_modules (its own imports are relative); nothing else is resolved there. */

@@ -1,3 +1,5 @@
+import type { CosErrorBody } from './cos-error.js';
+
 /**
  * The stable codes a {@link CosSignError} carries. Match on `code`, not on the message.
  */
@@ -18,7 +20,10 @@ export type CosSignErrorCode =
   | 'ERR_CREDENTIALS_INVALID'
   | 'ERR_CREDENTIALS_EXPIRED'
   | 'ERR_CREDENTIALS_PROVIDER'
-  | 'ERR_CRYPTO_UNAVAILABLE';
+  | 'ERR_CRYPTO_UNAVAILABLE'
+  | 'ERR_INVALID_BODY'
+  | 'ERR_COS_RESPONSE'
+  | 'ERR_NETWORK';
 
 /**
  * Every refusal of cos-sign. `code` is stable; the message says what was wrong and what was
@@ -33,6 +38,10 @@ export type CosSignErrorCode =
 export class CosSignError extends Error {
   /** The stable error code, e.g. `ERR_INVALID_KEY`. */
   readonly code: CosSignErrorCode;
+  /** With `ERR_COS_RESPONSE`: the HTTP status of COS's answer. */
+  declare readonly status?: number;
+  /** With `ERR_COS_RESPONSE`: COS's error body (`Code`, `Message`, `RequestId`, …); `undefined` when the answer carried none. */
+  declare readonly cos?: CosErrorBody;
   constructor(code: CosSignErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CosSignError';

@@ -4,13 +4,14 @@
  * not pay for it.
  */
 import { fail, must, show } from './errors.js';
-import { pairs, type CosSigner, type PostPolicy, type PostPolicyOptions, type RequestSignOptions } from './signer.js';
+import { authorize, parseError, recover } from './send.js';
+import type { CosSigner, PostPolicy, PostPolicyOptions, RequestSignOptions } from './signer.js';
 
 /** {@link CosSigner.signRequest}. */
 export const signRequest = async (signer: CosSigner, request: Request, options?: RequestSignOptions): Promise<Request> => {
   const url = new URL(request.url);
-  const query: Record<string, string> = Object.create(null);
-  for (const [k, v] of url.searchParams) query[k] === undefined ? (query[k] = v) : fail('ERR_INVALID_PARAM', `query parameter ${show(k)} is given twice`);
+  const params: Record<string, string> = Object.create(null);
+  for (const [k, v] of url.searchParams) params[k] === undefined ? (params[k] = v) : fail('ERR_INVALID_PARAM', `query parameter ${show(k)} is given twice`);
   // Our own lowercasing and trimming: happy-dom's Headers does neither; HTTP trims on the wire.
   const headers: Record<string, string> = Object.create(null);
   request.headers.forEach((v, k) => (headers[k.toLowerCase()] = v.trim()));
@@ -20,8 +21,7 @@ export const signRequest = async (signer: CosSigner, request: Request, options?:
   } catch {
     return must('ERR_INVALID_KEY', 'the URL path', 'percent-encoded UTF-8', url.pathname);
   }
-  const p = signer._prepare({ ...options, method: request.method, key } as never, url.host, pairs(query, 'ERR_INVALID_PARAM', 'param'), headers);
-  const auth = (await signer._sign(p, false)).headers;
+  const [, auth] = await authorize(signer, { ...options, method: request.method, key, params, headers } as never, url.host);
   const h = new Headers(request.headers);
   for (const n in auth) h.set(n, auth[n]!);
   return new Request(request, { headers: h });
@@ -35,18 +35,10 @@ export const signedFetch = async (signer: CosSigner, input: Request | string | U
   const once = (b: unknown) => !!b && typeof b == 'object' && ('getReader' in b || Symbol.asyncIterator in b);
   let res = await send();
   if ((res.status != 403 && res.status != 400) || (body != null ? once(body) : input instanceof Request && input.body)) return res;
-  // Read the refusal and hand back an equal Response (no clone(): happy-dom's loses the body). The
-  // three fields that decide are read here; parseCosError (cos-error.ts) is for the caller's display.
+  // Read the refusal and hand back an equal Response (no clone(): happy-dom's loses the body).
   const text = await res.text();
-  const field = (name: string) => new RegExp(`<${name}>([^<]*)<`).exec(text)?.[1] || '';
-  const code = field('Code');
-  const server = Date.parse(field('ServerTime') || res.headers.get('date') || '');
   res = new Response(text, res);
-  if ((code == 'RequestTimeTooSkewed' || (code == 'AccessDenied' && /expired/i.test(field('Message')))) && Math.abs(server - signer._now()) >= 3e4)
-    signer.clockOffset = server - Date.now();
-  else if (signer._provider && /^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(code)) await signer.refreshCredentials();
-  else return res;
-  return send();
+  return (await recover(signer, parseError(text), res.headers.get('date'))) ? send() : res;
 };
 
 /** {@link CosSigner.getPostPolicy}. */

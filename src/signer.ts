@@ -127,9 +127,9 @@ const enc = (s: string, code: CosSignErrorCode, what: string) => {
 /**
  * Validates a params or headers record into encoded pairs (name case kept). Headers: only the signed
  * ones; names must be HTTP tokens; values without CR/LF/NUL or surrounding whitespace. Names equal but
- * for case are refused: which one the server sees would be a guess. @internal
+ * for case are refused: which one the server sees would be a guess.
  */
-export const pairs = (rec: unknown, code: CosSignErrorCode, what: string, isHeader?: boolean): Pair[] => {
+const pairs = (rec: unknown, code: CosSignErrorCode, what: string, isHeader?: boolean): Pair[] => {
   const out: Pair[] = [];
   const seen = new Set<string>();
   if (rec === undefined) return out;
@@ -346,7 +346,7 @@ export class CosSigner {
   }
 
   /** Validates per-call options into a {@link Prepared} request. @internal */
-  _prepare(o: SignOptions, host?: string, params?: Pair[], headers?: unknown): Prepared {
+  _prepare(o: SignOptions, host?: string): Prepared {
     if (!o || typeof o != 'object') must('ERR_INVALID_OPTION', 'sign options', 'an object', o);
     const { method, bucket, key, expires = 300, signHost = this._signHost, now } = o;
     if (!host && !this.#domain && !is(bucket, /^[a-z\d]([a-z\d-]*[a-z\d])?$/i)) must('ERR_INVALID_BUCKET', 'bucket', 'like "examplebucket-1250000000"', bucket);
@@ -357,9 +357,9 @@ export class CosSigner {
     if (now !== undefined && !(isDate(now) && +now == +now)) must('ERR_INVALID_NOW', 'now', 'a valid Date', now);
     if (typeof signHost != 'boolean') must('ERR_INVALID_OPTION', 'signHost', 'a boolean', signHost);
     host ||= this.#domain ? this.#host : `${bucket.toLowerCase()}.${this.#host}`;
-    const signed = pairs(headers ?? o.headers, 'ERR_INVALID_HEADER', 'header', true).map((h): Pair => [h[0].toLowerCase(), h[1]]);
+    const signed = pairs(o.headers, 'ERR_INVALID_HEADER', 'header', true).map((h): Pair => [h[0].toLowerCase(), h[1]]);
     if (signHost && !signed.some((h) => h[0] == 'host')) signed.push(['host', encode(host.replace(/:\d+$/, '').toLowerCase())]);
-    return { method, key, host, params: params || pairs(o.params, 'ERR_INVALID_PARAM', 'param'), headers: signed, expires, now: now ? +now : this._now() };
+    return { method, key, host, params: pairs(o.params, 'ERR_INVALID_PARAM', 'param'), headers: signed, expires, now: now ? +now : this._now() };
   }
 
   /**

@@ -1,0 +1,211 @@
+/**
+ * COS's multipart upload API, one function per request: Initiate, Upload Part, List Parts, Complete,
+ * Abort and List Multipart Uploads. Standalone functions taking the signer first, so that a bundle
+ * that only presigns does not carry them. {@link upload} puts them together.
+ */
+import { fail, must, show } from './errors.js';
+import { answer, moved, nextMarker, required, send, type Bytes } from './send.js';
+import { all, text } from './xml.js';
+import type { CosSigner } from './signer.js';
+
+/** What every multipart call takes besides its own options. */
+export interface MultipartCallOptions {
+  /** `BucketName-APPID`. */
+  bucket: string;
+  /** The object key. */
+  key: string;
+  /** Stops the request; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Extra attempts on network errors, 5xx and 429, with backoff and jitter. @defaultValue 3 */
+  retries?: number;
+}
+
+/** A part as COS lists it. */
+export interface UploadedPart {
+  partNumber: number;
+  /** The part's ETag as COS gives it (quoted). */
+  etag: string;
+  /** Bytes. */
+  size: number;
+}
+
+/** A multipart upload in progress, as {@link listMultipartUploads} lists it. */
+export interface MultipartUploadInfo {
+  key: string;
+  uploadId: string;
+  initiated: Date;
+}
+
+/** What {@link completeMultipartUpload} returns: COS's answer. */
+export interface CompletedUpload {
+  /** The object's location as COS reports it. */
+  location: string;
+  bucket: string;
+  key: string;
+  /** The object's ETag (`"…-N"` for N parts). */
+  etag: string;
+}
+
+/** Options of {@link createMultipartUpload}. */
+export interface CreateMultipartUploadOptions extends MultipartCallOptions {
+  /** Signed and sent; they become the object's when the upload completes: Content-Type, Content-Disposition, `x-cos-meta-*`, … */
+  headers?: Record<string, string>;
+}
+
+/** Options of the calls on one multipart upload. */
+export interface UploadIdOptions extends MultipartCallOptions {
+  /** The id {@link createMultipartUpload} returned. */
+  uploadId: string;
+}
+
+/** Options of {@link uploadPart}. */
+export interface UploadPartOptions extends UploadIdOptions {
+  /** 1 to 10,000. */
+  partNumber: number;
+  /** The part's bytes: at least 1 MiB but for the last part, at most 5 GiB. */
+  body: UploadBody;
+  /** Bytes of this part sent so far. */
+  onProgress?: (progress: { loaded: number; total: number }) => void;
+}
+
+/** Options of {@link listParts}. */
+export interface ListPartsOptions extends UploadIdOptions {
+  /** Parts per request, 1 to 1000 (every page is read). @defaultValue 1000 */
+  pageSize?: number;
+}
+
+/** Options of {@link completeMultipartUpload}. */
+export interface CompleteMultipartUploadOptions extends UploadIdOptions {
+  /** Every part, in any order: they are sent sorted by `partNumber`. */
+  parts: { partNumber: number; etag: string }[];
+}
+
+/** Options of {@link listMultipartUploads}. */
+export interface ListMultipartUploadsOptions extends Omit<MultipartCallOptions, 'key'> {
+  /** Only uploads whose key starts with this. */
+  prefix?: string;
+  /** Uploads per request, 1 to 1000 (every page is read). @defaultValue 1000 */
+  pageSize?: number;
+}
+
+/** A body as {@link uploadPart} and {@link upload} take it. */
+export type UploadBody = Blob | ArrayBuffer | ArrayBufferView | string;
+
+/** `ERR_INVALID_OPTION` unless `v` is an integer in [min, max]. @internal */
+export const int = (name: string, v: unknown, min: number, max: number): number =>
+  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : must('ERR_INVALID_OPTION', name, `an integer from ${min} to ${max}`, v);
+
+/** An upload id: a non-empty string without control characters. @internal */
+export const checkUploadId = (v: unknown): string =>
+  typeof v == 'string' && /^[^\0-\x1f\x7f]+$/.test(v) ? v : must('ERR_INVALID_OPTION', 'uploadId', 'a non-empty string', v);
+
+/** The body as bytes that slice without copying: a Blob stays a Blob, buffers become views, a string is encoded. @internal */
+export const toBytes = (body: unknown): Bytes => {
+  const tag = Object.prototype.toString.call(body);
+  if (typeof body == 'string') return new TextEncoder().encode(body);
+  if (tag == '[object ArrayBuffer]') return new Uint8Array(body as ArrayBuffer);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  const b = body as Blob;
+  if (b && typeof b == 'object' && typeof b.size == 'number' && typeof b.slice == 'function') return b;
+  return must('ERR_INVALID_BODY', 'body', 'a Blob, File, ArrayBuffer, ArrayBufferView or string', body);
+};
+
+/** Bytes in a body. @internal */
+export const sizeOf = (b: Bytes): number => (b instanceof Uint8Array ? b.byteLength : b.size);
+
+const options = <T extends MultipartCallOptions>(o: T): T => (o && typeof o == 'object' ? o : must('ERR_INVALID_OPTION', 'options', 'an object', o));
+
+/** The implementation of the same-named function in lazy.ts (documented there). */
+export const createMultipartUpload = async (
+  signer: CosSigner,
+  o: CreateMultipartUploadOptions,
+): Promise<{ uploadId: string }> => {
+  const { bucket, key, headers, signal, retries } = options(o);
+  const res = await send(signer, { method: 'POST', bucket, key, params: { uploads: '' }, headers, signal, retries });
+  const what = `Initiate ${key}`;
+  return { uploadId: required(answer(res, 'InitiateMultipartUploadResult', what), 'UploadId', what) };
+};
+
+/** The implementation of the same-named function in lazy.ts (documented there). */
+export const uploadPart = async (
+  signer: CosSigner,
+  o: UploadPartOptions,
+): Promise<{ partNumber: number; etag: string }> => {
+  const { bucket, key, signal, retries, onProgress } = options(o);
+  const uploadId = checkUploadId(o.uploadId);
+  const partNumber = int('partNumber', o.partNumber, 1, 1e4);
+  const body = toBytes(o.body);
+  const total = sizeOf(body);
+  const progress = onProgress && ((loaded: number) => onProgress({ loaded: Math.min(loaded, total), total }));
+  const res = await send(signer, { method: 'PUT', bucket, key, params: { partNumber, uploadId }, body, signal, retries, onProgress: progress });
+  progress?.(total);
+  const etag = res.header('etag') || fail('ERR_COS_RESPONSE', `part ${partNumber} of ${key}: the answer shows no ETag header (in browsers the bucket's CORS rule must expose ETag)`);
+  return { partNumber, etag };
+};
+
+/** Reads every page of a paged COS list: `page(marker)` returns the items and the next marker, or none at the end. */
+const pages = async <T>(page: (marker: string[]) => Promise<[T[], string[] | undefined]>): Promise<T[]> => {
+  const out: T[] = [];
+  for (let marker: string[] | undefined = []; marker; ) {
+    const [items, next]: [T[], string[] | undefined] = await page(marker);
+    out.push(...items);
+    marker = moved(marker, next);
+  }
+  return out;
+};
+
+/** The implementation of the same-named function in lazy.ts (documented there). */
+export const listParts = async (signer: CosSigner, o: ListPartsOptions): Promise<UploadedPart[]> => {
+  const { bucket, key, signal, retries, pageSize = 1000 } = options(o);
+  const uploadId = checkUploadId(o.uploadId);
+  int('pageSize', pageSize, 1, 1000);
+  return pages(async ([marker]) => {
+    const params: Record<string, string | number> = { uploadId, 'max-parts': pageSize };
+    if (marker) params['part-number-marker'] = marker;
+    const el = answer(await send(signer, { method: 'GET', bucket, key, params, signal, retries }), 'ListPartsResult', `List Parts ${key}`);
+    const parts = all(el, 'Part').map((p) => ({ partNumber: +text(p, 'PartNumber')!, etag: text(p, 'ETag')!, size: +text(p, 'Size')! }));
+    return [parts, nextMarker(el, 'NextPartNumberMarker')];
+  });
+};
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/** The implementation of the same-named function in lazy.ts (documented there). */
+export const completeMultipartUpload = async (
+  signer: CosSigner,
+  o: CompleteMultipartUploadOptions,
+): Promise<CompletedUpload> => {
+  const { bucket, key, signal, retries, parts } = options(o);
+  const uploadId = checkUploadId(o.uploadId);
+  if (!Array.isArray(parts) || !parts.length) must('ERR_INVALID_OPTION', 'parts', 'a non-empty array of { partNumber, etag }', parts);
+  const sorted = parts.map((p) => [int('partNumber', p?.partNumber, 1, 1e4), typeof p.etag == 'string' ? p.etag : must('ERR_INVALID_OPTION', 'etag', 'a string', p.etag)] as const);
+  sorted.sort((a, b) => a[0] - b[0]);
+  const body = `<CompleteMultipartUpload>${sorted.map(([n, etag]) => `<Part><PartNumber>${n}</PartNumber><ETag>${escape(etag)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+  const what = `Complete ${key}`;
+  const el = answer(await send(signer, { method: 'POST', bucket, key, params: { uploadId }, body, signal, retries }), 'CompleteMultipartUploadResult', what);
+  return { location: text(el, 'Location') || '', bucket: text(el, 'Bucket') || bucket, key: text(el, 'Key') || key, etag: required(el, 'ETag', what) };
+};
+
+/** The implementation of the same-named function in lazy.ts (documented there). */
+export const abortMultipartUpload = async (signer: CosSigner, o: UploadIdOptions): Promise<void> => {
+  const { bucket, key, signal, retries } = options(o);
+  await send(signer, { method: 'DELETE', bucket, key, params: { uploadId: checkUploadId(o.uploadId) }, signal, retries });
+};
+
+/** The implementation of the same-named function in lazy.ts (documented there). */
+export const listMultipartUploads = async (
+  signer: CosSigner,
+  o: ListMultipartUploadsOptions,
+): Promise<MultipartUploadInfo[]> => {
+  const { bucket, prefix, signal, retries, pageSize = 1000 } = options(o as MultipartCallOptions & typeof o);
+  int('pageSize', pageSize, 1, 1000);
+  if (prefix !== undefined && typeof prefix != 'string') must('ERR_INVALID_OPTION', 'prefix', 'a string', prefix);
+  return pages(async ([keyMarker, idMarker]) => {
+    const params: Record<string, string | number> = { uploads: '', 'max-uploads': pageSize };
+    if (prefix) params.prefix = prefix;
+    if (keyMarker !== undefined) Object.assign(params, { 'key-marker': keyMarker, 'upload-id-marker': idMarker });
+    const el = answer(await send(signer, { method: 'GET', bucket, key: '/', params, signal, retries }), 'ListMultipartUploadsResult', 'List Multipart Uploads');
+    const uploads = all(el, 'Upload').map((u) => ({ key: text(u, 'Key')!, uploadId: text(u, 'UploadId')!, initiated: new Date(text(u, 'Initiated')!) }));
+    return [uploads, nextMarker(el, 'NextKeyMarker', 'NextUploadIdMarker')];
+  });
+};
