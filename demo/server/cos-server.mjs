@@ -12,9 +12,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { CosRefusal, checkKey, parseQuery, sameSignature, signPolicy, verifyRequest } from './cos-auth.mjs';
-
-const xmlEscape = (s) => String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
-const XML_HEAD = "<?xml version='1.0' encoding='utf-8' ?>\n";
+import { XML_HEAD, sendXml, urlEncodeKey, xmlEscape } from './cos-xml.mjs';
+import { byteOrder, intParam, listPage } from './cos-list.mjs';
 
 /** Sub-resources of the COS API this server does not implement (answered 501 NotImplemented). */
 const UNSUPPORTED = new Set(['acl', 'cors', 'tagging', 'uploads', 'uploadid', 'partnumber', 'versioning', 'lifecycle', 'policy', 'website', 'referer', 'domain', 'logging', 'inventory', 'restore', 'select', 'delete', 'versionid', 'append', 'position', 'versions']);
@@ -44,6 +43,7 @@ export const createCosServer = async ({
   await fsp.mkdir(objDir, { recursive: true });
   await fsp.rm(tmpDir, { recursive: true, force: true });
   await fsp.mkdir(tmpDir, { recursive: true });
+  const appId = /-(\d+)$/.exec(bucket)?.[1] ?? '1250000000';
 
   /** key -> { key, size, etag, lastModified, headers, meta, file } */
   const index = new Map();
@@ -308,33 +308,24 @@ export const createCosServer = async ({
     await pipeline(fs.createReadStream(path.join(objDir, o.file), { start, end }), res).catch(() => res.destroy());
   };
 
+  /**
+   * GET Bucket. Keys in UTF-8 byte order after `marker`; with a delimiter, keys rolled up into common
+   * prefixes, each counted once against max-keys. NextMarker comes with every truncated page (COS
+   * documents it without the delimiter condition S3 has): the last entry listed, key or common prefix,
+   * and a common prefix as marker skips its whole group. encoding-type=url percent-encodes Prefix,
+   * Marker, NextMarker, Delimiter, each Key and each common prefix.
+   */
   const listBucket = (res, query) => {
     const q = Object.fromEntries(query.map(([k, v]) => [k.toLowerCase(), v]));
     const prefix = q.prefix || '';
     const delimiter = q.delimiter || '';
     const marker = q.marker || '';
-    const max = q['max-keys'] === undefined ? 1000 : +q['max-keys'];
-    if (!Number.isInteger(max) || max < 0 || max > 1000) throw new CosRefusal(400, 'InvalidArgument', 'max-keys must be an integer from 0 to 1000.');
+    const max = intParam(q['max-keys'], { min: 0, max: 1000, fallback: 1000 }, () => new CosRefusal(400, 'InvalidArgument', 'max-keys must be an integer from 0 to 1000.'));
     const url = q['encoding-type'] === 'url';
-    const enc = (s) => xmlEscape(url ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
-    const all = [...index.keys()].filter((k) => k.startsWith(prefix) && k > marker).sort();
-    const contents = [];
-    const prefixes = new Set();
-    let truncated = false;
-    let last = '';
-    for (const k of all) {
-      const rest = k.slice(prefix.length);
-      const cut = delimiter ? rest.indexOf(delimiter) : -1;
-      const cp = cut >= 0 ? prefix + rest.slice(0, cut + delimiter.length) : undefined;
-      if (cp && prefixes.has(cp)) continue;
-      if (contents.length + prefixes.size >= max) {
-        truncated = true;
-        break;
-      }
-      if (cp) prefixes.add(cp);
-      else contents.push(index.get(k));
-      last = cp || k;
-    }
+    const enc = (s) => xmlEscape(url ? urlEncodeKey(s) : s);
+    const items = [...index.values()].sort((a, b) => byteOrder(a.key, b.key));
+    const { entries, truncated } = listPage({ items, prefix, delimiter, marker, after: (o) => byteOrder(o.key, marker) > 0, max });
+    const last = entries[entries.length - 1];
     const body =
       XML_HEAD +
       '<ListBucketResult>\n' +
@@ -343,16 +334,20 @@ export const createCosServer = async ({
       `  <Prefix>${enc(prefix)}</Prefix>\n  <Marker>${enc(marker)}</Marker>\n  <MaxKeys>${max}</MaxKeys>\n` +
       (delimiter ? `  <Delimiter>${enc(delimiter)}</Delimiter>\n` : '') +
       `  <IsTruncated>${truncated}</IsTruncated>\n` +
-      (truncated ? `  <NextMarker>${enc(last)}</NextMarker>\n` : '') +
-      [...prefixes].map((p) => `  <CommonPrefixes>\n    <Prefix>${enc(p)}</Prefix>\n  </CommonPrefixes>\n`).join('') +
-      contents
+      (truncated ? `  <NextMarker>${enc(last ? (last.prefix ?? last.item.key) : marker)}</NextMarker>\n` : '') +
+      entries
+        .filter((e) => e.prefix !== undefined)
+        .map((e) => `  <CommonPrefixes>\n    <Prefix>${enc(e.prefix)}</Prefix>\n  </CommonPrefixes>\n`)
+        .join('') +
+      entries
+        .filter((e) => e.item)
         .map(
-          (o) =>
-            `  <Contents>\n    <Key>${enc(o.key)}</Key>\n    <LastModified>${o.lastModified}</LastModified>\n    <ETag>${xmlEscape(o.etag)}</ETag>\n    <Size>${o.size}</Size>\n    <Owner>\n      <ID>1250000000</ID>\n      <DisplayName>1250000000</DisplayName>\n    </Owner>\n    <StorageClass>STANDARD</StorageClass>\n  </Contents>\n`,
+          ({ item: o }) =>
+            `  <Contents>\n    <Key>${enc(o.key)}</Key>\n    <LastModified>${o.lastModified}</LastModified>\n    <ETag>${xmlEscape(o.etag)}</ETag>\n    <Size>${o.size}</Size>\n    <Owner>\n      <ID>${xmlEscape(appId)}</ID>\n      <DisplayName>${xmlEscape(appId)}</DisplayName>\n    </Owner>\n    <StorageClass>STANDARD</StorageClass>\n  </Contents>\n`,
         )
         .join('') +
       '</ListBucketResult>\n';
-    res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) }).end(body);
+    sendXml(res, 200, body);
   };
 
   /** Checks a POST policy's conditions against the form (the file size is checked while it streams). */

@@ -1,7 +1,7 @@
 // The demo's local COS server as clients this project did not write see it: the official
-// cos-nodejs-sdk-v5 pointed at it with a port in its Domain (so it signs the Host with that port), and
-// requests signed by COS.getAuthorization for the Host with and without its port. Responses are read
-// with regexes, not the server's XML code.
+// cos-nodejs-sdk-v5 pointed at it with a port in its Domain (so it signs the Host with that port),
+// requests signed by COS.getAuthorization for the Host with and without its port, and GET Bucket paging
+// (every key and common prefix exactly once). Responses are read with regexes, not the server's XML code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,6 +21,8 @@ const decode = (s) => s.replace(/&(lt|gt|amp|quot|apos);/g, (m, n) => ({ lt: '<'
 /** The text of every <name>…</name> (entities decoded). */
 const all = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => decode(m[1]));
 const one = (xml, name) => all(xml, name)[0];
+const blocks = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => m[1]);
+const commonPrefixes = (xml) => blocks(xml, 'CommonPrefixes').map((b) => one(b, 'Prefix'));
 
 let cos;
 let base;
@@ -83,6 +85,75 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     const res = await fetch(Url);
     expect(res.status).toBe(200);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(body));
+  });
+});
+
+describe('paging visits every item exactly once', () => {
+  it('GET Bucket with max-keys 1, 2 and 3, with and without a delimiter, in UTF-8 byte order', async () => {
+    const keys = ['paging/a.txt', 'paging/b/1', 'paging/b/2', 'paging/b/sub/3', 'paging/c.txt', 'paging/d/1', 'paging/e/', 'paging/e/x', 'paging/f.txt', 'paging/ü.txt', 'paging/\u{1F600}.txt', 'paging/\uE000.txt', 'paging/z z+%.txt'];
+    for (const key of keys) expect((await send('PUT', key, { body: key })).status).toBe(200);
+    const byBytes = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    // UTF-8 order puts U+E000 before U+1F600; UTF-16 order would not.
+    expect(byBytes.indexOf('paging/\uE000.txt')).toBeLessThan(byBytes.indexOf('paging/\u{1F600}.txt'));
+    const pageAll = async (max, extra = {}) => {
+      const found = { keys: [], prefixes: [] };
+      let marker = '';
+      for (let pages = 0; ; pages++) {
+        expect(pages).toBeLessThan(30);
+        const res = await send('GET', '', { query: { prefix: 'paging/', 'max-keys': String(max), ...extra, ...(marker && { marker }) } });
+        const xml = await res.text();
+        expect(res.status, xml).toBe(200);
+        const url = extra['encoding-type'] === 'url';
+        const dec = (s) => (url ? decodeURIComponent(s) : s);
+        const page = blocks(xml, 'Contents').map((b) => dec(one(b, 'Key')));
+        const cps = commonPrefixes(xml).map(dec);
+        expect(page.length + cps.length).toBeLessThanOrEqual(max);
+        found.keys.push(...page);
+        found.prefixes.push(...cps);
+        expect(dec(one(xml, 'Marker'))).toBe(marker);
+        if (one(xml, 'IsTruncated') === 'false') {
+          expect(xml).not.toContain('<NextMarker>');
+          break;
+        }
+        expect(page.length + cps.length).toBe(max);
+        // COS: NextMarker on every truncated page, the last entry of this one (key or common prefix).
+        const next = dec(one(xml, 'NextMarker'));
+        expect(next).toBe([...page, ...cps].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).pop());
+        marker = next;
+      }
+      return found;
+    };
+    const direct = byBytes.filter((k) => !k.slice('paging/'.length).includes('/'));
+    for (const max of [1, 2, 3]) {
+      expect(await pageAll(max)).toEqual({ keys: byBytes, prefixes: [] });
+      expect(await pageAll(max, { delimiter: '/' })).toEqual({ keys: direct, prefixes: ['paging/b/', 'paging/d/', 'paging/e/'] });
+      expect(await pageAll(max, { 'encoding-type': 'url' })).toEqual({ keys: byBytes, prefixes: [] });
+    }
+    // Deeper, with the prefix inside a folder.
+    expect(await (async () => {
+      const xml = await (await send('GET', '', { query: { prefix: 'paging/b/', delimiter: '/' } })).text();
+      return { keys: all(xml, 'Key'), prefixes: commonPrefixes(xml), delimiter: one(xml, 'Delimiter') };
+    })()).toEqual({ keys: ['paging/b/1', 'paging/b/2'], prefixes: ['paging/b/sub/'], delimiter: '/' });
+    await expectError(await send('GET', '', { query: { 'max-keys': '1001' } }), 400, 'InvalidArgument');
+  });
+
+  it('GET Bucket encoding-type=url percent-encodes keys, prefixes and markers as UTF-8 (COS: 腾讯云 → %E8%85%BE%E8%AE%AF%E4%BA%91)', async () => {
+    for (const key of ['enc/腾讯云/a b+c%d&e.txt', 'enc/\u{1F600}.txt']) expect((await send('PUT', key, { body: 'x' })).status).toBe(200);
+    const res = await send('GET', '', { query: { prefix: 'enc/', delimiter: '/', 'encoding-type': 'url', 'max-keys': '1' } });
+    const xml = await res.text();
+    expect(one(xml, 'EncodingType')).toBe('url');
+    expect(one(xml, 'Delimiter')).toBe('/');
+    expect(commonPrefixes(xml)).toEqual(['enc/%E8%85%BE%E8%AE%AF%E4%BA%91/']);
+    expect(one(xml, 'NextMarker')).toBe('enc/%E8%85%BE%E8%AE%AF%E4%BA%91/');
+    const next = await (await send('GET', '', { query: { prefix: 'enc/', delimiter: '/', 'encoding-type': 'url', marker: 'enc/腾讯云/' } })).text();
+    expect({ marker: one(next, 'Marker'), keys: all(next, 'Key'), prefixes: commonPrefixes(next) }).toEqual({
+      marker: 'enc/%E8%85%BE%E8%AE%AF%E4%BA%91/',
+      keys: ['enc/%F0%9F%98%80.txt'],
+      prefixes: [],
+    });
+    const whole = await (await send('GET', '', { query: { prefix: 'enc/', 'encoding-type': 'url' } })).text();
+    expect(all(whole, 'Key')).toEqual(['enc/%E8%85%BE%E8%AE%AF%E4%BA%91/a%20b%2Bc%25d%26e.txt', 'enc/%F0%9F%98%80.txt']);
+    expect(all(whole, 'Key').map(decodeURIComponent)).toEqual(['enc/腾讯云/a b+c%d&e.txt', 'enc/\u{1F600}.txt']);
   });
 });
 
