@@ -1,8 +1,8 @@
 // A local COS-compatible server for one private bucket: PUT, GET (Range, response-*), HEAD, DELETE
-// Object, POST Object (HTML form + policy), GET Bucket (list), CORS. Every request is verified as COS
-// verifies it (cos-auth.mjs, independent of src/) and refused with COS's XML errors. Objects live on
-// disk; an upload becomes visible only once complete (temp file + rename), so a refused or aborted
-// upload leaves nothing behind.
+// Object, POST Object (HTML form + policy), multipart upload (cos-multipart.mjs), GET Bucket (list),
+// CORS. Every request is verified as COS verifies it (cos-auth.mjs, independent of src/) and refused
+// with COS's XML errors. Objects live on disk; an upload becomes visible only once complete (temp file
+// + rename), so a refused or aborted upload leaves nothing behind.
 import http from 'node:http';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -14,9 +14,10 @@ import busboy from 'busboy';
 import { CosRefusal, checkKey, parseQuery, sameSignature, signPolicy, verifyRequest } from './cos-auth.mjs';
 import { XML_HEAD, sendXml, urlEncodeKey, xmlEscape } from './cos-xml.mjs';
 import { byteOrder, intParam, listPage } from './cos-list.mjs';
+import { createMultipart } from './cos-multipart.mjs';
 
 /** Sub-resources of the COS API this server does not implement (answered 501 NotImplemented). */
-const UNSUPPORTED = new Set(['acl', 'cors', 'tagging', 'uploads', 'uploadid', 'partnumber', 'versioning', 'lifecycle', 'policy', 'website', 'referer', 'domain', 'logging', 'inventory', 'restore', 'select', 'delete', 'versionid', 'append', 'position', 'versions']);
+const UNSUPPORTED = new Set(['acl', 'cors', 'tagging', 'versioning', 'lifecycle', 'policy', 'website', 'referer', 'domain', 'logging', 'inventory', 'restore', 'select', 'delete', 'versionid', 'append', 'position', 'versions']);
 /** Response headers GET Object lets the caller override with `response-*` query parameters. */
 const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
 /** Request headers stored with an object and sent back on GET/HEAD. */
@@ -24,10 +25,19 @@ const STORED = ['content-type', 'content-disposition', 'content-encoding', 'cont
 const EXPOSE = ['ETag', 'Content-Length', 'Content-Type', 'Content-Range', 'Content-Disposition', 'Last-Modified', 'Date', 'Server', 'x-cos-request-id', 'Location'];
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
 
+/** The request headers an object keeps (PutObject, Initiate Multipart Upload); empty ones are dropped. */
+const storedHeaders = (from) => {
+  const headers = {};
+  for (const h of STORED) if (from[h] !== undefined && from[h] !== '') headers[h] = from[h];
+  for (const h in from) if (h.startsWith('x-cos-meta-')) headers[h] = from[h];
+  return headers;
+};
+
 /**
  * Creates the server. Options: bucket, dataDir (default: a new temp folder), clockSkewMs (the
- * server's clock minus the real one), maxObjectBytes (PUT limit), corsOrigins (['*'] or a list),
- * log (a function for one line per request).
+ * server's clock minus the real one), maxObjectBytes (the largest object: a PUT, a POST form or a
+ * completed multipart upload; a part is also at most 5 GiB), corsOrigins (['*'] or a list), log (a
+ * function for one line per request).
  */
 export const createCosServer = async ({
   bucket = 'demo-1250000000',
@@ -40,9 +50,13 @@ export const createCosServer = async ({
   const dir = dataDir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'cos-demo-')));
   const objDir = path.join(dir, 'objects');
   const tmpDir = path.join(dir, 'tmp');
+  // Multipart uploads in progress, one folder each; they do not outlive the server.
+  const mpDir = path.join(dir, 'multipart');
   await fsp.mkdir(objDir, { recursive: true });
-  await fsp.rm(tmpDir, { recursive: true, force: true });
-  await fsp.mkdir(tmpDir, { recursive: true });
+  for (const d of [tmpDir, mpDir]) {
+    await fsp.rm(d, { recursive: true, force: true });
+    await fsp.mkdir(d, { recursive: true });
+  }
   const appId = /-(\d+)$/.exec(bucket)?.[1] ?? '1250000000';
 
   /** key -> { key, size, etag, lastModified, headers, meta, file } */
@@ -147,14 +161,19 @@ export const createCosServer = async ({
       if (!METHODS.includes(method)) throw new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
       for (const [k] of query) if (UNSUPPORTED.has(k.toLowerCase())) throw new CosRefusal(501, 'NotImplemented', `This demo server does not implement the "${k}" sub-resource.`);
       const key = pathname.replace(/^\//, '');
-      const isForm = method === 'POST' && /^multipart\/form-data/i.test(req.headers['content-type'] || '');
+      // Query parameter names as COS reads them (uploadId, partNumber, max-keys, …: any case).
+      const q = Object.fromEntries(query.map(([k, v]) => [k.toLowerCase(), v]));
+      const isMultipart = 'uploads' in q || 'uploadid' in q || 'partnumber' in q;
+      const isForm = method === 'POST' && !isMultipart && /^multipart\/form-data/i.test(req.headers['content-type'] || '');
       if (isForm) return await postObject(req, res, { key, host, fail, requestId });
       verifyRequest({ method, path: pathname, query, headers: req.headers, keys, nowMs: now() });
       if (!key) {
-        if (method === 'GET') return listBucket(res, query);
+        if (method === 'GET' && 'uploads' in q) return multipart.listUploads(res, q);
+        if (method === 'GET') return listBucket(res, q);
         if (method === 'HEAD') return res.writeHead(200).end();
         throw new CosRefusal(405, 'MethodNotAllowed', `${method} on the bucket itself is not supported by this demo server.`);
       }
+      if (isMultipart) return await multipartRequest(req, res, method, key, q, host);
       if (method === 'PUT') return await putObject(req, res, key);
       if (method === 'GET' || method === 'HEAD') return await getObject(req, res, key, query);
       if (method === 'DELETE') {
@@ -167,6 +186,23 @@ export const createCosServer = async ({
       log?.(`internal error: ${e?.stack || e}`);
       return fail(500, 'InternalError', 'We encountered an internal error. Please try again.');
     }
+  };
+
+  /** Initiate (POST ?uploads), UploadPart (PUT ?partNumber&uploadId), ListParts (GET ?uploadId), Complete (POST ?uploadId), Abort (DELETE ?uploadId). */
+  const multipartRequest = (req, res, method, key, q, host) => {
+    if ('uploads' in q) {
+      if (method === 'POST') return multipart.initiate(req, res, key);
+    } else if ('uploadid' in q) {
+      if (method === 'PUT') return multipart.uploadPart(req, res, key, q);
+      if (method === 'GET') return multipart.listParts(res, key, q);
+      if (method === 'POST') return multipart.complete(req, res, key, q, host);
+      if (method === 'DELETE') return multipart.abort(req, res, key, q);
+    } else if (method === 'PUT') {
+      throw new CosRefusal(400, 'InvalidArgument', 'partNumber is given without an uploadId.');
+    } else if (method === 'GET' || method === 'HEAD') {
+      throw new CosRefusal(501, 'NotImplemented', 'This demo server does not implement reading an object by partNumber.');
+    }
+    throw new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
   };
 
   const preflight = (req, res, fail) => {
@@ -258,10 +294,7 @@ export const createCosServer = async ({
       await fsp.rm(got.tmp, { force: true });
       throw new CosRefusal(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
     }
-    const headers = {};
-    for (const h of STORED) if (req.headers[h] !== undefined) headers[h] = req.headers[h];
-    for (const h in req.headers) if (h.startsWith('x-cos-meta-')) headers[h] = req.headers[h];
-    const o = await commit(key, got.tmp, { size: got.size, etag: `"${got.etag}"`, headers });
+    const o = await commit(key, got.tmp, { size: got.size, etag: `"${got.etag}"`, headers: storedHeaders(req.headers) });
     res.writeHead(200, { ETag: o.etag, 'Content-Length': '0' }).end();
   };
 
@@ -315,8 +348,7 @@ export const createCosServer = async ({
    * and a common prefix as marker skips its whole group. encoding-type=url percent-encodes Prefix,
    * Marker, NextMarker, Delimiter, each Key and each common prefix.
    */
-  const listBucket = (res, query) => {
-    const q = Object.fromEntries(query.map(([k, v]) => [k.toLowerCase(), v]));
+  const listBucket = (res, q) => {
     const prefix = q.prefix || '';
     const delimiter = q.delimiter || '';
     const marker = q.marker || '';
@@ -506,6 +538,8 @@ export const createCosServer = async ({
       req.pipe(bb);
     });
 
+  const multipart = createMultipart({ bucket, appId, dir: mpDir, tmpDir, now, receive, commit, storedHeaders, maxObjectBytes });
+
   const server = http.createServer((req, res) => {
     res.on('finish', () => log?.(`COS ${req.method} ${req.url?.split('?')[0]} → ${res.statusCode}`));
     handler(req, res).catch(() => res.destroy());
@@ -535,6 +569,8 @@ export const createCosServer = async ({
     listKeys: () => [...index.keys()].sort(),
     /** Files in the temp folder (for tests: an aborted upload must leave none). */
     tmpFiles: () => fsp.readdir(tmpDir),
+    /** The multipart uploads in progress (for tests): [{ key, uploadId, parts: [{ partNumber, size, etag }] }], by key then age. */
+    listUploads: () => multipart.snapshot(),
     async listen(port = 0, hostname = '127.0.0.1') {
       await new Promise((ok, ko) => server.once('error', ko).listen(port, hostname, ok));
       return `http://${hostname}:${server.address().port}`;

@@ -1,11 +1,15 @@
 // The demo's local COS server as clients this project did not write see it: the official
-// cos-nodejs-sdk-v5 pointed at it with a port in its Domain (so it signs the Host with that port),
-// requests signed by COS.getAuthorization for the Host with and without its port, and GET Bucket paging
-// (every key and common prefix exactly once). Responses are read with regexes, not the server's XML code.
+// cos-nodejs-sdk-v5 pointed at it with a port in its Domain (putObject, getObject, the multipart*
+// calls), and raw requests signed by COS.getAuthorization for every refusal COS documents for
+// multipart upload. Also: ListParts, ListMultipartUploads and GET Bucket paging (every item exactly
+// once), and the Host signed with and without its port. Responses are read with regexes, not the
+// server's XML code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createCosServer } from '../../demo/server/cos-server.mjs';
@@ -13,8 +17,11 @@ import { createCosServer } from '../../demo/server/cos-server.mjs';
 const require = createRequire(import.meta.url);
 const COS = require('cos-nodejs-sdk-v5');
 
+const MiB = 1024 * 1024;
 const md5 = (b) => createHash('md5').update(b).digest('hex');
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
+/** COS's ETag of a multipart object: md5 of the parts' binary md5s, then "-" and the part count. */
+const multipartEtag = (parts) => `"${md5(Buffer.concat(parts.map((b) => Buffer.from(md5(b), 'hex'))))}-${parts.length}"`;
 const encKey = (key) => key.split('/').map(encodeURIComponent).join('/');
 const nowS = () => Math.floor(Date.now() / 1000);
 const decode = (s) => s.replace(/&(lt|gt|amp|quot|apos);/g, (m, n) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[n]);
@@ -70,6 +77,33 @@ const expectError = async (res, status, code) => {
   return e;
 };
 
+// Multipart upload, request by request.
+const initiate = async (key, headers = {}) => {
+  const res = await send('POST', key, { query: { uploads: '' }, headers });
+  const xml = await res.text();
+  expect(res.status, xml).toBe(200);
+  expect(blocks(xml, 'InitiateMultipartUploadResult')).toHaveLength(1);
+  expect({ bucket: one(xml, 'Bucket'), key: one(xml, 'Key') }).toEqual({ bucket: cos.bucket, key });
+  return one(xml, 'UploadId');
+};
+const uploadPart = (key, uploadId, partNumber, body, headers = {}) => send('PUT', key, { query: { partNumber: String(partNumber), uploadId }, body, headers });
+/** Uploads a part that must be accepted; returns its ETag. */
+const putPart = async (key, uploadId, partNumber, body) => {
+  const res = await uploadPart(key, uploadId, partNumber, body);
+  expect(res.status, await res.text()).toBe(200);
+  expect(res.headers.get('etag')).toBe(`"${md5(body)}"`);
+  return res.headers.get('etag');
+};
+const completeXml = (parts) =>
+  `<CompleteMultipartUpload>\n${parts.map(({ partNumber, etag }) => `  <Part>\n    <PartNumber>${partNumber}</PartNumber>\n    <ETag>${etag}</ETag>\n  </Part>\n`).join('')}</CompleteMultipartUpload>\n`;
+const complete = (key, uploadId, parts, raw) =>
+  send('POST', key, { query: { uploadId }, body: raw ?? completeXml(parts), headers: { 'Content-Type': 'application/xml' } });
+const abort = (key, uploadId) => send('DELETE', key, { query: { uploadId } });
+const listParts = (key, uploadId, query = {}) => send('GET', key, { query: { uploadId, ...query } });
+const listUploads = (query = {}) => send('GET', '', { query: { uploads: '', ...query } });
+const getObject = (key) => send('GET', key);
+const uploadFolder = (uploadId) => path.join(cos.dataDir, 'multipart', uploadId);
+
 describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with its port)', () => {
   it('putObject then getObject read back equal bytes; so does a presigned getObjectUrl', async () => {
     const key = 'sdk/put ü.bin';
@@ -86,9 +120,374 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     expect(res.status).toBe(200);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(body));
   });
+
+  it('multipartInit / multipartUpload / multipartListPart / multipartList / multipartComplete / multipartAbort', async () => {
+    const key = 'sdk/parts/report & "notes".txt';
+    const headers = {
+      'Content-Type': 'text/x-report',
+      'Content-Disposition': 'attachment; filename="report.txt"',
+      'Cache-Control': 'max-age=60',
+      'x-cos-meta-author': 'init',
+    };
+    const { UploadId } = await call('multipartInit', { Key: key, Headers: { ...headers } });
+    const bodies = [randomBytes(MiB), randomBytes(MiB + 7), Buffer.from('the short last part')];
+    const etags = [];
+    for (const [i, body] of bodies.entries()) etags.push((await call('multipartUpload', { Key: key, UploadId, PartNumber: i + 1, Body: body })).ETag);
+    expect(etags).toEqual(bodies.map((b) => `"${md5(b)}"`));
+
+    // ListParts, one part a page.
+    const seen = [];
+    let marker;
+    for (;;) {
+      const page = await call('multipartListPart', { Key: key, UploadId, MaxParts: 1, ...(marker && { PartNumberMarker: marker }) });
+      expect(page.Part.length).toBeLessThanOrEqual(1);
+      seen.push(...page.Part.map((p) => ({ n: +p.PartNumber, etag: p.ETag, size: +p.Size })));
+      if (page.IsTruncated !== 'true') break;
+      marker = page.NextPartNumberMarker;
+    }
+    expect(seen).toEqual(bodies.map((b, i) => ({ n: i + 1, etag: etags[i], size: b.length })));
+
+    const listed = await call('multipartList', { Prefix: 'sdk/parts/' });
+    expect(listed.Upload.map((u) => [u.Key, u.UploadId, u.StorageClass])).toEqual([[key, UploadId, 'STANDARD']]);
+
+    const done = await call('multipartComplete', { Key: key, UploadId, Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) });
+    expect(done).toMatchObject({ Bucket: cos.bucket, Key: key, ETag: multipartEtag(bodies) });
+    const head = await call('headObject', { Key: key });
+    expect(head.headers).toMatchObject({
+      'content-type': 'text/x-report',
+      'content-disposition': 'attachment; filename="report.txt"',
+      'cache-control': 'max-age=60',
+      'x-cos-meta-author': 'init',
+      'content-length': String(bodies.reduce((n, b) => n + b.length, 0)),
+      etag: multipartEtag(bodies),
+    });
+    expect(sha256((await call('getObject', { Key: key })).Body)).toBe(sha256(Buffer.concat(bodies)));
+
+    // Abort: the upload is gone from the list, and asking for its parts is NoSuchUpload.
+    const other = await call('multipartInit', { Key: key, Headers: {} });
+    await call('multipartUpload', { Key: key, UploadId: other.UploadId, PartNumber: 1, Body: Buffer.from('x') });
+    expect((await call('multipartAbort', { Key: key, UploadId: other.UploadId })).statusCode).toBe(204);
+    expect((await call('multipartList', { Prefix: 'sdk/parts/' })).Upload).toEqual([]);
+    await expect(call('multipartListPart', { Key: key, UploadId: other.UploadId })).rejects.toMatchObject({ statusCode: 404, code: 'NoSuchUpload' });
+    expect(fs.existsSync(uploadFolder(other.UploadId))).toBe(false);
+  });
+});
+
+describe('multipart upload with raw requests signed by COS.getAuthorization', () => {
+  it('joins the listed parts; ETags quoted, entity-quoted or bare; ETag is md5-of-md5s "-N"; unlisted parts are discarded', async () => {
+    const key = 'raw/joined <&>.bin';
+    const uploadId = await initiate(key, { 'Content-Type': 'application/x-joined', 'x-cos-meta-k': 'v' });
+    const bodies = [randomBytes(MiB), randomBytes(2 * MiB), randomBytes(1000), randomBytes(5000)];
+    const etags = [];
+    for (const [i, b] of bodies.entries()) etags.push(await putPart(key, uploadId, i + 1, b));
+    expect(cos.listUploads().find((u) => u.uploadId === uploadId)).toEqual({
+      key,
+      uploadId,
+      parts: bodies.map((b, i) => ({ partNumber: i + 1, size: b.length, etag: `"${md5(b)}"` })),
+    });
+    // Part 4 is left out; the three ETags in three spellings.
+    const listed = [
+      { partNumber: 1, etag: etags[0] },
+      { partNumber: 2, etag: etags[1].replace(/"/g, '&quot;') },
+      { partNumber: 3, etag: etags[2].replace(/"/g, '') },
+    ];
+    const res = await complete(key, uploadId, listed);
+    const xml = await res.text();
+    expect(res.status, xml).toBe(200);
+    const joined = bodies.slice(0, 3);
+    expect({ location: one(xml, 'Location'), bucket: one(xml, 'Bucket'), key: one(xml, 'Key'), etag: one(xml, 'ETag') }).toEqual({
+      location: `${base}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
+      bucket: cos.bucket,
+      key,
+      etag: multipartEtag(joined),
+    });
+    expect(xml).toContain('<Key>raw/joined &lt;&amp;&gt;.bin</Key>');
+    const got = await getObject(key);
+    expect(got.headers.get('etag')).toBe(multipartEtag(joined));
+    expect(got.headers.get('content-type')).toBe('application/x-joined');
+    expect(got.headers.get('x-cos-meta-k')).toBe('v');
+    expect(sha256(Buffer.from(await got.arrayBuffer()))).toBe(sha256(Buffer.concat(joined)));
+    expect(cos.listUploads().find((u) => u.uploadId === uploadId)).toBeUndefined();
+    expect(fs.existsSync(uploadFolder(uploadId))).toBe(false);
+    expect(await cos.tmpFiles()).toEqual([]);
+    // Done is done: the upload is gone.
+    await expectError(await complete(key, uploadId, listed), 404, 'NoSuchUpload');
+  });
+
+  it('a part uploaded again replaces the first one; Content-MD5 is checked (BadDigest)', async () => {
+    const key = 'raw/replaced.bin';
+    const uploadId = await initiate(key);
+    await putPart(key, uploadId, 1, randomBytes(1000));
+    const first = randomBytes(MiB + 1);
+    const etag = await putPart(key, uploadId, 1, first);
+    const wrong = Buffer.from(md5(Buffer.from('other')), 'hex').toString('base64');
+    await expectError(await uploadPart(key, uploadId, 2, Buffer.from('tail'), { 'Content-MD5': wrong }), 400, 'BadDigest');
+    const right = Buffer.from(md5(Buffer.from('tail')), 'hex').toString('base64');
+    expect((await uploadPart(key, uploadId, 2, Buffer.from('tail'), { 'Content-MD5': right })).status).toBe(200);
+    expect(cos.listUploads().find((u) => u.uploadId === uploadId).parts.map((p) => p.size)).toEqual([MiB + 1, 4]);
+    const res = await complete(key, uploadId, [
+      { partNumber: 1, etag },
+      { partNumber: 2, etag: `"${md5(Buffer.from('tail'))}"` },
+    ]);
+    expect(res.status).toBe(200);
+    expect(sha256((await cos.readObject(key)).data)).toBe(sha256(Buffer.concat([first, Buffer.from('tail')])));
+  });
+
+  it('EntityTooSmall: a part but the last under 1 MiB; the upload stays, and completes once the part is big enough', async () => {
+    const key = 'raw/small.bin';
+    const uploadId = await initiate(key);
+    const a = randomBytes(MiB - 1);
+    const b = randomBytes(10);
+    const parts = [
+      { partNumber: 1, etag: await putPart(key, uploadId, 1, a) },
+      { partNumber: 2, etag: await putPart(key, uploadId, 2, b) },
+    ];
+    await expectError(await complete(key, uploadId, parts), 400, 'EntityTooSmall');
+    expect(await cos.readObject(key)).toBeUndefined();
+    // One part alone may be small: it is the last.
+    const single = await initiate('raw/single-small.bin');
+    const e = await putPart('raw/single-small.bin', single, 1, b);
+    expect((await complete('raw/single-small.bin', single, [{ partNumber: 1, etag: e }])).status).toBe(200);
+    // Exactly 1 MiB is enough.
+    const a2 = randomBytes(MiB);
+    parts[0].etag = await putPart(key, uploadId, 1, a2);
+    expect((await complete(key, uploadId, parts)).status).toBe(200);
+    expect(sha256((await cos.readObject(key)).data)).toBe(sha256(Buffer.concat([a2, b])));
+  });
+
+  it('InvalidPart (wrong ETag, part never uploaded, a gap in the numbers) and InvalidPartOrder (descending, repeated)', async () => {
+    const key = 'raw/invalid.bin';
+    const uploadId = await initiate(key);
+    const bodies = [randomBytes(MiB), randomBytes(MiB), randomBytes(10)];
+    const etags = [];
+    for (const [i, body] of bodies.entries()) etags.push(await putPart(key, uploadId, i + 1, body));
+    const p = (n, etag = etags[n - 1]) => ({ partNumber: n, etag });
+    await expectError(await complete(key, uploadId, [p(1), p(2, `"${md5(Buffer.from('nope'))}"`), p(3)]), 400, 'InvalidPart');
+    await expectError(await complete(key, uploadId, [p(1), p(2), p(3), p(4, etags[0])]), 400, 'InvalidPart');
+    // COS's Complete documentation: non-consecutive part numbers are InvalidPart.
+    const gap = await expectError(await complete(key, uploadId, [p(1), p(3)]), 400, 'InvalidPart');
+    expect(gap.message).toMatch(/consecutive/);
+    await expectError(await complete(key, uploadId, [p(2), p(1), p(3)]), 400, 'InvalidPartOrder');
+    await expectError(await complete(key, uploadId, [p(1), p(1), p(2)]), 400, 'InvalidPartOrder');
+    // None of that touched the upload: it still completes.
+    expect((await complete(key, uploadId, [p(1), p(2), p(3)])).status).toBe(200);
+  });
+
+  it('MalformedXML for bodies that are not a CompleteMultipartUpload', async () => {
+    const key = 'raw/malformed.bin';
+    const uploadId = await initiate(key);
+    const etag = await putPart(key, uploadId, 1, Buffer.from('x'));
+    const part = `<Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part>`;
+    for (const raw of [
+      'not xml at all',
+      '',
+      `<CompleteMultipartUpload>${part}`,
+      `<CompleteMultipartUpload>${part}</Complete>`,
+      `<Other>${part}</Other>`,
+      '<CompleteMultipartUpload></CompleteMultipartUpload>',
+      `<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`,
+      `<CompleteMultipartUpload>${part}</CompleteMultipartUpload><CompleteMultipartUpload/>`,
+      `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>a & b</ETag></Part></CompleteMultipartUpload>`,
+    ])
+      await expectError(await complete(key, uploadId, null, raw), 400, 'MalformedXML');
+    // The same part in a well-formed body with a declaration, a namespace and a comment is fine.
+    const ok = `<?xml version="1.0" encoding="UTF-8"?>\n<!-- parts -->\n<CompleteMultipartUpload xmlns="http://www.qcloud.com/document/product/436/7751">${part}</CompleteMultipartUpload>`;
+    expect((await complete(key, uploadId, null, ok)).status).toBe(200);
+  });
+
+  it('NoSuchUpload for UploadPart, ListParts, Complete and Abort of an unknown upload (or of another key)', async () => {
+    const key = 'raw/nosuch.bin';
+    const real = await initiate('raw/someone-else.bin');
+    for (const uploadId of ['1700000000000deadbeef', real]) {
+      await expectError(await uploadPart(key, uploadId, 1, randomBytes(2000)), 404, 'NoSuchUpload');
+      await expectError(await listParts(key, uploadId), 404, 'NoSuchUpload');
+      await expectError(await complete(key, uploadId, [{ partNumber: 1, etag: '"00"' }]), 404, 'NoSuchUpload');
+      await expectError(await abort(key, uploadId), 404, 'NoSuchUpload');
+    }
+    expect(cos.listUploads().find((u) => u.uploadId === real)).toEqual({ key: 'raw/someone-else.bin', uploadId: real, parts: [] });
+  });
+
+  it('Abort answers 204 and removes the parts; aborting again is NoSuchUpload; DELETE Object leaves uploads alone', async () => {
+    const key = 'raw/aborted.bin';
+    await send('PUT', key, { body: 'an object under the same key' });
+    const uploadId = await initiate(key);
+    await putPart(key, uploadId, 1, randomBytes(3000));
+    expect((await send('DELETE', key)).status).toBe(204);
+    expect(cos.listUploads().find((u) => u.uploadId === uploadId).parts).toHaveLength(1);
+    const res = await abort(key, uploadId);
+    expect(res.status).toBe(204);
+    expect(cos.listUploads().find((u) => u.uploadId === uploadId)).toBeUndefined();
+    expect(fs.existsSync(uploadFolder(uploadId))).toBe(false);
+    await expectError(await abort(key, uploadId), 404, 'NoSuchUpload');
+  });
+
+  it('InvalidArgument for part numbers 0, 10001 and not a number; 411 MissingContentLength; EntityTooLarge over the limit', async () => {
+    const key = 'raw/args.bin';
+    const uploadId = await initiate(key);
+    for (const n of ['0', '10001', 'x', '-1', ''])
+      await expectError(await send('PUT', key, { query: { partNumber: n, uploadId }, body: 'x' }), 400, 'InvalidArgument');
+    expect((await uploadPart(key, uploadId, 10000, Buffer.from('last possible'))).status).toBe(200);
+    await expectError(await send('PUT', key, { query: { uploadId }, body: 'x' }), 400, 'InvalidArgument');
+    // No Content-Length and no chunked body: a raw HTTP/1.1 request.
+    const query = { partNumber: '1', uploadId };
+    const head = `PUT /${encKey(key)}?${qs(query)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: ${sign({ method: 'PUT', key, query })}\r\nConnection: close\r\n\r\n`;
+    const answer = await new Promise((ok, ko) => {
+      let text = '';
+      const socket = net.connect(+port, '127.0.0.1', () => socket.end(head));
+      socket.on('data', (c) => (text += c));
+      socket.on('end', () => ok(text));
+      socket.on('error', ko);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 411 /);
+    expect(answer).toContain('<Code>MissingContentLength</Code>');
+    // A part over the server's object limit.
+    const small = await createCosServer({ maxObjectBytes: 2 * MiB });
+    try {
+      const url = await small.listen(0);
+      small.addKey(perm.id, perm.sk);
+      const init = await fetch(`${url}/big.bin?uploads`, { method: 'POST', headers: { Authorization: sign({ method: 'POST', key: 'big.bin', query: { uploads: '' } }) } });
+      const id = one(await init.text(), 'UploadId');
+      const q = { partNumber: '1', uploadId: id };
+      const res = await fetch(`${url}/big.bin?${qs(q)}`, { method: 'PUT', body: randomBytes(2 * MiB + 1), headers: { Authorization: sign({ method: 'PUT', key: 'big.bin', query: q }) } });
+      await expectError(res, 400, 'EntityTooLarge');
+      expect(await small.tmpFiles()).toEqual([]);
+    } finally {
+      await small.close();
+      await fsp.rm(small.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a chunked part (no Content-Length) is accepted like a chunked PUT', async () => {
+    const key = 'raw/chunked.bin';
+    const uploadId = await initiate(key);
+    const body = randomBytes(300_000);
+    const stream = new ReadableStream({
+      start(c) {
+        c.enqueue(body.subarray(0, 100_000));
+        c.enqueue(body.subarray(100_000));
+        c.close();
+      },
+    });
+    const res = await fetch(urlOf(key, { partNumber: '1', uploadId }), {
+      method: 'PUT',
+      body: stream,
+      duplex: 'half',
+      headers: { Authorization: sign({ method: 'PUT', key, query: { partNumber: '1', uploadId } }) },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBe(`"${md5(body)}"`);
+    await abort(key, uploadId);
+  });
+
+  it('CORS: preflights allow the multipart methods and headers, and part answers expose ETag', async () => {
+    const origin = 'http://127.0.0.1:8787';
+    for (const method of ['POST', 'PUT', 'GET', 'DELETE']) {
+      const res = await fetch(urlOf('cors/x.bin', { uploadId: 'any' }), {
+        method: 'OPTIONS',
+        headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'authorization,content-md5,content-type,x-cos-meta-a' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-methods').split(',')).toContain(method);
+      expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-md5,content-type,x-cos-meta-a');
+    }
+    const key = 'cors/x.bin';
+    const uploadId = await initiate(key);
+    const res = await send('PUT', key, { query: { partNumber: '1', uploadId }, body: 'part', headers: { Origin: origin } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(res.headers.get('access-control-expose-headers').toLowerCase().split(/,\s*/)).toContain('etag');
+    await abort(key, uploadId);
+  });
 });
 
 describe('paging visits every item exactly once', () => {
+  it('ListParts with max-parts 1, 2 and 3 (and part-number-marker)', async () => {
+    const key = 'paging/parts.bin';
+    const uploadId = await initiate(key);
+    const numbers = [7, 3, 1, 10, 2, 5];
+    for (const n of numbers) await putPart(key, uploadId, n, Buffer.from(`part ${n}`));
+    const sorted = [...numbers].sort((a, b) => a - b);
+    for (const max of [1, 2, 3]) {
+      const seen = [];
+      let marker = 0;
+      for (let pages = 0; ; pages++) {
+        expect(pages).toBeLessThan(10);
+        const res = await listParts(key, uploadId, { 'max-parts': String(max), ...(marker && { 'part-number-marker': String(marker) }) });
+        const xml = await res.text();
+        expect(res.status, xml).toBe(200);
+        expect({ marker: one(xml, 'PartNumberMarker'), max: one(xml, 'MaxParts'), key: one(xml, 'Key'), id: one(xml, 'UploadId') }).toEqual({
+          marker: String(marker),
+          max: String(max),
+          key,
+          id: uploadId,
+        });
+        const page = blocks(xml, 'Part').map((b) => ({ n: +one(b, 'PartNumber'), etag: one(b, 'ETag'), size: +one(b, 'Size'), at: one(b, 'LastModified') }));
+        expect(page.length).toBeLessThanOrEqual(max);
+        for (const p of page) {
+          expect(p.etag).toBe(`"${md5(Buffer.from(`part ${p.n}`))}"`);
+          expect(p.size).toBe(`part ${p.n}`.length);
+          expect(Math.abs(Date.parse(p.at) - Date.now())).toBeLessThan(60_000);
+        }
+        seen.push(...page.map((p) => p.n));
+        if (one(xml, 'IsTruncated') === 'false') break;
+        expect(one(xml, 'IsTruncated')).toBe('true');
+        expect(page).toHaveLength(max);
+        marker = +one(xml, 'NextPartNumberMarker');
+        expect(marker).toBe(page[page.length - 1].n);
+      }
+      expect(seen).toEqual(sorted);
+    }
+    const rest = await (await listParts(key, uploadId, { 'part-number-marker': '3' })).text();
+    expect(all(rest, 'PartNumber').map(Number)).toEqual([5, 7, 10]);
+    expect(one(rest, 'MaxParts')).toBe('1000');
+    await expectError(await listParts(key, uploadId, { 'max-parts': '0' }), 400, 'InvalidArgument');
+    await expectError(await listParts(key, uploadId, { 'part-number-marker': 'x' }), 400, 'InvalidArgument');
+    await abort(key, uploadId);
+  });
+
+  it('ListMultipartUploads with max-uploads 1, 2 and 3, with and without a delimiter, in key then initiation order', async () => {
+    const keys = ['mpl/b', 'mpl/a', 'mpl/c/1', 'mpl/d', 'mpl/a', 'mpl/c/2', 'mpl/d', 'mpl/e', 'mpl/d', 'mpl/ü'];
+    const made = [];
+    for (const key of keys) made.push({ key, uploadId: await initiate(key) });
+    const order = (a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) || made.indexOf(a) - made.indexOf(b);
+    const expected = [...made].sort(order).map((u) => `${u.key} ${u.uploadId}`);
+    const pageAll = async (max, extra = {}) => {
+      const uploads = [];
+      const prefixes = [];
+      let km = '';
+      let im = '';
+      for (let pages = 0; ; pages++) {
+        expect(pages).toBeLessThan(20);
+        const res = await listUploads({ prefix: 'mpl/', 'max-uploads': String(max), ...extra, ...(km && { 'key-marker': km, 'upload-id-marker': im }) });
+        const xml = await res.text();
+        expect(res.status, xml).toBe(200);
+        expect({ bucket: one(xml, 'Bucket'), prefix: one(xml, 'Prefix'), km: one(xml, 'KeyMarker'), max: one(xml, 'MaxUploads') }).toEqual({ bucket: cos.bucket, prefix: 'mpl/', km, max: String(max) });
+        const page = blocks(xml, 'Upload').map((b) => ({ key: one(b, 'Key'), id: one(b, 'UploadId'), cls: one(b, 'StorageClass'), at: one(b, 'Initiated') }));
+        const cps = commonPrefixes(xml);
+        expect(page.length + cps.length).toBeLessThanOrEqual(max);
+        for (const u of page) expect(u.cls).toBe('STANDARD');
+        uploads.push(...page.map((u) => `${u.key} ${u.id}`));
+        prefixes.push(...cps);
+        if (one(xml, 'IsTruncated') === 'false') break;
+        expect(page.length + cps.length).toBe(max);
+        km = one(xml, 'NextKeyMarker');
+        im = one(xml, 'NextUploadIdMarker');
+      }
+      return { uploads, prefixes };
+    };
+    for (const max of [1, 2, 3]) {
+      expect(await pageAll(max)).toEqual({ uploads: expected, prefixes: [] });
+      expect(await pageAll(max, { delimiter: '/' })).toEqual({ uploads: expected.filter((u) => !u.startsWith('mpl/c/')), prefixes: ['mpl/c/'] });
+    }
+    const xml = await (await listUploads({ prefix: 'mpl/c/' })).text();
+    expect(all(xml, 'Key')).toEqual(['mpl/c/1', 'mpl/c/2']);
+    expect(one(xml, 'MaxUploads')).toBe('1000');
+    await expectError(await listUploads({ 'max-uploads': '1001' }), 400, 'InvalidArgument');
+    for (const u of made) expect((await abort(u.key, u.uploadId)).status).toBe(204);
+  });
+
   it('GET Bucket with max-keys 1, 2 and 3, with and without a delimiter, in UTF-8 byte order', async () => {
     const keys = ['paging/a.txt', 'paging/b/1', 'paging/b/2', 'paging/b/sub/3', 'paging/c.txt', 'paging/d/1', 'paging/e/', 'paging/e/x', 'paging/f.txt', 'paging/ü.txt', 'paging/\u{1F600}.txt', 'paging/\uE000.txt', 'paging/z z+%.txt'];
     for (const key of keys) expect((await send('PUT', key, { body: key })).status).toBe(200);
