@@ -2,7 +2,8 @@
 // Object, POST Object (HTML form + policy), multipart upload (cos-multipart.mjs), GET Bucket (list),
 // CORS. Every request is verified as COS verifies it (cos-auth.mjs, independent of src/) and refused
 // with COS's XML errors. Objects live on disk; an upload becomes visible only once complete (temp file
-// + rename), so a refused or aborted upload leaves nothing behind.
+// + rename), so a refused or aborted upload leaves nothing behind. Tests can make it fail on purpose
+// (`inject`) and see what it was asked (`state.history`).
 import http from 'node:http';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -24,6 +25,13 @@ const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control
 const STORED = ['content-type', 'content-disposition', 'content-encoding', 'content-language', 'cache-control', 'expires'];
 const EXPOSE = ['ETag', 'Content-Length', 'Content-Type', 'Content-Range', 'Content-Disposition', 'Last-Modified', 'Date', 'Server', 'x-cos-request-id', 'Location'];
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
+/** COS's messages for the codes tests inject most. */
+const MESSAGES = {
+  InternalError: 'We encountered an internal error. Please try again.',
+  ServiceUnavailable: 'Please reduce your request rate.',
+  SlowDown: 'Please reduce your request rate.',
+  RequestTimeout: 'Your socket connection to the server was not read from or written to within the timeout period.',
+};
 
 /** The request headers an object keeps (PutObject, Initiate Multipart Upload); empty ones are dropped. */
 const storedHeaders = (from) => {
@@ -37,7 +45,7 @@ const storedHeaders = (from) => {
  * Creates the server. Options: bucket, dataDir (default: a new temp folder), clockSkewMs (the
  * server's clock minus the real one), maxObjectBytes (the largest object: a PUT, a POST form or a
  * completed multipart upload; a part is also at most 5 GiB), corsOrigins (['*'] or a list), log (a
- * function for one line per request).
+ * function for one line per request), historyLimit (how many requests `state.history` keeps).
  */
 export const createCosServer = async ({
   bucket = 'demo-1250000000',
@@ -46,6 +54,7 @@ export const createCosServer = async ({
   maxObjectBytes = 5 * 1024 ** 3,
   corsOrigins = ['*'],
   log,
+  historyLimit = 10_000,
 } = {}) => {
   const dir = dataDir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'cos-demo-')));
   const objDir = path.join(dir, 'objects');
@@ -74,7 +83,10 @@ export const createCosServer = async ({
   for (const name of await fsp.readdir(objDir)) if (name.endsWith('.bin') && !referenced.has(name)) await fsp.rm(path.join(objDir, name), { force: true });
 
   const keys = new Map();
-  const state = { clockSkewMs, requests: 0, refusals: [] };
+  /** history: { method, key, query, status }[] of the last `historyLimit` requests (status 0: no answer, the connection was cut). */
+  const state = { clockSkewMs, requests: 0, refusals: [], history: [] };
+  /** Failures tests asked for (`inject`), tried in order. */
+  const injections = [];
   const now = () => Date.now() + state.clockSkewMs;
   const metaPath = (key) => path.join(objDir, createHash('sha256').update(key).digest('hex') + '.json');
 
@@ -103,6 +115,35 @@ export const createCosServer = async ({
 
   const corsAllowed = (origin) => !!origin && (corsOrigins.includes('*') || corsOrigins.includes(origin));
 
+  /** Logs a request in `state.history`; its status is filled in when the answer starts (0 if none came). */
+  const track = (req, res, key) => {
+    const entry = { method: req.method, key, query: {}, status: undefined };
+    state.history.push(entry);
+    if (state.history.length > historyLimit) state.history.splice(0, state.history.length - historyLimit);
+    const writeHead = res.writeHead;
+    res.writeHead = function (status, ...rest) {
+      entry.status = status;
+      return writeHead.call(this, status, ...rest);
+    };
+    res.on('close', () => {
+      if (entry.status === undefined) entry.status = res.headersSent ? res.statusCode : 0;
+    });
+    return entry;
+  };
+
+  /** The first injected failure whose `when` matches this request, used up by one. */
+  const takeInjection = (info) => {
+    for (const rule of injections) {
+      let hit = false;
+      try {
+        hit = !!rule.when(info);
+      } catch {}
+      if (!hit) continue;
+      if (--rule.remaining <= 0) injections.splice(injections.indexOf(rule), 1);
+      return rule;
+    }
+  };
+
   const handler = async (req, res) => {
     state.requests++;
     const requestId = randomBytes(18).toString('base64url');
@@ -111,6 +152,7 @@ export const createCosServer = async ({
     const qi = rawUrl.indexOf('?');
     const rawPath = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
     const host = req.headers.host || '127.0.0.1';
+    const entry = track(req, res, rawPath.replace(/^\//, ''));
     res.setHeader('Server', 'tencent-cos');
     res.setHeader('x-cos-request-id', requestId);
     res.setHeader('Date', new Date(now()).toUTCString());
@@ -157,10 +199,15 @@ export const createCosServer = async ({
         throw new CosRefusal(400, 'InvalidURI', 'Could not parse the specified URI.');
       }
       const method = req.method;
+      const key = pathname.replace(/^\//, '');
+      entry.key = key;
+      entry.query = Object.fromEntries(query);
+      const injected = takeInjection({ method, key, query: entry.query });
+      if (injected?.destroy) return req.socket.destroy();
+      if (injected) return fail(injected.errorIn200 ? 200 : injected.status, injected.code, injected.message);
       if (method === 'OPTIONS') return preflight(req, res, fail);
       if (!METHODS.includes(method)) throw new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
       for (const [k] of query) if (UNSUPPORTED.has(k.toLowerCase())) throw new CosRefusal(501, 'NotImplemented', `This demo server does not implement the "${k}" sub-resource.`);
-      const key = pathname.replace(/^\//, '');
       // Query parameter names as COS reads them (uploadId, partNumber, max-keys, …: any case).
       const q = Object.fromEntries(query.map(([k, v]) => [k.toLowerCase(), v]));
       const isMultipart = 'uploads' in q || 'uploadid' in q || 'partnumber' in q;
@@ -571,6 +618,33 @@ export const createCosServer = async ({
     tmpFiles: () => fsp.readdir(tmpDir),
     /** The multipart uploads in progress (for tests): [{ key, uploadId, parts: [{ partNumber, size, etag }] }], by key then age. */
     listUploads: () => multipart.snapshot(),
+    /**
+     * Makes the server fail on purpose (for tests). The next `times` requests for which
+     * `when({ method, key, query })` is true (key decoded, without its leading '/'; query the decoded
+     * parameters) are not served: they are answered with COS's XML error `code` and `status` (the
+     * request body is read first, so the client sees the answer), or with `errorIn200` a 200 whose
+     * body is that <Error> (as COS may answer a Complete), or with `destroy` the connection is cut (a
+     * network error). They still appear in `state.history`. Returns the rule: `remaining`, `cancel()`.
+     */
+    inject({ when = () => true, times = 1, status = 500, code = 'InternalError', message, destroy = false, errorIn200 = false } = {}) {
+      if (typeof when !== 'function') throw new TypeError('inject: `when` must be a function ({ method, key, query }) => boolean');
+      if (!Number.isInteger(times) || times < 1) throw new TypeError('inject: `times` must be a positive integer');
+      const rule = {
+        when,
+        remaining: times,
+        status,
+        code,
+        message: message ?? MESSAGES[code] ?? `Injected by a test: ${code}.`,
+        destroy,
+        errorIn200,
+        cancel() {
+          const i = injections.indexOf(rule);
+          if (i >= 0) injections.splice(i, 1);
+        },
+      };
+      injections.push(rule);
+      return rule;
+    },
     async listen(port = 0, hostname = '127.0.0.1') {
       await new Promise((ok, ko) => server.once('error', ko).listen(port, hostname, ok));
       return `http://${hostname}:${server.address().port}`;

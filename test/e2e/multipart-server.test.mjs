@@ -1,9 +1,9 @@
 // The demo's local COS server as clients this project did not write see it: the official
-// cos-nodejs-sdk-v5 pointed at it with a port in its Domain (putObject, getObject, the multipart*
-// calls), and raw requests signed by COS.getAuthorization for every refusal COS documents for
-// multipart upload. Also: ListParts, ListMultipartUploads and GET Bucket paging (every item exactly
-// once), and the Host signed with and without its port. Responses are read with regexes, not the
-// server's XML code.
+// cos-nodejs-sdk-v5 pointed at it with a port in its Domain (putObject, getObject, sliceUploadFile with
+// its resume, the multipart* calls), and raw requests signed by COS.getAuthorization for every refusal
+// COS documents for multipart upload. Also: ListParts, ListMultipartUploads and GET Bucket paging (every
+// item exactly once), the Host signed with and without its port, and the test hooks other suites use
+// (inject, state.history, listUploads). Responses are read with regexes, not the server's XML code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { createHash, randomBytes } from 'node:crypto';
@@ -30,6 +30,7 @@ const all = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name
 const one = (xml, name) => all(xml, name)[0];
 const blocks = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => m[1]);
 const commonPrefixes = (xml) => blocks(xml, 'CommonPrefixes').map((b) => one(b, 'Prefix'));
+const slices = (data, size) => Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size));
 
 let cos;
 let base;
@@ -119,6 +120,61 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     const res = await fetch(Url);
     expect(res.status).toBe(200);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(body));
+  });
+
+  it('sliceUploadFile of a 20 MiB file in 1 MiB slices: equal bytes back, the multipart ETag, metadata on HEAD', async () => {
+    const key = 'sdk/slice/20 MiB.bin';
+    const file = path.join(work, 'slice.bin');
+    const data = randomBytes(20 * MiB + 12_345);
+    await fsp.writeFile(file, data);
+    const from = cos.state.history.length;
+    let progress = 0;
+    const done = await call('sliceUploadFile', {
+      Key: key,
+      FilePath: file,
+      SliceSize: MiB,
+      Headers: { 'Content-Type': 'application/x-slice', 'x-cos-meta-origin': 'slice' },
+      onProgress: (p) => (progress = p.percent),
+    });
+    const parts = slices(data, MiB);
+    expect(parts).toHaveLength(21);
+    expect(done.ETag).toBe(multipartEtag(parts));
+    expect(progress).toBe(1);
+    const sent = cos.state.history.slice(from);
+    // It looked for an upload to resume (ListMultipartUploads), then sent each slice once.
+    expect(sent[0]).toMatchObject({ method: 'GET', key: '', query: { uploads: '', prefix: key }, status: 200 });
+    const partRequests = sent.filter((r) => r.method === 'PUT' && r.query.partNumber);
+    expect(partRequests.map((r) => +r.query.partNumber).sort((a, b) => a - b)).toEqual(parts.map((_, i) => i + 1));
+    expect(partRequests.every((r) => r.status === 200)).toBe(true);
+    const head = await call('headObject', { Key: key });
+    expect(head.headers).toMatchObject({
+      etag: multipartEtag(parts),
+      'content-length': String(data.length),
+      'content-type': 'application/x-slice',
+      'x-cos-meta-origin': 'slice',
+    });
+    const got = await call('getObject', { Key: key });
+    expect(sha256(got.Body)).toBe(sha256(data));
+    expect(cos.listUploads().filter((u) => u.key === key)).toEqual([]);
+    expect(await cos.tmpFiles()).toEqual([]);
+  });
+
+  it('sliceUploadFile resumes an upload it finds (ListMultipartUploads, ListParts): only the missing slices are sent', async () => {
+    const key = 'sdk/slice/resumed.bin';
+    const file = path.join(work, 'resume.bin');
+    const data = randomBytes(6 * MiB + 1000);
+    await fsp.writeFile(file, data);
+    const parts = slices(data, MiB);
+    const { UploadId } = await call('multipartInit', { Key: key, Headers: {} });
+    for (const n of [1, 2, 3]) await call('multipartUpload', { Key: key, UploadId, PartNumber: n, Body: parts[n - 1] });
+    const from = cos.state.history.length;
+    const done = await call('sliceUploadFile', { Key: key, FilePath: file, SliceSize: MiB });
+    expect(done.ETag).toBe(multipartEtag(parts));
+    const sent = cos.state.history.slice(from);
+    expect(sent.some((r) => r.method === 'GET' && r.key === key && r.query.uploadId === UploadId)).toBe(true);
+    expect(sent.filter((r) => r.method === 'PUT').map((r) => +r.query.partNumber).sort()).toEqual([4, 5, 6, 7]);
+    expect(sent.find((r) => r.method === 'POST')).toMatchObject({ key, query: { uploadId: UploadId }, status: 200 });
+    expect(sha256((await cos.readObject(key)).data)).toBe(sha256(data));
   });
 
   it('multipartInit / multipartUpload / multipartListPart / multipartList / multipartComplete / multipartAbort', async () => {
@@ -577,5 +633,96 @@ describe('the Host header signed with or without its port', () => {
     }
     for (const host of ['127.0.0.1:1', `localhost:${port}`, 'localhost'])
       await expectError(await send('PUT', key, { body: 'x', host }), 403, 'SignatureDoesNotMatch');
+  });
+});
+
+describe('test hooks: inject, state.history, listUploads', () => {
+  it('inject answers with a COS error after reading the body, `times` times, and history logs each try', async () => {
+    const key = 'hooks/é x.bin';
+    const uploadId = await initiate(key);
+    const calls = [];
+    const spy = cos.inject({ when: (r) => (calls.push(r), false) });
+    const rule = cos.inject({ when: ({ method, query }) => method === 'PUT' && query.partNumber === '2', times: 2, status: 503, code: 'SlowDown' });
+    const from = cos.state.history.length;
+    const body = randomBytes(MiB);
+    expect((await uploadPart(key, uploadId, 1, body)).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const res = await uploadPart(key, uploadId, 2, body);
+      const e = await expectError(res, 503, 'SlowDown');
+      expect(e.message).toBe('Please reduce your request rate.');
+    }
+    expect(rule.remaining).toBe(0);
+    expect((await uploadPart(key, uploadId, 2, body)).status).toBe(200);
+    expect(cos.state.history.slice(from)).toEqual([
+      { method: 'PUT', key, query: { partNumber: '1', uploadId }, status: 200 },
+      { method: 'PUT', key, query: { partNumber: '2', uploadId }, status: 503 },
+      { method: 'PUT', key, query: { partNumber: '2', uploadId }, status: 503 },
+      { method: 'PUT', key, query: { partNumber: '2', uploadId }, status: 200 },
+    ]);
+    // `when` saw the decoded key and query (the spy first, as it was injected first).
+    expect(calls[0]).toEqual({ method: 'PUT', key, query: { partNumber: '1', uploadId } });
+    spy.cancel();
+    expect(cos.listUploads().find((u) => u.uploadId === uploadId).parts.map((p) => p.partNumber)).toEqual([1, 2]);
+    // Status and message of one's own; a cancelled rule does nothing.
+    const gone = cos.inject({ when: ({ key: k }) => k === 'hooks/never', status: 500 });
+    gone.cancel();
+    expect((await send('PUT', 'hooks/never', { body: 'x' })).status).toBe(200);
+    cos.inject({ when: ({ method, key: k }) => method === 'GET' && k === 'hooks/never', status: 404, code: 'NoSuchKey', message: 'gone for the test' });
+    expect(await expectError(await getObject('hooks/never'), 404, 'NoSuchKey')).toMatchObject({ message: 'gone for the test' });
+    expect(await (await getObject('hooks/never')).text()).toBe('x');
+    await abort(key, uploadId);
+  });
+
+  it('inject destroy cuts the connection (a network error); errorIn200 answers a Complete 200 with an <Error> body', async () => {
+    const key = 'hooks/cut.bin';
+    const uploadId = await initiate(key);
+    const etag = await putPart(key, uploadId, 1, Buffer.from('only part'));
+    cos.inject({ when: ({ method, query }) => method === 'PUT' && query.uploadId === uploadId, destroy: true });
+    const from = cos.state.history.length;
+    await expect(uploadPart(key, uploadId, 2, randomBytes(MiB))).rejects.toThrow(TypeError);
+    expect(cos.state.history.slice(from)).toEqual([{ method: 'PUT', key, query: { partNumber: '2', uploadId }, status: 0 }]);
+    expect(cos.listUploads().find((u) => u.uploadId === uploadId).parts.map((p) => p.partNumber)).toEqual([1]);
+
+    cos.inject({ when: ({ method, query }) => method === 'POST' && query.uploadId === uploadId, errorIn200: true });
+    const res = await complete(key, uploadId, [{ partNumber: 1, etag }]);
+    expect(res.status).toBe(200);
+    const xml = await res.text();
+    expect(one(xml, 'Code')).toBe('InternalError');
+    expect(xml).toContain('<Error>');
+    expect(xml).not.toContain('CompleteMultipartUploadResult');
+    expect(cos.listUploads().some((u) => u.uploadId === uploadId)).toBe(true);
+    const retried = await complete(key, uploadId, [{ partNumber: 1, etag }]);
+    expect(one(await retried.text(), 'ETag')).toBe(multipartEtag([Buffer.from('only part')]));
+  });
+
+  it('state.history keeps the last `historyLimit` requests; listUploads lists uploads by key, then age', async () => {
+    const small = await createCosServer({ historyLimit: 3 });
+    try {
+      const url = await small.listen(0);
+      small.addKey(perm.id, perm.sk);
+      const auth = (method, key, query = {}) => ({ Authorization: sign({ method, key, query }) });
+      for (const k of ['1', '2', '3', '4']) await fetch(`${url}/${k}`, { method: 'PUT', body: k, headers: auth('PUT', k) });
+      await fetch(`${url}/nothing`); // unsigned: refused, logged all the same
+      expect(small.state.history).toEqual([
+        { method: 'PUT', key: '3', query: {}, status: 200 },
+        { method: 'PUT', key: '4', query: {}, status: 200 },
+        { method: 'GET', key: 'nothing', query: {}, status: 403 },
+      ]);
+      const ids = [];
+      for (const k of ['b', 'a', 'b']) {
+        const res = await fetch(`${url}/${k}?uploads`, { method: 'POST', headers: auth('POST', k, { uploads: '' }) });
+        ids.push(one(await res.text(), 'UploadId'));
+      }
+      const q = { partNumber: '3', uploadId: ids[1] };
+      await fetch(`${url}/a?${qs(q)}`, { method: 'PUT', body: 'three', headers: auth('PUT', 'a', q) });
+      expect(small.listUploads()).toEqual([
+        { key: 'a', uploadId: ids[1], parts: [{ partNumber: 3, size: 5, etag: `"${md5(Buffer.from('three'))}"` }] },
+        { key: 'b', uploadId: ids[0], parts: [] },
+        { key: 'b', uploadId: ids[2], parts: [] },
+      ]);
+    } finally {
+      await small.close();
+      await fsp.rm(small.dataDir, { recursive: true, force: true });
+    }
   });
 });
