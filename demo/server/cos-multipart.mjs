@@ -235,7 +235,8 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
             for await (const chunk of fs.createReadStream(p.file)) if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
           await Promise.race([new Promise((ok) => out.end(ok)), failed]);
         } catch (e) {
-          out.destroy();
+          // Closed before the temp file is removed below: an open still in flight would recreate it.
+          if (!out.closed) await new Promise((ok) => out.destroy().once('close', ok));
           throw e;
         }
         const etag = createHash('md5').update(Buffer.concat(parts.map((p) => Buffer.from(unquote(p.etag), 'hex')))).digest('hex');

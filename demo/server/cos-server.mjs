@@ -289,7 +289,10 @@ export const createCosServer = async ({
         if (done) return;
         done = true;
         out.destroy();
-        fsp.rm(tmp, { force: true }).finally(() => reject(e));
+        // Remove the file once the stream has closed: an open still in flight would create it after the rm.
+        const removeFile = () => fsp.rm(tmp, { force: true }).finally(() => reject(e));
+        if (out.closed) removeFile();
+        else out.once('close', removeFile);
       };
       source.on('data', (c) => {
         if (over || done) return;
