@@ -1,8 +1,9 @@
 // A local COS-compatible server for one private bucket: PUT, GET (Range, response-*), HEAD, DELETE
-// Object, POST Object (HTML form + policy), GET Bucket (list), CORS. Every request is verified as COS
-// verifies it (cos-auth.mjs, independent of src/) and refused with COS's XML errors. Objects live on
-// disk; an upload becomes visible only once complete (temp file + rename), so a refused or aborted
-// upload leaves nothing behind.
+// Object, POST Object (HTML form + policy), multipart upload (cos-multipart.mjs), GET Bucket (list),
+// CORS. Every request is verified as COS verifies it (cos-auth.mjs, independent of src/) and refused
+// with COS's XML errors. Objects live on disk; an upload becomes visible only once complete (temp file
+// + rename), so a refused or aborted upload leaves nothing behind. Tests can make it fail on purpose
+// (`inject`) and see what it was asked (`state.history`).
 import http from 'node:http';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -12,23 +13,39 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { CosRefusal, checkKey, parseQuery, sameSignature, signPolicy, verifyRequest } from './cos-auth.mjs';
-
-const xmlEscape = (s) => String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
-const XML_HEAD = "<?xml version='1.0' encoding='utf-8' ?>\n";
+import { XML_HEAD, sendXml, urlEncodeKey, xmlEscape } from './cos-xml.mjs';
+import { byteOrder, intParam, listPage } from './cos-list.mjs';
+import { createMultipart } from './cos-multipart.mjs';
 
 /** Sub-resources of the COS API this server does not implement (answered 501 NotImplemented). */
-const UNSUPPORTED = new Set(['acl', 'cors', 'tagging', 'uploads', 'uploadid', 'partnumber', 'versioning', 'lifecycle', 'policy', 'website', 'referer', 'domain', 'logging', 'inventory', 'restore', 'select', 'delete', 'versionid', 'append', 'position', 'versions']);
+const UNSUPPORTED = new Set(['acl', 'cors', 'tagging', 'versioning', 'lifecycle', 'policy', 'website', 'referer', 'domain', 'logging', 'inventory', 'restore', 'select', 'delete', 'versionid', 'append', 'position', 'versions']);
 /** Response headers GET Object lets the caller override with `response-*` query parameters. */
 const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
 /** Request headers stored with an object and sent back on GET/HEAD. */
 const STORED = ['content-type', 'content-disposition', 'content-encoding', 'content-language', 'cache-control', 'expires'];
 const EXPOSE = ['ETag', 'Content-Length', 'Content-Type', 'Content-Range', 'Content-Disposition', 'Last-Modified', 'Date', 'Server', 'x-cos-request-id', 'Location'];
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
+/** COS's messages for the codes tests inject most. */
+const MESSAGES = {
+  InternalError: 'We encountered an internal error. Please try again.',
+  ServiceUnavailable: 'Please reduce your request rate.',
+  SlowDown: 'Please reduce your request rate.',
+  RequestTimeout: 'Your socket connection to the server was not read from or written to within the timeout period.',
+};
+
+/** The request headers an object keeps (PutObject, Initiate Multipart Upload); empty ones are dropped. */
+const storedHeaders = (from) => {
+  const headers = {};
+  for (const h of STORED) if (from[h] !== undefined && from[h] !== '') headers[h] = from[h];
+  for (const h in from) if (h.startsWith('x-cos-meta-')) headers[h] = from[h];
+  return headers;
+};
 
 /**
  * Creates the server. Options: bucket, dataDir (default: a new temp folder), clockSkewMs (the
- * server's clock minus the real one), maxObjectBytes (PUT limit), corsOrigins (['*'] or a list),
- * log (a function for one line per request).
+ * server's clock minus the real one), maxObjectBytes (the largest object: a PUT, a POST form or a
+ * completed multipart upload; a part is also at most 5 GiB), corsOrigins (['*'] or a list), log (a
+ * function for one line per request), historyLimit (how many requests `state.history` keeps).
  */
 export const createCosServer = async ({
   bucket = 'demo-1250000000',
@@ -37,13 +54,19 @@ export const createCosServer = async ({
   maxObjectBytes = 5 * 1024 ** 3,
   corsOrigins = ['*'],
   log,
+  historyLimit = 10_000,
 } = {}) => {
   const dir = dataDir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'cos-demo-')));
   const objDir = path.join(dir, 'objects');
   const tmpDir = path.join(dir, 'tmp');
+  // Multipart uploads in progress, one folder each; they do not outlive the server.
+  const mpDir = path.join(dir, 'multipart');
   await fsp.mkdir(objDir, { recursive: true });
-  await fsp.rm(tmpDir, { recursive: true, force: true });
-  await fsp.mkdir(tmpDir, { recursive: true });
+  for (const d of [tmpDir, mpDir]) {
+    await fsp.rm(d, { recursive: true, force: true });
+    await fsp.mkdir(d, { recursive: true });
+  }
+  const appId = /-(\d+)$/.exec(bucket)?.[1] ?? '1250000000';
 
   /** key -> { key, size, etag, lastModified, headers, meta, file } */
   const index = new Map();
@@ -60,7 +83,10 @@ export const createCosServer = async ({
   for (const name of await fsp.readdir(objDir)) if (name.endsWith('.bin') && !referenced.has(name)) await fsp.rm(path.join(objDir, name), { force: true });
 
   const keys = new Map();
-  const state = { clockSkewMs, requests: 0, refusals: [] };
+  /** history: { method, key, query, status }[] of the last `historyLimit` requests (status 0: no answer, the connection was cut). */
+  const state = { clockSkewMs, requests: 0, refusals: [], history: [] };
+  /** Failures tests asked for (`inject`), tried in order. */
+  const injections = [];
   const now = () => Date.now() + state.clockSkewMs;
   const metaPath = (key) => path.join(objDir, createHash('sha256').update(key).digest('hex') + '.json');
 
@@ -89,6 +115,35 @@ export const createCosServer = async ({
 
   const corsAllowed = (origin) => !!origin && (corsOrigins.includes('*') || corsOrigins.includes(origin));
 
+  /** Logs a request in `state.history`; its status is filled in when the answer starts (0 if none came). */
+  const track = (req, res, key) => {
+    const entry = { method: req.method, key, query: {}, status: undefined };
+    state.history.push(entry);
+    if (state.history.length > historyLimit) state.history.splice(0, state.history.length - historyLimit);
+    const writeHead = res.writeHead;
+    res.writeHead = function (status, ...rest) {
+      entry.status = status;
+      return writeHead.call(this, status, ...rest);
+    };
+    res.on('close', () => {
+      if (entry.status === undefined) entry.status = res.headersSent ? res.statusCode : 0;
+    });
+    return entry;
+  };
+
+  /** The first injected failure whose `when` matches this request, used up by one. */
+  const takeInjection = (info) => {
+    for (const rule of injections) {
+      let hit = false;
+      try {
+        hit = !!rule.when(info);
+      } catch {}
+      if (!hit) continue;
+      if (--rule.remaining <= 0) injections.splice(injections.indexOf(rule), 1);
+      return rule;
+    }
+  };
+
   const handler = async (req, res) => {
     state.requests++;
     const requestId = randomBytes(18).toString('base64url');
@@ -97,6 +152,7 @@ export const createCosServer = async ({
     const qi = rawUrl.indexOf('?');
     const rawPath = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
     const host = req.headers.host || '127.0.0.1';
+    const entry = track(req, res, rawPath.replace(/^\//, ''));
     res.setHeader('Server', 'tencent-cos');
     res.setHeader('x-cos-request-id', requestId);
     res.setHeader('Date', new Date(now()).toUTCString());
@@ -143,18 +199,28 @@ export const createCosServer = async ({
         throw new CosRefusal(400, 'InvalidURI', 'Could not parse the specified URI.');
       }
       const method = req.method;
+      const key = pathname.replace(/^\//, '');
+      entry.key = key;
+      entry.query = Object.fromEntries(query);
+      const injected = takeInjection({ method, key, query: entry.query });
+      if (injected?.destroy) return req.socket.destroy();
+      if (injected) return fail(injected.errorIn200 ? 200 : injected.status, injected.code, injected.message);
       if (method === 'OPTIONS') return preflight(req, res, fail);
       if (!METHODS.includes(method)) throw new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
       for (const [k] of query) if (UNSUPPORTED.has(k.toLowerCase())) throw new CosRefusal(501, 'NotImplemented', `This demo server does not implement the "${k}" sub-resource.`);
-      const key = pathname.replace(/^\//, '');
-      const isForm = method === 'POST' && /^multipart\/form-data/i.test(req.headers['content-type'] || '');
+      // Query parameter names as COS reads them (uploadId, partNumber, max-keys, …: any case).
+      const q = Object.fromEntries(query.map(([k, v]) => [k.toLowerCase(), v]));
+      const isMultipart = 'uploads' in q || 'uploadid' in q || 'partnumber' in q;
+      const isForm = method === 'POST' && !isMultipart && /^multipart\/form-data/i.test(req.headers['content-type'] || '');
       if (isForm) return await postObject(req, res, { key, host, fail, requestId });
       verifyRequest({ method, path: pathname, query, headers: req.headers, keys, nowMs: now() });
       if (!key) {
-        if (method === 'GET') return listBucket(res, query);
+        if (method === 'GET' && 'uploads' in q) return multipart.listUploads(res, q);
+        if (method === 'GET') return listBucket(res, q);
         if (method === 'HEAD') return res.writeHead(200).end();
         throw new CosRefusal(405, 'MethodNotAllowed', `${method} on the bucket itself is not supported by this demo server.`);
       }
+      if (isMultipart) return await multipartRequest(req, res, method, key, q, host);
       if (method === 'PUT') return await putObject(req, res, key);
       if (method === 'GET' || method === 'HEAD') return await getObject(req, res, key, query);
       if (method === 'DELETE') {
@@ -167,6 +233,23 @@ export const createCosServer = async ({
       log?.(`internal error: ${e?.stack || e}`);
       return fail(500, 'InternalError', 'We encountered an internal error. Please try again.');
     }
+  };
+
+  /** Initiate (POST ?uploads), UploadPart (PUT ?partNumber&uploadId), ListParts (GET ?uploadId), Complete (POST ?uploadId), Abort (DELETE ?uploadId). */
+  const multipartRequest = (req, res, method, key, q, host) => {
+    if ('uploads' in q) {
+      if (method === 'POST') return multipart.initiate(req, res, key);
+    } else if ('uploadid' in q) {
+      if (method === 'PUT') return multipart.uploadPart(req, res, key, q);
+      if (method === 'GET') return multipart.listParts(res, key, q);
+      if (method === 'POST') return multipart.complete(req, res, key, q, host);
+      if (method === 'DELETE') return multipart.abort(req, res, key, q);
+    } else if (method === 'PUT') {
+      throw new CosRefusal(400, 'InvalidArgument', 'partNumber is given without an uploadId.');
+    } else if (method === 'GET' || method === 'HEAD') {
+      throw new CosRefusal(501, 'NotImplemented', 'This demo server does not implement reading an object by partNumber.');
+    }
+    throw new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
   };
 
   const preflight = (req, res, fail) => {
@@ -206,7 +289,10 @@ export const createCosServer = async ({
         if (done) return;
         done = true;
         out.destroy();
-        fsp.rm(tmp, { force: true }).finally(() => reject(e));
+        // Remove the file once the stream has closed: an open still in flight would create it after the rm.
+        const removeFile = () => fsp.rm(tmp, { force: true }).finally(() => reject(e));
+        if (out.closed) removeFile();
+        else out.once('close', removeFile);
       };
       source.on('data', (c) => {
         if (over || done) return;
@@ -258,10 +344,7 @@ export const createCosServer = async ({
       await fsp.rm(got.tmp, { force: true });
       throw new CosRefusal(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
     }
-    const headers = {};
-    for (const h of STORED) if (req.headers[h] !== undefined) headers[h] = req.headers[h];
-    for (const h in req.headers) if (h.startsWith('x-cos-meta-')) headers[h] = req.headers[h];
-    const o = await commit(key, got.tmp, { size: got.size, etag: `"${got.etag}"`, headers });
+    const o = await commit(key, got.tmp, { size: got.size, etag: `"${got.etag}"`, headers: storedHeaders(req.headers) });
     res.writeHead(200, { ETag: o.etag, 'Content-Length': '0' }).end();
   };
 
@@ -308,33 +391,23 @@ export const createCosServer = async ({
     await pipeline(fs.createReadStream(path.join(objDir, o.file), { start, end }), res).catch(() => res.destroy());
   };
 
-  const listBucket = (res, query) => {
-    const q = Object.fromEntries(query.map(([k, v]) => [k.toLowerCase(), v]));
+  /**
+   * GET Bucket. Keys in UTF-8 byte order after `marker`; with a delimiter, keys rolled up into common
+   * prefixes, each counted once against max-keys. NextMarker comes with every truncated page (COS
+   * documents it without the delimiter condition S3 has): the last entry listed, key or common prefix,
+   * and a common prefix as marker skips its whole group. encoding-type=url percent-encodes Prefix,
+   * Marker, NextMarker, Delimiter, each Key and each common prefix.
+   */
+  const listBucket = (res, q) => {
     const prefix = q.prefix || '';
     const delimiter = q.delimiter || '';
     const marker = q.marker || '';
-    const max = q['max-keys'] === undefined ? 1000 : +q['max-keys'];
-    if (!Number.isInteger(max) || max < 0 || max > 1000) throw new CosRefusal(400, 'InvalidArgument', 'max-keys must be an integer from 0 to 1000.');
+    const max = intParam(q['max-keys'], { min: 0, max: 1000, fallback: 1000 }, () => new CosRefusal(400, 'InvalidArgument', 'max-keys must be an integer from 0 to 1000.'));
     const url = q['encoding-type'] === 'url';
-    const enc = (s) => xmlEscape(url ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
-    const all = [...index.keys()].filter((k) => k.startsWith(prefix) && k > marker).sort();
-    const contents = [];
-    const prefixes = new Set();
-    let truncated = false;
-    let last = '';
-    for (const k of all) {
-      const rest = k.slice(prefix.length);
-      const cut = delimiter ? rest.indexOf(delimiter) : -1;
-      const cp = cut >= 0 ? prefix + rest.slice(0, cut + delimiter.length) : undefined;
-      if (cp && prefixes.has(cp)) continue;
-      if (contents.length + prefixes.size >= max) {
-        truncated = true;
-        break;
-      }
-      if (cp) prefixes.add(cp);
-      else contents.push(index.get(k));
-      last = cp || k;
-    }
+    const enc = (s) => xmlEscape(url ? urlEncodeKey(s) : s);
+    const items = [...index.values()].sort((a, b) => byteOrder(a.key, b.key));
+    const { entries, truncated } = listPage({ items, prefix, delimiter, marker, after: (o) => byteOrder(o.key, marker) > 0, max });
+    const last = entries[entries.length - 1];
     const body =
       XML_HEAD +
       '<ListBucketResult>\n' +
@@ -343,16 +416,20 @@ export const createCosServer = async ({
       `  <Prefix>${enc(prefix)}</Prefix>\n  <Marker>${enc(marker)}</Marker>\n  <MaxKeys>${max}</MaxKeys>\n` +
       (delimiter ? `  <Delimiter>${enc(delimiter)}</Delimiter>\n` : '') +
       `  <IsTruncated>${truncated}</IsTruncated>\n` +
-      (truncated ? `  <NextMarker>${enc(last)}</NextMarker>\n` : '') +
-      [...prefixes].map((p) => `  <CommonPrefixes>\n    <Prefix>${enc(p)}</Prefix>\n  </CommonPrefixes>\n`).join('') +
-      contents
+      (truncated ? `  <NextMarker>${enc(last ? (last.prefix ?? last.item.key) : marker)}</NextMarker>\n` : '') +
+      entries
+        .filter((e) => e.prefix !== undefined)
+        .map((e) => `  <CommonPrefixes>\n    <Prefix>${enc(e.prefix)}</Prefix>\n  </CommonPrefixes>\n`)
+        .join('') +
+      entries
+        .filter((e) => e.item)
         .map(
-          (o) =>
-            `  <Contents>\n    <Key>${enc(o.key)}</Key>\n    <LastModified>${o.lastModified}</LastModified>\n    <ETag>${xmlEscape(o.etag)}</ETag>\n    <Size>${o.size}</Size>\n    <Owner>\n      <ID>1250000000</ID>\n      <DisplayName>1250000000</DisplayName>\n    </Owner>\n    <StorageClass>STANDARD</StorageClass>\n  </Contents>\n`,
+          ({ item: o }) =>
+            `  <Contents>\n    <Key>${enc(o.key)}</Key>\n    <LastModified>${o.lastModified}</LastModified>\n    <ETag>${xmlEscape(o.etag)}</ETag>\n    <Size>${o.size}</Size>\n    <Owner>\n      <ID>${xmlEscape(appId)}</ID>\n      <DisplayName>${xmlEscape(appId)}</DisplayName>\n    </Owner>\n    <StorageClass>STANDARD</StorageClass>\n  </Contents>\n`,
         )
         .join('') +
       '</ListBucketResult>\n';
-    res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) }).end(body);
+    sendXml(res, 200, body);
   };
 
   /** Checks a POST policy's conditions against the form (the file size is checked while it streams). */
@@ -511,6 +588,8 @@ export const createCosServer = async ({
       req.pipe(bb);
     });
 
+  const multipart = createMultipart({ bucket, appId, dir: mpDir, tmpDir, now, receive, commit, storedHeaders, maxObjectBytes });
+
   const server = http.createServer((req, res) => {
     res.on('finish', () => log?.(`COS ${req.method} ${req.url?.split('?')[0]} → ${res.statusCode}`));
     handler(req, res).catch(() => res.destroy());
@@ -540,6 +619,35 @@ export const createCosServer = async ({
     listKeys: () => [...index.keys()].sort(),
     /** Files in the temp folder (for tests: an aborted upload must leave none). */
     tmpFiles: () => fsp.readdir(tmpDir),
+    /** The multipart uploads in progress (for tests): [{ key, uploadId, parts: [{ partNumber, size, etag }] }], by key then age. */
+    listUploads: () => multipart.snapshot(),
+    /**
+     * Makes the server fail on purpose (for tests). The next `times` requests for which
+     * `when({ method, key, query })` is true (key decoded, without its leading '/'; query the decoded
+     * parameters) are not served: they are answered with COS's XML error `code` and `status` (the
+     * request body is read first, so the client sees the answer), or with `errorIn200` a 200 whose
+     * body is that <Error> (as COS may answer a Complete), or with `destroy` the connection is cut (a
+     * network error). They still appear in `state.history`. Returns the rule: `remaining`, `cancel()`.
+     */
+    inject({ when = () => true, times = 1, status = 500, code = 'InternalError', message, destroy = false, errorIn200 = false } = {}) {
+      if (typeof when !== 'function') throw new TypeError('inject: `when` must be a function ({ method, key, query }) => boolean');
+      if (!Number.isInteger(times) || times < 1) throw new TypeError('inject: `times` must be a positive integer');
+      const rule = {
+        when,
+        remaining: times,
+        status,
+        code,
+        message: message ?? MESSAGES[code] ?? `Injected by a test: ${code}.`,
+        destroy,
+        errorIn200,
+        cancel() {
+          const i = injections.indexOf(rule);
+          if (i >= 0) injections.splice(i, 1);
+        },
+      };
+      injections.push(rule);
+      return rule;
+    },
     async listen(port = 0, hostname = '127.0.0.1') {
       await new Promise((ok, ko) => server.once('error', ko).listen(port, hostname, ok));
       return `http://${hostname}:${server.address().port}`;

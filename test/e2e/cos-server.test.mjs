@@ -59,6 +59,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await demo?.close();
+  // start() without dataDir made a temp folder; a test run leaves none behind.
+  if (demo?.cos) await fsp.rm(demo.cos.dataDir, { recursive: true, force: true });
 });
 
 const put = (key, body, { id = perm.id, sk = perm.sk, headers = {}, keyTime, token } = {}) => {
