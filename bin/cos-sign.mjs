@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // cos-sign: presign COS URLs, Authorization headers and POST forms from a shell.
 // Credentials come from COS_SECRET_ID / COS_SECRET_KEY / COS_SECURITY_TOKEN, the region from COS_REGION
-// or --region. Exit 0 on success, 2 on a usage error, 1 otherwise. The SecretKey is never printed; the
-// security token appears only where the request needs it (the URL's x-cos-security-token, the header).
+// or --region. Exit 0 on success, 2 on a usage error, 1 otherwise. An error is one line on stderr that
+// ends with its code, "cos-sign: <message> (<code>)": ERR_USAGE for a usage error, the CosSignError's
+// code for a refusal of the library. The SecretKey is never printed; the security token appears only
+// where the request needs it (the URL's x-cos-security-token, the header).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CosSigner, CosSignError } from '../dist/cos-sign.mjs';
@@ -41,7 +43,8 @@ Run "cos-sign <command> --help" for a command's options, "cos-sign --version" fo
 
 ${ENV}
 
-Exit status: 0 success, 2 usage error, 1 any other error.
+Exit status: 0 success, 2 usage error, 1 any other error. Errors go to stderr as
+"cos-sign: <message> (<code>)", ERR_USAGE for a usage error.
 `,
   url: `Usage: cos-sign url cos://<bucket>/<key> [options]
 
@@ -96,8 +99,10 @@ ${ENV}
 `,
 };
 
-/** A usage error: exit 2. */
-class UsageError extends Error {}
+/** A usage error: exit 2, code ERR_USAGE. */
+class UsageError extends Error {
+  code = 'ERR_USAGE';
+}
 
 const COMMON = {
   expires: { type: 'string' },
@@ -285,17 +290,17 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     const cmd = process.argv[2];
+    // One line that ends with the error's code; anything unforeseen keeps a system code (EPIPE…) if it has one.
+    const code = e instanceof UsageError || e instanceof CosSignError || /^E[A-Z0-9_]+$/.test(e?.code) ? e.code : 'ERR_UNEXPECTED';
+    const message = (e?.message || String(e)).trim().replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(scrub(`cos-sign: ${message} (${code})\n`));
     if (e instanceof UsageError) {
       const hint = Object.hasOwn(HELP, cmd ?? '') && cmd !== 'main' ? `cos-sign ${cmd} --help` : 'cos-sign --help';
-      process.stderr.write(scrub(`cos-sign: ${e.message}\nRun "${hint}" for usage.\n`));
+      process.stderr.write(`Run "${hint}" for usage.\n`);
       process.exitCode = 2;
-    } else if (e instanceof CosSignError) {
-      // Refusals of the arguments (bucket, key, method, header…) are usage errors; the rest are not.
-      process.stderr.write(scrub(`cos-sign: ${e.message} (${e.code})\n`));
-      process.exitCode = /^ERR_INVALID_/.test(e.code) ? 2 : 1;
     } else {
-      process.stderr.write(scrub(`cos-sign: ${e && e.message ? e.message : String(e)}\n`));
-      process.exitCode = 1;
+      // Refusals of the arguments (bucket, key, method, header…) are usage errors; the rest are not.
+      process.exitCode = e instanceof CosSignError && /^ERR_INVALID_/.test(e.code) ? 2 : 1;
     }
   },
 );

@@ -1,25 +1,34 @@
-// The size budget, measured as a user's bundler sees it (`npm run size`; run `npm run build` first).
+// The size budget, measured as a user's bundler sees it (`npm run size`, part of `npm test`; run
+// `npm run build` first).
 //
 // - presign path: rollup tree-shakes an app that imports only `CosSigner` from 'cos-sign' (resolved
 //   through package.json "exports", as a bundler resolves it, to dist/) and presigns one URL; terser
-//   minifies it; gzip -9. Budget 2,560 bytes.
-// - the whole UMD file dist/cos-sign.umd.js, gzip -9. Budget 4,096 bytes.
-// Prints both beside aws4fetch (2,721 B, its published figure) and cos-js-sdk-v5 (its dist min.js,
+//   minifies it; gzip -9. Budget 4,300 bytes (4,272 B when set: room for fixes, not for features).
+// - the whole UMD file dist/cos-sign.umd.js, gzip -9. Budget 9,000 bytes (6,153 B when set; it will
+//   carry the large-upload functions too).
+// - the chunks the presign app loads lazily (import() of signRequest / fetch / getPostPolicy code) are
+//   printed apart, without a budget: an app that only presigns never downloads them.
+// Prints each beside aws4fetch (2,721 B, its published figure) and cos-js-sdk-v5 (its dist min.js,
 // gzipped here), and exits 1 when a budget is exceeded. When over budget (or with --why) it also prints
 // where the bytes go: each source module of the presign path, the largest functions and methods, and
-// the longest string literals.
+// the longest string literals (--no-why leaves that out).
+//
+//   node scripts/size.mjs [--budget presign=BYTES] [--budget umd=BYTES] [--why | --no-why]
+//
+// --budget replaces a budget for one run (test/size.test.ts checks that exceeding one fails).
 //
 // Also a library: `bundleApp` (used by test/conformance.test.ts to bundle an app for the browser).
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { rollup } from 'rollup';
 import { parseAst } from 'rollup/parseAst';
 import terser from '@rollup/plugin-terser';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const BUDGET = { presign: 2560, umd: 4096 };
+export const BUDGET = { presign: 4300, umd: 9000 };
 const AWS4FETCH = 2721; // aws4fetch 1.0.20, min+gzip, as published (bundlephobia); not installed here
 const APP = `import { CosSigner } from 'cos-sign';
 const signer = new CosSigner({ region: 'ap-guangzhou', credentials: { secretId: 'AKIDexample', secretKey: 'example' } });
@@ -170,6 +179,13 @@ const why = async () => {
 // ---------------------------------------------------------------------------------------------
 
 const main = async () => {
+  const { values: args } = parseArgs({ options: { budget: { type: 'string', multiple: true }, why: { type: 'boolean' }, 'no-why': { type: 'boolean' } } });
+  const budget = { ...BUDGET };
+  for (const b of args.budget ?? []) {
+    const m = /^(presign|umd)=(\d+)$/.exec(b);
+    if (!m) throw new Error(`--budget ${b}: expected presign=BYTES or umd=BYTES`);
+    budget[m[1]] = Number(m[2]);
+  }
   for (const f of ['dist/cos-sign.mjs', 'dist/cos-sign.umd.js'])
     if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run \`npm run build\` first`);
   const { code: presign, chunks } = await bundleApp(APP, { minify: true });
@@ -177,8 +193,8 @@ const main = async () => {
   const cosJs = readFileSync(join(root, 'node_modules/cos-js-sdk-v5/dist/cos-js-sdk-v5.min.js'), 'utf8');
   const cosJsGz = gzip(cosJs);
   const rows = [
-    ['presign path (CosSigner + one presigned URL, tree-shaken, minified)', presign, BUDGET.presign],
-    ['whole UMD file dist/cos-sign.umd.js', umd, BUDGET.umd],
+    ['presign path (CosSigner + one presigned URL, tree-shaken, minified)', presign, budget.presign],
+    ['whole UMD file dist/cos-sign.umd.js', umd, budget.umd],
   ];
   let over = false;
   console.log('cos-sign size (min+gzip, gzip -9):');
@@ -195,7 +211,7 @@ const main = async () => {
   for (const c of chunks.slice(1))
     console.log(`       + lazily loaded, not on the presign path: ${c.fileName} ${c.code.length.toLocaleString('en')} B min, ${gzip(c.code).toLocaleString('en')} B gzip`);
   console.log(`  for scale: aws4fetch ${AWS4FETCH.toLocaleString('en')} B (published); cos-js-sdk-v5 1.10.1 dist min.js ${cosJs.length.toLocaleString('en')} B min, ${cosJsGz.toLocaleString('en')} B gzip (measured here)`);
-  if (over || process.argv.includes('--why')) await why();
+  if (args.why || (over && !args['no-why'])) await why();
   if (over) {
     console.error('\nsize budget exceeded');
     process.exitCode = 1;

@@ -371,7 +371,14 @@ export class CosSigner {
       const exp = c.expiration ? +c.expiration : Infinity;
       const t = Math.floor(now / 1000);
       const end = Math.min(t + expires, Math.floor(exp / 1000));
-      if (end <= t || exp <= this._now()) fail('ERR_CREDENTIALS_EXPIRED', `credentials expire at ${c.expiration!.toISOString()}, not after the signing time ${new Date(now).toISOString()}`);
+      const clock = this._now();
+      const late = exp <= clock;
+      // Past expiration on the signer's clock, or expiring before a signature made at `now` could end.
+      if (end <= t || late)
+        fail(
+          'ERR_CREDENTIALS_EXPIRED',
+          `the credentials expire${late ? 'd' : ''} at ${c.expiration!.toISOString()}, ${late ? 'before the current time' : 'too soon to sign at'} ${new Date(late ? clock : now).toISOString()}: get fresh credentials`,
+        );
       return [c, keyTime(t - 60, end), end];
     });
   }

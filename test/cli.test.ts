@@ -137,11 +137,15 @@ const ok = (r: Run) => {
   return r;
 };
 
-/** A usage error: exit 2, nothing on stdout, the reason on stderr. */
+/**
+ * A usage error: exit 2, nothing on stdout, the reason on stderr in a first line that ends with its
+ * code: the one `reason` names (a library refusal, ERR_INVALID_*), else ERR_USAGE.
+ */
 const usage = (r: Run, reason: RegExp) => {
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(reason);
-  expect(r.stderr).toMatch(/^cos-sign: /);
+  const code = /ERR_[A-Z_]+/.exec(reason.source)?.[0] ?? 'ERR_USAGE';
+  expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^cos-sign: \\S.* \\(${code}\\)$`));
   expect(r.code).toBe(2);
 };
 
@@ -339,6 +343,27 @@ describe.concurrent('usage errors exit 2 and say what is wrong', () => {
       const r = await cli(args);
       usage(r, reason);
       if (!/ERR_/.test(reason.source)) expect(r.stderr).toMatch(/Run "cos-sign( \w+)? --help" for usage/);
+    });
+});
+
+describe.concurrent('every error is one line that ends with its code', () => {
+  // The whole of stderr: the error line, then (usage errors only) where to find the usage.
+  const cases: [string, string[], Record<string, string | undefined>, RegExp, number][] = [
+    ['missing variables', ['url', `cos://${BUCKET}/a`], { COS_SECRET_ID: undefined }, /^cos-sign: COS_SECRET_ID is not set \(.*\) \(ERR_USAGE\)\nRun "cos-sign url --help" for usage\.\n$/, 2],
+    ['unknown command', ['sign', `cos://${BUCKET}/a`], {}, /^cos-sign: unknown command "sign": expected url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/, 2],
+    ['no command', [], {}, /^cos-sign: missing command: url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/, 2],
+    ['unknown option', ['auth', `cos://${BUCKET}/a`, '--bogus'], {}, /^cos-sign: Unknown option '--bogus' \(ERR_USAGE\)\nRun "cos-sign auth --help" for usage\.\n$/, 2],
+    ['a multi-line message of node:util parseArgs, joined', ['policy', `cos://${BUCKET}/u/`, '--content-length-range', '-1,5'], {}, /^cos-sign: Option '--content-length-range' argument is ambiguous\. Did you forget [^\n]* \(ERR_USAGE\)\nRun "cos-sign policy --help" for usage\.\n$/, 2],
+    ['no region', ['policy', `cos://${BUCKET}/u/`], { COS_REGION: undefined }, /^cos-sign: no region: set COS_REGION or pass --region \(or --endpoint \/ --domain\) \(ERR_USAGE\)\nRun "cos-sign policy --help" for usage\.\n$/, 2],
+    ['an argument the library refuses', ['url', 'cos://Bad_Bucket/a'], {}, /^cos-sign: [^\n]*bucket[^\n]* \(ERR_INVALID_BUCKET\)\n$/, 2],
+    ['credentials the library refuses', ['auth', `cos://${BUCKET}/a`], { COS_SECRET_ID: 'AKID&x' }, /^cos-sign: [^\n]*secretId[^\n]* \(ERR_CREDENTIALS_INVALID\)\n$/, 1],
+  ];
+  for (const [what, args, env, stderr, code] of cases)
+    it(`${what}: exit ${code}`, async () => {
+      const r = await cli(args, env);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(stderr);
+      expect(r.code).toBe(code);
     });
 });
 

@@ -1,12 +1,13 @@
-// The README cannot drift from the code: its ```ts blocks type-check against the built types
-// (scripts/check-readme.mjs), its option tables list exactly the options of the built types with the
+// The README cannot drift from the code: its ```ts blocks type-check against the built types, its
+// JavaScript (```js blocks, the "In 30 seconds" example, the html blocks' scripts) parses as JavaScript
+// with `node --check` and its js blocks type-check as JavaScript (scripts/check-readme.mjs), its option tables list exactly the options of the built types with the
 // defaults their TSDoc states (@defaultValue), and its error table lists exactly the error codes.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { checkReadme } from '../scripts/check-readme.mjs';
+import { checkReadme, checkReadmeSyntax, quickExample } from '../scripts/check-readme.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -54,9 +55,18 @@ const table = (marker: string): Map<string, string> => {
 const plain = (s: string) => s.replace(/[`'"]/g, '').replace(/\s+/g, ' ').trim();
 
 describe('README', () => {
-  it('every ```ts block type-checks against dist/cos-sign.d.mts', () => {
-    const { blocks, diagnostics } = checkReadme({ root: ROOT });
+  it('every ```ts block type-checks against dist/cos-sign.d.mts, and every ```js block as JavaScript', () => {
+    const { blocks, jsBlocks, diagnostics } = checkReadme({ root: ROOT });
     expect(blocks.length).toBeGreaterThanOrEqual(15);
+    expect(jsBlocks.length).toBeGreaterThanOrEqual(2);
+    expect(diagnostics).toEqual([]);
+  }, 60_000);
+
+  it('the JavaScript is JavaScript: node --check parses every js block, the 30-second example and the html scripts', () => {
+    // "In 30 seconds" says it runs as an .mjs file: it is a ```js block, so it is type-checked as one too.
+    expect(quickExample(README)?.lang).toBe('js');
+    const { items, diagnostics } = checkReadmeSyntax({ root: ROOT });
+    expect(items.map((i) => i.what)).toEqual(expect.arrayContaining(['js block', 'html <script type="module">', 'html <script>']));
     expect(diagnostics).toEqual([]);
   }, 60_000);
 

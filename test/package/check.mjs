@@ -2,18 +2,21 @@
 // - publint --strict: every message, suggestions included, is a problem;
 // - @arethetypeswrong/cli --pack: every entry point resolves to matching types and JS under node10,
 //   node16 (from CJS and from ESM) and bundler resolution;
+// - a clean clone of the committed HEAD packs with dist/ (the prepack script builds it), and its
+//   tarball, installed with npm into a scratch project, works: import and require of 'cos-sign',
+//   'cos-sign/sync', the UMD file as a classic script, the cos-sign command;
 // - consumer projects type-check against the built .d.ts of the packed package, with skipLibCheck off,
 //   under moduleResolution bundler, node16 and nodenext (ESM .mts and CommonJS .cts files for the
 //   node ones), and a Node-only nodenext project without the DOM lib (@types/node only).
 // The checks run two at a time; one line each; exit 1 on any problem.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
-import { installPacked, root } from './pack.mjs';
+import { installPacked, packCleanClone, root, run } from './pack.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -69,11 +72,57 @@ for (const [id, name, options, files] of projects)
 checks.splice(1, 0, [
   'attw --pack (node10, node16 from CJS and ESM, bundler)',
   async () => {
+    // attw runs `npm pack`: without scripts, so prepack does not rebuild dist/ under the other checks.
     const r = await exec(join(root, 'node_modules/.bin/attw'), ['--pack', '.', '--no-color', '--format', 'table-flipped'], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0' },
+      env: { ...process.env, FORCE_COLOR: '0', npm_config_ignore_scripts: 'true' },
     });
     return r.status === 0 ? [] : [`attw exited ${r.status}:\n${r.out}`];
+  },
+]);
+
+// What a user installs from a publish of a fresh checkout, or from git: one presigned URL each way,
+// all the same, at a fixed time.
+const SIGN = `{ region: 'ap-guangzhou', credentials: { secretId: 'AKIDpack', secretKey: 'packSecretKey' } }`;
+const CALL = `{ method: 'GET', bucket: 'examplebucket-1250000000', key: 'a b.txt', now: new Date(1700000000000) }`;
+const APP = {
+  'esm.mjs': `import { CosSigner } from 'cos-sign';\nimport { syncBackend } from 'cos-sign/sync';\nconsole.log(await new CosSigner(${SIGN}).getPresignedUrl(${CALL}));\nconsole.log(await new CosSigner({ ...${SIGN}, backend: syncBackend }).getPresignedUrl(${CALL}));\n`,
+  'cjs.cjs': `const { CosSigner } = require('cos-sign');\nnew CosSigner(${SIGN}).getPresignedUrl(${CALL}).then(console.log);\n`,
+  // The UMD file as a browser's classic <script> runs it: no module, no exports; it sets CosSign.
+  'umd.cjs': `const { readFileSync } = require('node:fs');\nconst { join, dirname } = require('node:path');\nconst file = join(dirname(require.resolve('cos-sign/package.json')), 'dist/cos-sign.umd.js');\nrequire('node:vm').runInThisContext(readFileSync(file, 'utf8'), { filename: file });\nnew globalThis.CosSign.CosSigner(${SIGN}).getPresignedUrl(${CALL}).then(console.log);\n`,
+};
+// First: the longest (a build), so the other checks run beside it.
+checks.unshift([
+  'a clean clone packs with dist/ (prepack builds it); its tarball installs and works (import, require, cos-sign/sync, UMD, bin)',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cos-sign-clone-'));
+    try {
+      const { tarball, files } = await packCleanClone(dir);
+      const missing = ['dist/cos-sign.mjs', 'dist/cos-sign.cjs', 'dist/cos-sign.umd.js', 'dist/cos-sign.d.ts', 'dist/cos-sign.d.mts', 'dist/sync.mjs', 'dist/sync.cjs', 'bin/cos-sign.mjs'].filter((f) => !files.includes(f));
+      if (missing.length) return [`the tarball of a clean clone lacks ${missing.join(', ')}`];
+      const app = join(dir, 'app');
+      mkdirSync(app);
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+      const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app, timeout: 60_000 });
+      if (install.status !== 0) return [`npm install of the tarball failed:\n${install.out}`];
+      const problems = [];
+      const urls = [];
+      for (const [file, code] of Object.entries(APP)) {
+        writeFileSync(join(app, file), code);
+        const r = await run(process.execPath, [file], { cwd: app, timeout: 30_000 });
+        if (r.status !== 0) problems.push(`node ${file} exited ${r.status}:\n${r.out}`);
+        else urls.push(...r.stdout.trim().split('\n'));
+      }
+      const env = { PATH: process.env.PATH, COS_SECRET_ID: 'AKIDpack', COS_SECRET_KEY: 'packSecretKey', COS_REGION: 'ap-guangzhou' };
+      const bin = await run(join(app, 'node_modules/.bin/cos-sign'), ['url', 'cos://examplebucket-1250000000/a b.txt'], { cwd: app, env, timeout: 30_000 });
+      if (bin.status !== 0 || !bin.stdout.startsWith('https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b.txt?q-sign-algorithm=sha1&'))
+        problems.push(`node_modules/.bin/cos-sign url exited ${bin.status}:\n${bin.out}`);
+      if (!problems.length && (urls.length !== 4 || new Set(urls).size !== 1 || !urls[0].startsWith('https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b.txt?')))
+        problems.push(`ESM, ESM with cos-sign/sync, require and UMD should print one and the same URL; they printed:\n${urls.join('\n')}`);
+      return problems;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
 ]);
 
