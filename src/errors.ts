@@ -18,7 +18,8 @@ export type CosSignErrorCode =
   | 'ERR_CREDENTIALS_INVALID'
   | 'ERR_CREDENTIALS_EXPIRED'
   | 'ERR_CREDENTIALS_PROVIDER'
-  | 'ERR_CRYPTO_UNAVAILABLE';
+  | 'ERR_CRYPTO_UNAVAILABLE'
+  | 'ERR_STS';
 
 /**
  * Every refusal of cos-sign. `code` is stable; the message says what was wrong and what was
