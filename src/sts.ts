@@ -23,6 +23,27 @@ export { CosSignError } from './errors.js';
 export type { CosSignErrorCode } from './errors.js';
 export type { Credentials } from './credentials.js';
 
+/** What {@link getFederationToken} and {@link assumeRole} return: {@link Credentials} with a token and an expiration, always. */
+export interface TemporaryCredentials extends Credentials {
+  /** The session token, sent as `x-cos-security-token`. */
+  securityToken: string;
+  /** When the keys stop working (STS's `ExpiredTime`). */
+  expiration: Date;
+}
+
+/**
+ * The JSON a `/sts` endpoint answers, in the shape of the official STS SDK (qcloud-cos-sts), which
+ * `fetchCredentials` / `fromSts` read in the browser; times in epoch seconds.
+ */
+export interface StsJson {
+  /** The temporary key pair and its session token. */
+  credentials: { tmpSecretId: string; tmpSecretKey: string; sessionToken: string };
+  /** When the keys stop working, in epoch seconds. */
+  expiredTime: number;
+  /** The same moment as an ISO 8601 string. */
+  expiration: string;
+}
+
 /** One statement of a {@link CamPolicy}. */
 export interface CamStatement {
   /** `allow` or `deny`. */
@@ -201,7 +222,7 @@ const encodePolicy = (policy: unknown): string => {
 };
 
 /** Signs and sends one STS action; maps the answer to {@link Credentials} or rejects with `ERR_STS`. */
-const call = async (action: string, o: StsCallOptions, params: Record<string, unknown>): Promise<Credentials> => {
+const call = async (action: string, o: StsCallOptions, params: Record<string, unknown>): Promise<TemporaryCredentials> => {
   const { secretId, secretKey, region = 'ap-guangzhou', durationSeconds = 1800, endpoint = 'https://sts.tencentcloudapi.com', timeout = 10_000, now } = o;
   const f = o.fetch || globalThis.fetch;
   if (!is(secretId, /^[^\s,/]+$/)) must('ERR_CREDENTIALS_INVALID', 'secretId', 'a string without whitespace, "," or "/"', secretId);
@@ -266,7 +287,7 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
 
 /**
  * Temporary keys for a federated user (STS `GetFederationToken`), limited by `policy`, signed with the
- * permanent key. The result is ready for a `CosSigner` or, reshaped, for the browser's `/sts` answer.
+ * permanent key. The result is ready for a `CosSigner`, or for the browser through {@link stsJson}.
  * Bad options reject with `ERR_INVALID_*` / `ERR_CREDENTIALS_INVALID` before any request; Tencent's
  * refusal, a non-2xx or non-JSON answer and a network failure reject with `ERR_STS` (Tencent's `Code`
  * and `RequestId` in the message; never the SecretKey).
@@ -275,9 +296,10 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
  * ```ts
  * const c = await getFederationToken({ secretId, secretKey, policy: cosPolicy({ bucket, region, prefix: 'uploads/' }), durationSeconds: 900 });
  * c.secretId; c.secretKey; c.securityToken; c.expiration; // a Date
+ * return Response.json(stsJson(c)); // for fetchCredentials('/sts') in the browser
  * ```
  */
-export const getFederationToken = async (options: GetFederationTokenOptions): Promise<Credentials> => {
+export const getFederationToken = async (options: GetFederationTokenOptions): Promise<TemporaryCredentials> => {
   if (!options || typeof options != 'object') must('ERR_INVALID_OPTION', 'getFederationToken options', 'an object { secretId, secretKey, policy, … }', options);
   const { policy, name = 'cos-sign' } = options;
   if (!is(name, NAME) || name.length > 64) must('ERR_INVALID_OPTION', 'name', 'up to 64 letters, digits and _+=,.@-', name);
@@ -293,11 +315,31 @@ export const getFederationToken = async (options: GetFederationTokenOptions): Pr
  * const c = await assumeRole({ secretId, secretKey, roleArn: 'qcs::cam::uin/100000000001:roleName/cos-uploader', roleSessionName: 'web' });
  * ```
  */
-export const assumeRole = async (options: AssumeRoleOptions): Promise<Credentials> => {
+export const assumeRole = async (options: AssumeRoleOptions): Promise<TemporaryCredentials> => {
   if (!options || typeof options != 'object') must('ERR_INVALID_OPTION', 'assumeRole options', 'an object { secretId, secretKey, roleArn, roleSessionName, … }', options);
   const { roleArn, roleSessionName, policy } = options;
   if (!is(roleArn, /^qcs::cam::\S+$/)) must('ERR_INVALID_OPTION', 'roleArn', 'like "qcs::cam::uin/100000000001:roleName/name"', roleArn);
   if (!is(roleSessionName, NAME) || roleSessionName.length < 2 || roleSessionName.length > 128)
     must('ERR_INVALID_OPTION', 'roleSessionName', '2 to 128 letters, digits and _+=,.@-', roleSessionName);
   return call('AssumeRole', options, { RoleArn: roleArn, RoleSessionName: roleSessionName, ...(policy !== undefined && { Policy: encodePolicy(policy) }) });
+};
+
+/**
+ * The body of a `/sts` answer for temporary credentials: the official STS SDK's shape, which
+ * `fetchCredentials('/sts')` and `fromSts` read back into the same {@link Credentials}.
+ *
+ * @example
+ * ```ts
+ * return Response.json(stsJson(await getFederationToken({ … })), { headers: { 'Cache-Control': 'no-store' } });
+ * ```
+ */
+export const stsJson = (credentials: TemporaryCredentials): StsJson => {
+  const c = credentials || ({} as TemporaryCredentials);
+  if (!is(c.secretId, /./) || !is(c.secretKey, /./) || !is(c.securityToken, /./) || !(isDate(c.expiration) && +c.expiration == +c.expiration))
+    must('ERR_CREDENTIALS_INVALID', 'stsJson credentials', 'temporary credentials { secretId, secretKey, securityToken, expiration: Date }', credentials);
+  return {
+    credentials: { tmpSecretId: c.secretId, tmpSecretKey: c.secretKey, sessionToken: c.securityToken },
+    expiredTime: Math.floor(+c.expiration / 1000),
+    expiration: c.expiration.toISOString(),
+  };
 };

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assumeRole, cosPolicy, COS_UPLOAD_ACTIONS, CosSignError, getFederationToken, type CamPolicy } from '../src/sts.js';
+import { assumeRole, cosPolicy, COS_UPLOAD_ACTIONS, CosSignError, getFederationToken, stsJson, type CamPolicy } from '../src/sts.js';
 import { CosSignError as MainCosSignError, fromSts } from '../src/index.js';
 import { tc3Authorization } from '../src/tc3.js';
 // @ts-expect-error plain JS without types
@@ -204,7 +204,16 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
       securityToken: a.Credentials.Token,
       expiration: new Date(a.ExpiredTime * 1000),
     });
-    expect(c.expiration!.toISOString().replace('.000', '')).toBe(a.Expiration);
+    expect(c.expiration.toISOString().replace('.000', '')).toBe(a.Expiration);
+    // The /sts answer for the browser: the official SDK's shape, read back by fromSts to the same credentials.
+    const json = stsJson(c);
+    expect(json).toEqual({
+      credentials: { tmpSecretId: c.secretId, tmpSecretKey: c.secretKey, sessionToken: c.securityToken },
+      expiredTime: a.ExpiredTime,
+      expiration: c.expiration.toISOString(),
+    });
+    expect(fromSts(JSON.parse(JSON.stringify(json)))).toEqual(c);
+    expect(() => stsJson({ ...c, expiration: undefined } as never)).toThrow(expect.objectContaining({ code: 'ERR_CREDENTIALS_INVALID', message: expect.not.stringContaining(c.secretKey) }));
   });
 
   it('AssumeRole: RoleArn, RoleSessionName, DurationSeconds, optional Policy (as JSON text)', async () => {

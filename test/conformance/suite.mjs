@@ -603,6 +603,7 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
       eq(await tc3Expected({ ...v.options, url, contentType: h['content-type'], body: init.body, timestamp: v.timestamp }), v.authorization.slice(-64), 'the vector against the independent verifier');
       eq(c, wantCreds, 'credentials (expiration from ExpiredTime)');
       ok(c.expiration instanceof Date, 'expiration is a Date');
+      eq(lib.fromSts(JSON.parse(JSON.stringify(sts.stsJson(c)))), wantCreds, "stsJson's /sts answer read back by cos-sign's fromSts");
     });
 
     await test('sts: a live assumeRole (endpoint with a port and a path) verifies with the independent TC3 verifier', async () => {
