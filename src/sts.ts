@@ -37,7 +37,14 @@ export interface TemporaryCredentials extends Credentials {
  */
 export interface StsJson {
   /** The temporary key pair and its session token. */
-  credentials: { tmpSecretId: string; tmpSecretKey: string; sessionToken: string };
+  credentials: {
+    /** The temporary SecretId. */
+    tmpSecretId: string;
+    /** The temporary SecretKey. */
+    tmpSecretKey: string;
+    /** The session token. */
+    sessionToken: string;
+  };
   /** When the keys stop working, in epoch seconds. */
   expiredTime: number;
   /** The same moment as an ISO 8601 string. */
@@ -182,6 +189,14 @@ export interface StsCallOptions {
    * @defaultValue the current time
    */
   now?: Date;
+  /**
+   * The WebCrypto to sign with (Node 18: `require('node:crypto').webcrypto`).
+   * @defaultValue globalThis.crypto
+   */
+  crypto?: {
+    /** Its SubtleCrypto. */
+    subtle: SubtleCrypto;
+  };
 }
 
 /** Options of {@link getFederationToken}. */
@@ -241,8 +256,8 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
   }
   if (!/^https?:$/.test(url.protocol) || url.username || url.password || url.hash)
     must('ERR_INVALID_ENDPOINT', 'endpoint', 'an http(s) URL without credentials or fragment', String(endpoint));
-  const subtle = globalThis.crypto && globalThis.crypto.subtle;
-  if (!subtle) fail('ERR_CRYPTO_UNAVAILABLE', 'no crypto.subtle: cos-sign/sts needs WebCrypto (a current runtime; https or localhost pages)');
+  const subtle = (o.crypto || globalThis.crypto)?.subtle;
+  if (!subtle) fail('ERR_CRYPTO_UNAVAILABLE', 'no crypto.subtle: cos-sign/sts needs WebCrypto; pass the `crypto` option (Node 18: node:crypto webcrypto)');
 
   const timestamp = Math.floor((now ? +now : Date.now()) / 1000);
   const payload = JSON.stringify({ ...params, DurationSeconds: durationSeconds });

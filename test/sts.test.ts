@@ -355,6 +355,7 @@ describe('bad options reject before any request', () => {
     await refuses(getFederationToken({ ...base, endpoint: 'ftp://sts.tencentcloudapi.com' }), 'ERR_INVALID_ENDPOINT', /http\(s\) URL/);
     await refuses(getFederationToken({ ...base, now: new Date(NaN) }), 'ERR_INVALID_NOW', /now must be a valid Date/);
     await refuses(getFederationToken({ ...base, timeout: 0 }), 'ERR_INVALID_OPTION', /timeout/);
+    await refuses(getFederationToken({ ...base, crypto: {} as never }), 'ERR_CRYPTO_UNAVAILABLE', /crypto/);
     await refuses(getFederationToken({ ...base, fetch: 'no' as never }), 'ERR_INVALID_OPTION', /fetch must be a function/);
     await refuses(getFederationToken({ ...base, name: 'a b' }), 'ERR_INVALID_OPTION', /name must be/);
     await refuses(getFederationToken({ ...base, policy: undefined as never }), 'ERR_INVALID_POLICY', /policy must be/);
@@ -364,6 +365,17 @@ describe('bad options reject before any request', () => {
     await refuses(assumeRole({ ...base, roleArn: 'qcs::cam::uin/1:roleName/r', roleSessionName: 'x' }), 'ERR_INVALID_OPTION', /roleSessionName/);
     await refuses(assumeRole({ ...base, roleArn: 'qcs::cam::uin/1:roleName/r', roleSessionName: 'ok', policy: 'nope' }), 'ERR_INVALID_POLICY', /policy/);
     expect(calls).toEqual([]);
+  });
+
+  it('the crypto option: another WebCrypto signs the same', async () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    let used = 0;
+    const counting = new Proxy(subtle, { get: (t, k) => (typeof (t as any)[k] == 'function' ? (used++, (t as any)[k].bind(t)) : (t as any)[k]) });
+    await getFederationToken({ ...base, now, crypto: { subtle: counting } });
+    await getFederationToken({ ...base, now });
+    const [a, b] = calls.splice(0);
+    expect(used).toBeGreaterThan(5);
+    expect(header(a.init, 'Authorization')).toBe(header(b.init, 'Authorization'));
   });
 
   it('defaults: region ap-guangzhou, 1800 s, name cos-sign, https://sts.tencentcloudapi.com/', async () => {
