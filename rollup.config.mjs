@@ -1,6 +1,8 @@
 // Builds dist/: the ESM file, a CommonJS file for require(), the minified UMD file (global `CosSign`)
 // and one bundled .d.ts (also as .d.mts for the import condition). The same again for the `cos-sign/sync`
 // entry (global `CosSignSync`), which bundles @noble/hashes' SHA-1 and HMAC so users need no dependency.
+// `cos-sign/sts` (global `CosSignSts`, its own UMD file) is built beside the main entry in one ESM/CJS
+// build, so that both load one shared errors module: one CosSignError class for `instanceof`.
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import typescript from '@rollup/plugin-typescript';
@@ -14,14 +16,17 @@ const ts = () => typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, 
 /** Bundles @noble/hashes from node_modules (its own imports are relative); nothing else is resolved there. */
 const noble = { name: 'noble', resolveId: (id) => (id.startsWith('@noble/hashes/') ? fileURLToPath(import.meta.resolve(id)) : null) };
 
-const entry = (input, file, name) => [
+/** What the main and sts entries share goes in one chunk named `shared` (not `crypto`: in the CommonJS files that name would hide the global). */
+const shared = (id) => (/[\\/]src[\\/](errors|crypto)\.ts$/.test(id) ? 'shared' : null);
+
+const entry = (input, file, name, beside) => [
   {
-    input: { [file]: input },
+    input: { [file]: input, ...beside },
     // dir, not file: CosSigner loads its request/form code (src/requests.ts) with import(), so that
     // presigning alone does not pay for it; that module becomes a chunk beside the entry.
     output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'cos-sign-[name].mjs' },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'cos-sign-[name].cjs' },
+      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'cos-sign-[name].mjs', manualChunks: beside && shared },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'cos-sign-[name].cjs', manualChunks: beside && shared },
     ],
     plugins: [noble, ts()],
   },
@@ -37,4 +42,8 @@ const entry = (input, file, name) => [
   },
 ];
 
-export default [...entry('src/index.ts', 'cos-sign', 'CosSign'), ...entry('src/sync.ts', 'sync', 'CosSignSync')];
+export default [
+  ...entry('src/index.ts', 'cos-sign', 'CosSign', { sts: 'src/sts.ts' }),
+  ...entry('src/sync.ts', 'sync', 'CosSignSync'),
+  ...entry('src/sts.ts', 'sts', 'CosSignSts').slice(1),
+];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The README's examples are what they say they are.
-// - Every ```ts block type-checks against the built types (dist/cos-sign.d.mts and dist/sync.d.mts, as
-//   `cos-sign` and `cos-sign/sync`), so the README cannot drift from the API. Each block is its own
+// - Every ```ts block type-checks against the built types (dist/cos-sign.d.mts, dist/sync.d.mts and
+//   dist/sts.d.mts, as `cos-sign`, `cos-sign/sync` and `cos-sign/sts`), so the README cannot drift from the API. Each block is its own
 //   module (top-level await allowed), strict mode, DOM + Node types. The only ambient help is a minimal
 //   declaration of the `Deno` and `Bun` globals the runtime recipes use; every other name a block uses
 //   it must import or declare itself.
@@ -143,6 +143,7 @@ export const checkReadme = ({ root = ROOT, readme = join(root, 'README.md') } = 
     const env = join(dir, 'runtimes.d.ts');
     writeFileSync(env, RUNTIMES);
     const sync = join(root, 'dist', 'sync.d.mts');
+    const sts = join(root, 'dist', 'sts.d.mts');
     const options = {
       strict: true,
       noEmit: true,
@@ -156,7 +157,12 @@ export const checkReadme = ({ root = ROOT, readme = join(root, 'README.md') } = 
       allowImportingTsExtensions: true,
       noFallthroughCasesInSwitch: true,
       // `npm:cos-sign` is how Deno imports it.
-      paths: { 'cos-sign': [types], 'npm:cos-sign': [types], ...(existsSync(sync) && { 'cos-sign/sync': [sync] }) },
+      paths: {
+        'cos-sign': [types],
+        'npm:cos-sign': [types],
+        ...(existsSync(sync) && { 'cos-sign/sync': [sync] }),
+        ...(existsSync(sts) && { 'cos-sign/sts': [sts], 'npm:cos-sign/sts': [sts] }),
+      },
     };
     // One parse of the lib and dist .d.ts files for both programs.
     const host = ts.createCompilerHost(options);

@@ -23,7 +23,8 @@ export type CosSignErrorCode =
   | 'ERR_CRYPTO_UNAVAILABLE'
   | 'ERR_INVALID_BODY'
   | 'ERR_COS_RESPONSE'
-  | 'ERR_NETWORK';
+  | 'ERR_NETWORK'
+  | 'ERR_STS';
 
 /**
  * Every refusal of cos-sign. `code` is stable; the message says what was wrong and what was

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAst } from 'rollup/parseAst';
 import * as lib from '../dist/cos-sign.mjs';
+import * as sts from '../dist/sts.mjs';
 // @ts-expect-error plain JS without types
 import { runSuite } from './conformance/suite.mjs';
 // @ts-expect-error plain JS without types
@@ -17,7 +18,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 describe('conformance suite on dist/cos-sign.mjs', () => {
   it('passes every check', async () => {
-    const r = await runSuite(lib, { vectors: readFileSync(here('./fixtures/python-sdk.jsonl'), 'utf8') });
+    const r = await runSuite(lib, { sts, vectors: readFileSync(here('./fixtures/python-sdk.jsonl'), 'utf8') });
     // The line test/runtimes/run.mjs reads when it runs this file under the happy-dom project.
     const env = typeof window === 'undefined' ? `node ${process.version}` : (navigator.userAgent.match(/HappyDOM\/[\d.]+/)?.[0] ?? navigator.userAgent);
     console.log('CONFORMANCE ' + JSON.stringify({ ...r, resolved: new URL('../dist/cos-sign.mjs', import.meta.url).href, version: env }));
@@ -78,7 +79,7 @@ describe('browser bundles carry nothing of Node', () => {
 
   // Every ESM file (entries and their chunks) and every UMD file of dist/.
   const files = readdirSync(here('../dist')).filter((f) => f.endsWith('.mjs') || f.endsWith('.umd.js'));
-  it('scans the entry files', () => expect(files).toEqual(expect.arrayContaining(['cos-sign.mjs', 'cos-sign.umd.js'])));
+  it('scans the entry files', () => expect(files).toEqual(expect.arrayContaining(['cos-sign.mjs', 'cos-sign.umd.js', 'sts.mjs', 'sts.umd.js'])));
   for (const f of files)
     it(`dist/${f}`, () => {
       expect(nodeUses(readFileSync(here(`../dist/${f}`), 'utf8'))).toEqual([]);
@@ -86,7 +87,7 @@ describe('browser bundles carry nothing of Node', () => {
 
   it('an app importing everything of the package, bundled for the browser through package.json exports', async () => {
     const sync = existsSync(here('../dist/sync.mjs'));
-    const app = `import * as a from 'cos-sign';${sync ? ` import * as b from 'cos-sign/sync';` : ''} globalThis.lib = [a${sync ? ', b' : ''}];`;
+    const app = `import * as a from 'cos-sign'; import * as c from 'cos-sign/sts';${sync ? ` import * as b from 'cos-sign/sync';` : ''} globalThis.lib = [a, c${sync ? ', b' : ''}];`;
     const { code, chunks } = await bundleApp(app);
     expect(code).toContain('CosSigner');
     for (const c of chunks) expect([c.fileName, nodeUses(c.code)]).toEqual([c.fileName, []]);

@@ -6,7 +6,7 @@
 //   node demo/server/index.mjs --data ./cos-data --clock-skew 600 --sts-ttl 60
 //
 // Real COS: set COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION (optional COS_PREFIX): /sts
-// then issues real temporary keys (qcloud-cos-sts) limited to that bucket and prefix.
+// then issues real temporary keys (cos-sign/sts) limited to that bucket and prefix.
 //
 // Importable: `const demo = await start({ port: 0, cosPort: 0 })` → { pageUrl, cosUrl, cos, close() }.
 import http from 'node:http';
@@ -42,7 +42,8 @@ const json = (res, status, body) => {
  * Starts the demo. Options: port, cosPort (0 = any free port), dataDir, clockSkewMs (the local COS
  * server's and STS's clock minus the real one), stsTtl (seconds temporary keys live), prefix (the
  * key prefix uploads go under), maxUploadBytes, bucket, log (function), real ({ secretId, secretKey,
- * bucket, region, prefix?, stsHost?, stsProxy? }: use real COS instead of the local server).
+ * bucket, region, prefix?, stsEndpoint? }: use real COS instead of the local server; stsEndpoint is
+ * the STS URL, https://sts.tencentcloudapi.com by default).
  */
 export const start = async ({
   port = 8787,
@@ -66,7 +67,7 @@ export const start = async ({
   let config;
   if (real) {
     const p = real.prefix ?? prefix;
-    sts = realSts({ ...real, prefix: p, ttlSeconds: stsTtl, host: real.stsHost, proxy: real.stsProxy });
+    sts = realSts({ ...real, prefix: p, ttlSeconds: stsTtl, endpoint: real.stsEndpoint });
     serverSigner = new CosSigner({ region: real.region, credentials: { secretId: real.secretId, secretKey: real.secretKey } });
     cosUrl = `https://${real.bucket}.cos.${real.region}.myqcloud.com`;
     config = { mode: 'cos', bucket: real.bucket, region: real.region, scheme: 'https', prefix: p, maxUploadBytes, cosUrl };

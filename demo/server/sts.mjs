@@ -1,11 +1,9 @@
 // Temporary credentials for the page, in the shape the official STS SDK (qcloud-cos-sts) returns:
 // { credentials: { tmpSecretId, tmpSecretKey, sessionToken }, startTime, expiredTime, expiration }.
 // Local mode mints them in-process and registers them with the local COS server; real mode asks
-// Tencent Cloud STS with the permanent key, scoped to one bucket and one key prefix.
+// Tencent Cloud STS with the permanent key (through cos-sign/sts), scoped to one bucket and one key prefix.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 
-const require = createRequire(import.meta.url);
 const alnum = (n) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
 
 /** Mints temporary keys that `cos` (a local COS server) accepts until they expire. */
@@ -61,31 +59,26 @@ export const pagePolicy = ({ bucket, region, prefix }) => {
 };
 
 /**
- * Real Tencent Cloud STS through the official SDK. `host` (optional) is the STS endpoint; the SDK
- * always speaks HTTPS to it.
+ * Real Tencent Cloud STS through cos-sign/sts (dist/sts.mjs: GetFederationToken, API 3.0, signed with
+ * the permanent key over WebCrypto). `endpoint` (optional) replaces https://sts.tencentcloudapi.com.
+ * The answer keeps the official STS SDK's shape (startTime = expiredTime − duration, as it computes).
  */
-export const realSts = ({ secretId, secretKey, bucket, region, prefix, ttlSeconds, host, proxy }) => {
-  const STS = require('qcloud-cos-sts');
+export const realSts = ({ secretId, secretKey, bucket, region, prefix, ttlSeconds, endpoint }) => {
   let issued = 0;
+  let sts;
   const policy = pagePolicy({ bucket, region, prefix });
   const issue = async () => {
-    const data = await STS.getCredential({
-      secretId,
-      secretKey,
-      durationSeconds: ttlSeconds,
-      region,
-      policy,
-      ...(host && { host }),
-      ...(proxy && { proxy }),
+    sts ??= await import('../../dist/sts.mjs').catch(() => {
+      throw new Error('dist/sts.mjs is missing: run `npm run build` first (npm run demo does)');
     });
+    const c = await sts.getFederationToken({ secretId, secretKey, region, durationSeconds: ttlSeconds, policy, ...(endpoint && { endpoint }) });
     issued++;
-    const c = data.credentials || {};
+    const expiredTime = Math.floor(c.expiration.getTime() / 1000);
     return {
-      credentials: { tmpSecretId: c.tmpSecretId, tmpSecretKey: c.tmpSecretKey, sessionToken: c.sessionToken },
-      requestId: data.requestId,
-      expiration: data.expiration,
-      startTime: data.startTime,
-      expiredTime: data.expiredTime,
+      credentials: { tmpSecretId: c.secretId, tmpSecretKey: c.secretKey, sessionToken: c.securityToken },
+      expiration: c.expiration.toISOString().replace(/\.\d+Z$/, 'Z'),
+      startTime: expiredTime - ttlSeconds,
+      expiredTime,
     };
   };
   return { issue, policy, get issued() { return issued; } };

@@ -20,6 +20,27 @@
 //   while pending, failures not cached, expired credentials refused, window clamped to expiration;
 // - requests and forms: signRequest signs what getAuth signs; a getPostPolicy form verifies (this is
 //   the code the library may load lazily, so every runtime loads it too).
+// - sts (the `cos-sign/sts` entry, passed as `{ sts }`): getFederationToken sends exactly the request
+//   whose TC3-HMAC-SHA256 Authorization tencentcloud-sdk-nodejs-common computes (a fixed vector, STS_VECTOR,
+//   checked against that SDK in test/sts.test.ts), and a live assumeRole verifies with an independent
+//   WebCrypto TC3 verifier written here; answers map to Credentials; Tencent's error answer, a 502 page
+//   and a network failure reject with ERR_STS; cosPolicy's resource and refusal of a bucket without APPID.
+
+/**
+ * One GetFederationToken request, fixed: its body and the Authorization tencentcloud-sdk-nodejs-common's
+ * Sign.sign3 computes for it (test/sts.test.ts recomputes it with that SDK). Tencent's documentation keys.
+ */
+export const STS_VECTOR = {
+  options: { secretId: 'AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE', secretKey: 'Gu5t9xGARNpq86cd98joQYCN3EXAMPLE', durationSeconds: 900 },
+  policy: { bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', prefix: 'uploads/alice/' },
+  now: '2025-12-31T23:59:59.500Z',
+  timestamp: 1767225599,
+  url: 'https://sts.tencentcloudapi.com/',
+  body:
+    '{"Name":"cos-sign","Policy":"%7B%22version%22%3A%222.0%22%2C%22statement%22%3A%5B%7B%22effect%22%3A%22allow%22%2C%22action%22%3A%5B%22name%2Fcos%3APutObject%22%2C%22name%2Fcos%3APostObject%22%2C%22name%2Fcos%3AInitiateMultipartUpload%22%2C%22name%2Fcos%3AUploadPart%22%2C%22name%2Fcos%3ACompleteMultipartUpload%22%2C%22name%2Fcos%3AAbortMultipartUpload%22%2C%22name%2Fcos%3AListParts%22%2C%22name%2Fcos%3AListMultipartUploads%22%5D%2C%22resource%22%3A%5B%22qcs%3A%3Acos%3Aap-guangzhou%3Auid%2F1250000000%3Aexamplebucket-1250000000%2Fuploads%2Falice%2F*%22%5D%7D%5D%7D","DurationSeconds":900}',
+  authorization:
+    'TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2025-12-31/sts/tc3_request, SignedHeaders=content-type;host, Signature=d0a89151e8a7f72784d8e1a885be9995e3e566e70109526f25169d509debb299',
+};
 
 /** Parses the reference vectors from the JSONL text (or passes an already parsed array through). */
 export const parseVectors = (v) => (typeof v === 'string' ? v.split('\n').filter(Boolean).map((l) => JSON.parse(l)) : v);
@@ -128,13 +149,26 @@ const authFields = (auth) => {
 
 // ---------------------------------------------------------------------------------------------
 
+/** An independent TC3-HMAC-SHA256 verifier (Tencent's "signature v3"), straight over WebCrypto. */
+const tc3Expected = async ({ secretKey, url, contentType, body, timestamp }) => {
+  const sha256 = async (m) => hex(await crypto.subtle.digest('SHA-256', te.encode(m)));
+  const mac = async (key, m) => new Uint8Array(await crypto.subtle.sign('HMAC', await crypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), te.encode(m)));
+  const u = new URL(url);
+  const date = new Date(timestamp * 1000).toISOString().slice(0, 10);
+  const canonical = ['POST', u.pathname, u.search.slice(1), `content-type:${contentType}\nhost:${u.hostname}\n`, 'content-type;host', await sha256(body)].join('\n');
+  const toSign = ['TC3-HMAC-SHA256', timestamp, `${date}/sts/tc3_request`, await sha256(canonical)].join('\n');
+  const key = await mac(await mac(await mac(te.encode('TC3' + secretKey), date), 'sts'), 'tc3_request');
+  return hex(await mac(key, toSign));
+};
+
 /**
  * Runs every check against `lib` (the module namespace or the UMD global: { CosSigner,
  * CosSignError, fromSts, … }). `vectors`: the JSONL text of test/fixtures/python-sdk.jsonl or its
- * parsed array. Never throws for a failing check: returns { passed, failed, failures: [{ name,
- * message }] } (failures listed up to `maxFailures`, counted all).
+ * parsed array. `sts`: the `cos-sign/sts` module (or its UMD global); `stsSharedErrors: false` where
+ * it carries its own CosSignError class (the UMD files). Never throws for a failing check: returns
+ * { passed, failed, failures: [{ name, message }] } (failures listed up to `maxFailures`, counted all).
  */
-export async function runSuite(lib, { vectors, maxFailures = 50 } = {}) {
+export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxFailures = 50 } = {}) {
   const { CosSigner, CosSignError } = lib;
   const result = { passed: 0, failed: 0, failures: [] };
   const test = async (name, fn) => {
@@ -512,6 +546,107 @@ export async function runSuite(lib, { vectors, maxFailures = 50 } = {}) {
     const sha = hex(await crypto.subtle.digest('SHA-1', te.encode(policyText)));
     eq(fields['q-signature'], await hmac(await hmac(c.secretKey, fields['q-key-time']), sha), 'q-signature (independent verifier)');
   });
+
+  // --- 7. cos-sign/sts ---------------------------------------------------------------------------
+  await test('sts: the cos-sign/sts entry is given and loaded', () => {
+    ok(sts && typeof sts.getFederationToken === 'function' && typeof sts.assumeRole === 'function' && typeof sts.cosPolicy === 'function', 'getFederationToken, assumeRole, cosPolicy');
+    ok(typeof sts.CosSignError === 'function', 'cos-sign/sts exports CosSignError');
+    if (stsSharedErrors) ok(sts.CosSignError === CosSignError, 'cos-sign and cos-sign/sts share one CosSignError class');
+  });
+  if (sts) {
+    /** A fetch that records the request and answers `body` (an object: JSON) with `status`. */
+    const answering = (body, status = 200) => {
+      const calls = [];
+      const f = async (url, init) => {
+        calls.push({ url, init });
+        const text = typeof body === 'string' ? body : JSON.stringify(body);
+        return new Response(text, { status, headers: { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json' } });
+      };
+      return { calls, fetch: f };
+    };
+    const minted = { Response: { Credentials: { TmpSecretId: 'AKIDtmpExample', TmpSecretKey: 'tmpKeyExample', Token: 'token+/=' }, ExpiredTime: 1767226499, Expiration: '2026-01-01T00:14:59Z', RequestId: 'req-ok' } };
+    const wantCreds = { secretId: 'AKIDtmpExample', secretKey: 'tmpKeyExample', securityToken: 'token+/=', expiration: new Date(1767226499 * 1000) };
+    /** As `refuses`, with cos-sign/sts's CosSignError (its own class in the UMD files). */
+    const stsRefuses = async (f, code, what) => {
+      let r;
+      try {
+        r = await f();
+      } catch (e) {
+        ok(e instanceof sts.CosSignError && e instanceof Error && e.name === 'CosSignError', `${what}: threw ${e && e.name} (${e && e.message}), not cos-sign/sts's CosSignError`);
+        eq(e.code, code, `${what}: code`);
+        ok(typeof e.message === 'string' && e.message.length > 10, `${what}: message ${str(e.message)} says nothing`);
+        ok(!e.message.includes(STS_VECTOR.options.secretKey), `${what}: the message shows the SecretKey`);
+        return e;
+      }
+      throw new Failure(`${what}: expected a refusal (${code}), got ${str(r)}`);
+    };
+
+    await test('sts: getFederationToken sends the request tencentcloud-sdk-nodejs-common signs (fixed vector), and maps the answer', async () => {
+      const v = STS_VECTOR;
+      const { calls, fetch: f } = answering(minted);
+      const c = await sts.getFederationToken({ ...v.options, policy: sts.cosPolicy(v.policy), now: new Date(v.now), fetch: f });
+      eq(calls.length, 1, 'requests sent');
+      const { url, init } = calls[0];
+      eq([url, init.method], [v.url, 'POST'], 'URL and method');
+      eq(init.body, v.body, 'body');
+      // Sorted and lowercased here (happy-dom's Headers does neither).
+      const h = {};
+      for (const [k, val] of Object.entries(init.headers).sort()) h[k.toLowerCase()] = val;
+      eq(h, {
+        authorization: v.authorization,
+        'content-type': 'application/json; charset=utf-8',
+        'x-tc-action': 'GetFederationToken',
+        'x-tc-region': 'ap-guangzhou',
+        'x-tc-timestamp': String(v.timestamp),
+        'x-tc-version': '2018-08-13',
+      }, 'headers');
+      eq(await tc3Expected({ ...v.options, url, contentType: h['content-type'], body: init.body, timestamp: v.timestamp }), v.authorization.slice(-64), 'the vector against the independent verifier');
+      eq(c, wantCreds, 'credentials (expiration from ExpiredTime)');
+      ok(c.expiration instanceof Date, 'expiration is a Date');
+      eq(lib.fromSts(JSON.parse(JSON.stringify(sts.stsJson(c)))), wantCreds, "stsJson's /sts answer read back by cos-sign's fromSts");
+    });
+
+    await test('sts: a live assumeRole (endpoint with a port and a path) verifies with the independent TC3 verifier', async () => {
+      const { calls, fetch: f } = answering(minted);
+      const before = Math.floor(Date.now() / 1000);
+      const endpoint = 'http://127.0.0.1:8443/sts/';
+      const policy = { version: '2.0', statement: [{ effect: 'allow', action: ['name/cos:GetObject'], resource: ['qcs::cos:ap-beijing:uid/1250000000:examplebucket-1250000000/中文/*'] }] };
+      const c = await sts.assumeRole({ ...STS_VECTOR.options, roleArn: 'qcs::cam::uin/100000000001:roleName/cos-uploader', roleSessionName: 'web', policy, region: 'ap-beijing', endpoint, fetch: f });
+      eq(c, wantCreds, 'credentials');
+      const { url, init } = calls[0];
+      eq(url, endpoint, 'URL');
+      const body = JSON.parse(init.body);
+      eq(body, { RoleArn: 'qcs::cam::uin/100000000001:roleName/cos-uploader', RoleSessionName: 'web', Policy: encodeURIComponent(JSON.stringify(policy)), DurationSeconds: 900 }, 'body');
+      const h = init.headers;
+      const timestamp = Number(h['X-TC-Timestamp']);
+      ok(timestamp >= before && timestamp <= Date.now() / 1000 + 1, `X-TC-Timestamp ${timestamp} is now`);
+      eq([h['X-TC-Action'], h['X-TC-Region']], ['AssumeRole', 'ap-beijing'], 'action and region');
+      const m = /^TC3-HMAC-SHA256 Credential=([^/]+)\/([\d-]+)\/sts\/tc3_request, SignedHeaders=content-type;host, Signature=([0-9a-f]{64})$/.exec(h.Authorization);
+      ok(m, `Authorization ${h.Authorization}`);
+      eq(m[1], STS_VECTOR.options.secretId, 'SecretId');
+      eq(m[3], await tc3Expected({ ...STS_VECTOR.options, url, contentType: h['Content-Type'], body: init.body, timestamp }), 'Signature (host signed without its port)');
+    });
+
+    await test("sts: Tencent's error answer, a 502 page and a network failure reject with ERR_STS", async () => {
+      const opts = { ...STS_VECTOR.options, policy: sts.cosPolicy(STS_VECTOR.policy) };
+      const refused = answering({ Response: { Error: { Code: 'AuthFailure.SignatureFailure', Message: 'The provided credentials could not be validated.' }, RequestId: 'req-42' } });
+      let e = await stsRefuses(() => sts.getFederationToken({ ...opts, fetch: refused.fetch }), 'ERR_STS', 'error answer');
+      ok(e.message.includes('AuthFailure.SignatureFailure') && e.message.includes('req-42'), `the Code and RequestId in ${str(e.message)}`);
+      if (stsSharedErrors) ok(e instanceof CosSignError, "an instance of cos-sign's CosSignError too");
+      await stsRefuses(() => sts.getFederationToken({ ...opts, fetch: answering('<html>502 Bad Gateway</html>', 502).fetch }), 'ERR_STS', '502 page');
+      const down = new TypeError('Failed to fetch');
+      e = await stsRefuses(() => sts.getFederationToken({ ...opts, fetch: async () => Promise.reject(down) }), 'ERR_STS', 'network failure');
+      ok(/network failure/.test(e.message) && e.cause === down, `network failure named, cause kept: ${str(e.message)}`);
+      await stsRefuses(() => sts.getFederationToken({ ...opts, durationSeconds: 0, fetch: refused.fetch }), 'ERR_INVALID_EXPIRES', 'durationSeconds 0');
+    });
+
+    await test('sts: cosPolicy writes the resource from bucket, region, APPID and prefix; refuses a bucket without APPID', async () => {
+      const p = sts.cosPolicy({ bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', keys: ['a/b.png'], actions: ['GetObject'] });
+      eq(p, { version: '2.0', statement: [{ effect: 'allow', action: ['name/cos:GetObject'], resource: ['qcs::cos:ap-guangzhou:uid/1250000000:examplebucket-1250000000/a/b.png'] }] }, 'policy');
+      await stsRefuses(() => sts.cosPolicy({ bucket: 'examplebucket', region: 'ap-guangzhou', prefix: 'u/' }), 'ERR_INVALID_BUCKET', 'bucket without APPID');
+      await stsRefuses(() => sts.cosPolicy({ bucket: 'examplebucket-1250000000', region: 'ap-guangzhou' }), 'ERR_INVALID_POLICY', 'the whole bucket, not asked for');
+    });
+  }
 
   return result;
 }

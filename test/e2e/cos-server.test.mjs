@@ -2,20 +2,20 @@
 // cos-nodejs-sdk-v5 (COS.getAuthorization) and a node:crypto POST policy written from COS's docs.
 // Valid requests pass; tampered, expired, unknown-key, wrong-token and unsigned ones are refused with
 // COS's codes. Then cos-sign itself (dist/) against the same server, and the real-COS mode against a
-// stub STS on 127.0.0.1.
+// stub STS on 127.0.0.1 (test/sts-standin.mjs, which verifies cos-sign/sts's TC3 signature itself).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start } from '../../demo/server/index.mjs';
 import { createCosServer } from '../../demo/server/cos-server.mjs';
 import { CosSigner, fetchCredentials, fromSts } from '../../dist/cos-sign.mjs';
+import { startStsStandIn } from '../sts-standin.mjs';
 
 const require = createRequire(import.meta.url);
 const COS = require('cos-nodejs-sdk-v5');
@@ -388,58 +388,33 @@ describe('CORS like COS', () => {
 });
 
 describe('real-COS mode (against a stub STS on 127.0.0.1)', () => {
-  it('issues temporary keys with qcloud-cos-sts, scoped to the bucket and prefix; presigns with the permanent key', async () => {
-    const cert = fs.readFileSync(path.join(here, 'fixtures/stub-sts.crt'));
-    const keyPem = fs.readFileSync(path.join(here, 'fixtures/stub-sts.key'));
-    const calls = [];
+  it('issues temporary keys with cos-sign/sts, scoped to the bucket and prefix; presigns with the permanent key', async () => {
     const secret = { id: 'AKIDrealPermanent000000000000000000', key: 'realSecretKey0000000000000000000' };
-    // Tencent Cloud STS, as far as the SDK can tell: HTTPS, form-encoded POST, JSON answer.
-    const stub = https.createServer({ cert, key: keyPem }, (req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const params = Object.fromEntries(new URLSearchParams(body));
-        calls.push({ host: req.headers.host, params });
-        const { Signature, ...rest } = params;
-        const text = 'POST' + req.headers.host + '/?' + Object.keys(rest).sort().map((k) => `${k}=${rest[k]}`).join('&');
-        const ok = createHmac('sha1', secret.key).update(text).digest('base64') === Signature;
-        const now = Math.floor(Date.now() / 1000);
-        res.setHeader('Content-Type', 'application/json');
-        res.end(
-          JSON.stringify({
-            Response: ok
-              ? {
-                  Credentials: { Token: 'stub-session-token', TmpSecretId: 'AKIDstubTemporary', TmpSecretKey: 'stubTemporaryKey' },
-                  ExpiredTime: now + +params.DurationSeconds,
-                  Expiration: new Date((now + +params.DurationSeconds) * 1000).toISOString(),
-                  RequestId: 'stub-request',
-                }
-              : { Error: { Code: 'AuthFailure.SignatureFailure', Message: 'bad signature' }, RequestId: 'stub-request' },
-          }),
-        );
-      });
-    });
-    await new Promise((r) => stub.listen(0, '127.0.0.1', r));
-    const stsHost = `127.0.0.1:${stub.address().port}`;
-    const savedCa = https.globalAgent.options.ca;
-    https.globalAgent.options.ca = [cert];
+    // Tencent Cloud STS, as far as a client can tell: API 3.0, JSON POST, TC3-HMAC-SHA256 verified
+    // with the stand-in's own node:crypto code, answers (and refusals) as Response JSON.
+    const stub = await startStsStandIn({ keys: { [secret.id]: secret.key } });
     const real = await start({
       port: 0,
       stsTtl: 900,
-      real: { secretId: secret.id, secretKey: secret.key, bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', prefix: 'demo/', stsHost },
+      real: { secretId: secret.id, secretKey: secret.key, bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', prefix: 'demo/', stsEndpoint: stub.url },
     });
     try {
       expect(real.cos).toBeUndefined();
       const config = await (await fetch(real.pageUrl + '/config')).json();
       expect(config).toMatchObject({ mode: 'cos', bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', prefix: 'demo/' });
       const sts = await (await fetch(real.pageUrl + '/sts')).json();
-      expect(sts.credentials).toEqual({ tmpSecretId: 'AKIDstubTemporary', tmpSecretKey: 'stubTemporaryKey', sessionToken: 'stub-session-token' });
+      expect(stub.calls).toHaveLength(1);
+      const call = stub.calls[0];
+      expect(call.error).toBeUndefined();
+      const a = call.answer;
+      expect(sts.credentials).toEqual({ tmpSecretId: a.Credentials.TmpSecretId, tmpSecretKey: a.Credentials.TmpSecretKey, sessionToken: a.Credentials.Token });
+      expect([sts.expiredTime, sts.expiration]).toEqual([a.ExpiredTime, a.Expiration]);
       expect(sts.expiredTime - sts.startTime).toBe(900);
-      expect(fromSts(sts).securityToken).toBe('stub-session-token');
-      expect(calls).toHaveLength(1);
-      const p = calls[0].params;
-      expect(p).toMatchObject({ Action: 'GetFederationToken', SecretId: secret.id, DurationSeconds: '900', Region: 'ap-guangzhou' });
-      const policy = JSON.parse(decodeURIComponent(p.Policy));
+      expect(fromSts(sts).securityToken).toBe(a.Credentials.Token);
+      expect(call.headers).toMatchObject({ 'x-tc-action': 'GetFederationToken', 'x-tc-region': 'ap-guangzhou', 'x-tc-version': '2018-08-13' });
+      expect(call.headers.authorization).toMatch(new RegExp(`^TC3-HMAC-SHA256 Credential=${secret.id}/`));
+      expect(call.params).toMatchObject({ DurationSeconds: 900 });
+      const policy = call.policy; // the stand-in URL-decoded it
       const res = (s) => s.resource.join();
       expect(policy.statement).toHaveLength(2);
       expect(res(policy.statement[0])).toBe('qcs::cos:ap-guangzhou:uid/1250000000:prefix//1250000000/examplebucket/demo/*');
@@ -453,15 +428,17 @@ describe('real-COS mode (against a stub STS on 127.0.0.1)', () => {
       const kt = u.searchParams.get('q-key-time');
       const expected = COS.getAuthorization({ SecretId: secret.id, SecretKey: secret.key, Method: 'PUT', Key: 'demo/x.png', Headers: { host: u.host }, KeyTime: kt });
       expect(u.searchParams.get('q-signature')).toBe(/q-signature=(\w+)/.exec(expected)[1]);
-      // An STS error is reported, not hidden.
-      secret.key = 'changed';
+      // An STS error is reported, not hidden: STS no longer knows this key.
+      stub.keys.set(secret.id, 'changed');
       const bad = await fetch(real.pageUrl + '/sts');
       expect(bad.status).toBe(502);
-      expect((await bad.json()).code).toBe('AuthFailure.SignatureFailure');
+      const body = await bad.json();
+      expect(body.code).toBe('ERR_STS');
+      expect(body.message).toContain('AuthFailure.SignatureFailure');
+      expect(body.message).not.toContain(secret.key);
     } finally {
-      https.globalAgent.options.ca = savedCa;
       await real.close();
-      await new Promise((r) => stub.close(r));
+      await stub.close();
     }
   });
 });

@@ -5,6 +5,8 @@
 import { CosSigner, CosSignError, fromSts, fetchCredentials } from 'cos-sign';
 import type { AuthHeaders, CosSignErrorCode, CosSignerOptions, CredentialProvider, Credentials, SignOptions } from 'cos-sign';
 import { syncBackend } from 'cos-sign/sync';
+import { assumeRole, cosPolicy, getFederationToken, CosSignError as StsCosSignError } from 'cos-sign/sts';
+import type { CamPolicy, GetFederationTokenOptions } from 'cos-sign/sts';
 
 const credentials: Credentials = { secretId: 'AKIDexample', secretKey: 'example', securityToken: 'token', expiration: new Date() };
 const provider: CredentialProvider = async () => fromSts({ credentials: { tmpSecretId: 'a', tmpSecretKey: 'b', sessionToken: 'c' }, expiredTime: 1 });
@@ -22,6 +24,13 @@ export async function main(): Promise<string[]> {
   const headers: AuthHeaders = await fetched.getAuthHeaders(call);
   const token: string | undefined = headers['x-cos-security-token'];
   await signer.refreshCredentials();
+  const policy: CamPolicy = cosPolicy({ bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', prefix: 'uploads/' });
+  const mint: GetFederationTokenOptions = { secretId: 'AKIDexample', secretKey: 'example', policy, durationSeconds: 900, fetch: globalThis.fetch };
+  const minted: Credentials = await getFederationToken(mint);
+  const expires: Date | undefined = (await assumeRole({ ...mint, roleArn: 'qcs::cam::uin/1:roleName/r', roleSessionName: 'web' })).expiration;
+  // @ts-expect-error a policy is required
+  await getFederationToken({ secretId: 'AKIDexample', secretKey: 'example' });
+  new CosSigner({ region: 'ap-guangzhou', credentials: minted });
   // @ts-expect-error getAuth resolves to a string
   const wrong: number = await signer.getAuth(call);
   // @ts-expect-error the download URL is always GET: no method
@@ -33,6 +42,7 @@ export async function main(): Promise<string[]> {
   try {
     await signer.getAuth({ ...call, key: '' });
   } catch (e) {
+    if (e instanceof StsCosSignError && e.code === 'ERR_STS') return [e.message, String(expires)];
     if (e instanceof CosSignError) {
       const code: CosSignErrorCode = e.code;
       const message: string = e.message;
