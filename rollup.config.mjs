@@ -19,7 +19,7 @@ const noble = { name: 'noble', resolveId: (id) => (id.startsWith('@noble/hashes/
 /** What the main and sts entries share goes in one chunk named `shared` (not `crypto`: in the CommonJS files that name would hide the global). */
 const shared = (id) => (/[\\/]src[\\/](errors|crypto)\.ts$/.test(id) ? 'shared' : null);
 
-const entry = (input, file, name, beside) => [
+const entry = (input, file, name, beside, umdInput = input) => [
   {
     input: { [file]: input, ...beside },
     // dir, not file: CosSigner loads its request/form code (src/requests.ts) with import(), so that
@@ -31,7 +31,7 @@ const entry = (input, file, name, beside) => [
     plugins: [noble, ts()],
   },
   {
-    input,
+    input: umdInput,
     output: { file: `dist/${file}.umd.js`, format: 'umd', name, inlineDynamicImports: true, plugins: [terser({ ecma: 2020 })] },
     plugins: [noble, ts()],
   },
@@ -43,7 +43,7 @@ const entry = (input, file, name, beside) => [
 ];
 
 export default [
-  ...entry('src/index.ts', 'cos-sign', 'CosSign', { sts: 'src/sts.ts' }),
+  ...entry('src/index.ts', 'cos-sign', 'CosSign', { sts: 'src/sts.ts' }, 'src/umd.ts'),
   ...entry('src/sync.ts', 'sync', 'CosSignSync'),
   ...entry('src/sts.ts', 'sts', 'CosSignSts').slice(1),
 ];

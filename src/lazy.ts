@@ -18,7 +18,12 @@ import type {
 } from './multipart.js';
 import type { ListObjectsOptions, ObjectsPage } from './list.js';
 
-const load = () => import('./transfer.js');
+type Transfer = typeof import('./transfer.js');
+/** A function that loads transfer.js on its first call and then calls its same-named function. */
+const lazy =
+  <K extends Exclude<keyof Transfer, 'listObjects'>>(name: K) =>
+  async (signer: CosSigner, options: Parameters<Transfer[K]>[1]): Promise<Awaited<ReturnType<Transfer[K]>>> =>
+    (await import('./transfer.js'))[name](signer, options as never) as never;
 
 /**
  * Uploads a whole object: one PutObject up to `multipartThreshold`, a multipart upload above it (or
@@ -35,7 +40,7 @@ const load = () => import('./transfer.js');
  * });
  * ```
  */
-export const upload = async (signer: CosSigner, options: UploadOptions): Promise<UploadResult> => (await load()).upload(signer, options);
+export const upload: (signer: CosSigner, options: UploadOptions) => Promise<UploadResult> = lazy('upload');
 
 /**
  * Initiate Multipart Upload. `headers` (Content-Type, Content-Disposition, Cache-Control,
@@ -46,8 +51,7 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
  * const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'video.mp4', headers: { 'Content-Type': 'video/mp4' } });
  * ```
  */
-export const createMultipartUpload = async (signer: CosSigner, options: CreateMultipartUploadOptions): Promise<{ uploadId: string }> =>
-  (await load()).createMultipartUpload(signer, options);
+export const createMultipartUpload: (signer: CosSigner, options: CreateMultipartUploadOptions) => Promise<{ uploadId: string }> = lazy('createMultipartUpload');
 
 /**
  * Upload Part: sends one part (1 to 10,000; every part but the last at least 1 MiB). `onProgress`
@@ -58,8 +62,7 @@ export const createMultipartUpload = async (signer: CosSigner, options: CreateMu
  * const { etag } = await uploadPart(signer, { bucket, key, uploadId, partNumber: 1, body: file.slice(0, 8 << 20) });
  * ```
  */
-export const uploadPart = async (signer: CosSigner, options: UploadPartOptions): Promise<{ partNumber: number; etag: string }> =>
-  (await load()).uploadPart(signer, options);
+export const uploadPart: (signer: CosSigner, options: UploadPartOptions) => Promise<{ partNumber: number; etag: string }> = lazy('uploadPart');
 
 /**
  * List Parts: the parts uploaded so far, every page, ascending.
@@ -69,7 +72,7 @@ export const uploadPart = async (signer: CosSigner, options: UploadPartOptions):
  * const parts = await listParts(signer, { bucket, key, uploadId });
  * ```
  */
-export const listParts = async (signer: CosSigner, options: ListPartsOptions): Promise<UploadedPart[]> => (await load()).listParts(signer, options);
+export const listParts: (signer: CosSigner, options: ListPartsOptions) => Promise<UploadedPart[]> = lazy('listParts');
 
 /**
  * Complete Multipart Upload: sends the parts sorted by part number; the object then exists. A 200
@@ -80,8 +83,7 @@ export const listParts = async (signer: CosSigner, options: ListPartsOptions): P
  * await completeMultipartUpload(signer, { bucket, key, uploadId, parts: [{ partNumber: 1, etag }] });
  * ```
  */
-export const completeMultipartUpload = async (signer: CosSigner, options: CompleteMultipartUploadOptions): Promise<CompletedUpload> =>
-  (await load()).completeMultipartUpload(signer, options);
+export const completeMultipartUpload: (signer: CosSigner, options: CompleteMultipartUploadOptions) => Promise<CompletedUpload> = lazy('completeMultipartUpload');
 
 /**
  * Abort Multipart Upload: COS drops the parts uploaded so far.
@@ -91,7 +93,7 @@ export const completeMultipartUpload = async (signer: CosSigner, options: Comple
  * await abortMultipartUpload(signer, { bucket, key, uploadId });
  * ```
  */
-export const abortMultipartUpload = async (signer: CosSigner, options: UploadIdOptions): Promise<void> => (await load()).abortMultipartUpload(signer, options);
+export const abortMultipartUpload: (signer: CosSigner, options: UploadIdOptions) => Promise<void> = lazy('abortMultipartUpload');
 
 /**
  * List Multipart Uploads: the uploads in progress in a bucket (under `prefix`), every page — for
@@ -102,8 +104,7 @@ export const abortMultipartUpload = async (signer: CosSigner, options: UploadIdO
  * for (const u of await listMultipartUploads(signer, { bucket, prefix: 'videos/' })) console.log(u.key, u.uploadId, u.initiated);
  * ```
  */
-export const listMultipartUploads = async (signer: CosSigner, options: ListMultipartUploadsOptions): Promise<MultipartUploadInfo[]> =>
-  (await load()).listMultipartUploads(signer, options);
+export const listMultipartUploads: (signer: CosSigner, options: ListMultipartUploadsOptions) => Promise<MultipartUploadInfo[]> = lazy('listMultipartUploads');
 
 /**
  * Lists a bucket's objects (under `prefix`, grouped by `delimiter`), one page per iteration: each page
@@ -116,5 +117,5 @@ export const listMultipartUploads = async (signer: CosSigner, options: ListMulti
  * ```
  */
 export async function* listObjects(signer: CosSigner, options: ListObjectsOptions): AsyncGenerator<ObjectsPage, void, undefined> {
-  yield* (await load()).listObjects(signer, options);
+  yield* (await import('./transfer.js')).listObjects(signer, options);
 }

@@ -1,6 +1,6 @@
 /** Listing a bucket's objects (GET Bucket), page by page. */
 import { must } from './errors.js';
-import { answer, moved, send } from './send.js';
+import { pages } from './send.js';
 import { int } from './multipart.js';
 import { all, text } from './xml.js';
 import type { CosSigner } from './signer.js';
@@ -38,27 +38,17 @@ export interface ObjectsPage {
   prefixes: string[];
 }
 
-const str = (name: string, v: unknown) => v === undefined || typeof v == 'string' || must('ERR_INVALID_OPTION', name, 'a string', v);
-
 /** The implementation of the same-named function in lazy.ts (documented there). */
-export async function* listObjects(signer: CosSigner, options: ListObjectsOptions): AsyncGenerator<ObjectsPage, void, undefined> {
-  const o = options && typeof options == 'object' ? options : must('ERR_INVALID_OPTION', 'list options', 'an object', options);
-  const { bucket, prefix, delimiter, pageSize = 1000, signal, retries } = o;
-  str('prefix', prefix);
-  str('delimiter', delimiter);
-  int('pageSize', pageSize, 1, 1000);
-  for (let marker: string[] | undefined = ['']; marker; ) {
-    const params: Record<string, string | number> = { 'max-keys': pageSize };
-    if (prefix) params.prefix = prefix;
-    if (delimiter) params.delimiter = delimiter;
-    if (marker[0]) params.marker = marker[0];
-    const el = answer(await send(signer, { method: 'GET', bucket, key: '/', params, signal, retries }), 'ListBucketResult', 'GET Bucket');
-    const objects = all(el, 'Contents').map((c) => ({ key: text(c, 'Key')!, size: +text(c, 'Size')!, etag: text(c, 'ETag')!, lastModified: new Date(text(c, 'LastModified')!) }));
-    const prefixes = all(el, 'CommonPrefixes').map((c) => text(c, 'Prefix')!);
-    // COS sends NextMarker when a page is cut short; should it not, the page's last entry is the marker.
-    const last = [objects[objects.length - 1]?.key ?? '', prefixes[prefixes.length - 1] ?? ''].sort()[1]!;
-    const next = text(el, 'IsTruncated') == 'true' ? [text(el, 'NextMarker') || last] : undefined;
-    yield { objects, prefixes };
-    marker = moved(marker, next);
+export async function* listObjects(signer: CosSigner, o: ListObjectsOptions): AsyncGenerator<ObjectsPage, void, undefined> {
+  if (!o || typeof o != 'object') must('ERR_INVALID_OPTION', 'list options', 'an object', o);
+  const params: Record<string, string | number> = { 'max-keys': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
+  for (const name of ['prefix', 'delimiter'] as const) {
+    const v = o[name];
+    if (v !== undefined) params[name] = typeof v == 'string' ? v : must('ERR_INVALID_OPTION', name, 'a string', v);
   }
+  for await (const el of pages(signer, { ...o, key: '/', method: 'GET', params }, 'ListBucketResult', [['marker', 'NextMarker']]))
+    yield {
+      objects: all(el, 'Contents').map((c) => ({ key: text(c, 'Key')!, size: +text(c, 'Size')!, etag: text(c, 'ETag')!, lastModified: new Date(text(c, 'LastModified')!) })),
+      prefixes: all(el, 'CommonPrefixes').map((c) => text(c, 'Prefix')!),
+    };
 }

@@ -4,7 +4,7 @@
  * that only presigns does not carry them. {@link upload} puts them together.
  */
 import { fail, must, show } from './errors.js';
-import { answer, moved, nextMarker, required, send, type Bytes } from './send.js';
+import { pages, send, sendXml, type Bytes } from './send.js';
 import { all, text } from './xml.js';
 import type { CosSigner } from './signer.js';
 
@@ -113,99 +113,60 @@ export const toBytes = (body: unknown): Bytes => {
 /** Bytes in a body. @internal */
 export const sizeOf = (b: Bytes): number => (b instanceof Uint8Array ? b.byteLength : b.size);
 
-const options = <T extends MultipartCallOptions>(o: T): T => (o && typeof o == 'object' ? o : must('ERR_INVALID_OPTION', 'options', 'an object', o));
+const options = <T>(o: T): T => (o && typeof o == 'object' ? o : must('ERR_INVALID_OPTION', 'options', 'an object', o));
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
-export const createMultipartUpload = async (
-  signer: CosSigner,
-  o: CreateMultipartUploadOptions,
-): Promise<{ uploadId: string }> => {
-  const { bucket, key, headers, signal, retries } = options(o);
-  const res = await send(signer, { method: 'POST', bucket, key, params: { uploads: '' }, headers, signal, retries });
-  const what = `Initiate ${key}`;
-  return { uploadId: required(answer(res, 'InitiateMultipartUploadResult', what), 'UploadId', what) };
-};
+export const createMultipartUpload = async (signer: CosSigner, o: CreateMultipartUploadOptions): Promise<{ uploadId: string }> => ({
+  uploadId: text(await sendXml(signer, { ...options(o), method: 'POST', params: { uploads: '' } }, 'InitiateMultipartUploadResult'), 'UploadId')!,
+});
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
-export const uploadPart = async (
-  signer: CosSigner,
-  o: UploadPartOptions,
-): Promise<{ partNumber: number; etag: string }> => {
-  const { bucket, key, signal, retries, onProgress } = options(o);
-  const uploadId = checkUploadId(o.uploadId);
+export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promise<{ partNumber: number; etag: string }> => {
+  const { key, onProgress } = options(o);
   const partNumber = int('partNumber', o.partNumber, 1, 1e4);
   const body = toBytes(o.body);
   const total = sizeOf(body);
   const progress = onProgress && ((loaded: number) => onProgress({ loaded: Math.min(loaded, total), total }));
-  const res = await send(signer, { method: 'PUT', bucket, key, params: { partNumber, uploadId }, body, signal, retries, onProgress: progress });
+  const res = await send(signer, { ...o, method: 'PUT', params: { partNumber, uploadId: checkUploadId(o.uploadId) }, body, onProgress: progress });
   progress?.(total);
-  const etag = res.header('etag') || fail('ERR_COS_RESPONSE', `part ${partNumber} of ${key}: the answer shows no ETag header (in browsers the bucket's CORS rule must expose ETag)`);
+  const etag = res.header('etag') || fail('ERR_COS_RESPONSE', `part ${partNumber} of ${key}: no ETag header in the answer (a bucket's CORS rule must expose ETag)`);
   return { partNumber, etag };
-};
-
-/** Reads every page of a paged COS list: `page(marker)` returns the items and the next marker, or none at the end. */
-const pages = async <T>(page: (marker: string[]) => Promise<[T[], string[] | undefined]>): Promise<T[]> => {
-  const out: T[] = [];
-  for (let marker: string[] | undefined = []; marker; ) {
-    const [items, next]: [T[], string[] | undefined] = await page(marker);
-    out.push(...items);
-    marker = moved(marker, next);
-  }
-  return out;
 };
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
 export const listParts = async (signer: CosSigner, o: ListPartsOptions): Promise<UploadedPart[]> => {
-  const { bucket, key, signal, retries, pageSize = 1000 } = options(o);
-  const uploadId = checkUploadId(o.uploadId);
-  int('pageSize', pageSize, 1, 1000);
-  return pages(async ([marker]) => {
-    const params: Record<string, string | number> = { uploadId, 'max-parts': pageSize };
-    if (marker) params['part-number-marker'] = marker;
-    const el = answer(await send(signer, { method: 'GET', bucket, key, params, signal, retries }), 'ListPartsResult', `List Parts ${key}`);
-    const parts = all(el, 'Part').map((p) => ({ partNumber: +text(p, 'PartNumber')!, etag: text(p, 'ETag')!, size: +text(p, 'Size')! }));
-    return [parts, nextMarker(el, 'NextPartNumberMarker')];
-  });
+  const params = { uploadId: checkUploadId(options(o).uploadId), 'max-parts': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
+  const out: UploadedPart[] = [];
+  for await (const el of pages(signer, { ...o, method: 'GET', params }, 'ListPartsResult', [['part-number-marker', 'NextPartNumberMarker']]))
+    for (const p of all(el, 'Part')) out.push({ partNumber: +text(p, 'PartNumber')!, etag: text(p, 'ETag')!, size: +text(p, 'Size')! });
+  return out;
 };
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-
 /** The implementation of the same-named function in lazy.ts (documented there). */
-export const completeMultipartUpload = async (
-  signer: CosSigner,
-  o: CompleteMultipartUploadOptions,
-): Promise<CompletedUpload> => {
-  const { bucket, key, signal, retries, parts } = options(o);
+export const completeMultipartUpload = async (signer: CosSigner, o: CompleteMultipartUploadOptions): Promise<CompletedUpload> => {
+  const { bucket, key, parts } = options(o);
   const uploadId = checkUploadId(o.uploadId);
   if (!Array.isArray(parts) || !parts.length) must('ERR_INVALID_OPTION', 'parts', 'a non-empty array of { partNumber, etag }', parts);
   const sorted = parts.map((p) => [int('partNumber', p?.partNumber, 1, 1e4), typeof p.etag == 'string' ? p.etag : must('ERR_INVALID_OPTION', 'etag', 'a string', p.etag)] as const);
   sorted.sort((a, b) => a[0] - b[0]);
-  const body = `<CompleteMultipartUpload>${sorted.map(([n, etag]) => `<Part><PartNumber>${n}</PartNumber><ETag>${escape(etag)}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
-  const what = `Complete ${key}`;
-  const el = answer(await send(signer, { method: 'POST', bucket, key, params: { uploadId }, body, signal, retries }), 'CompleteMultipartUploadResult', what);
-  return { location: text(el, 'Location') || '', bucket: text(el, 'Bucket') || bucket, key: text(el, 'Key') || key, etag: required(el, 'ETag', what) };
+  const body = `<CompleteMultipartUpload>${sorted.map(([n, etag]) => `<Part><PartNumber>${n}</PartNumber><ETag>${etag.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+  const el = await sendXml(signer, { ...o, method: 'POST', params: { uploadId }, body }, 'CompleteMultipartUploadResult');
+  return { location: text(el, 'Location') || '', bucket: text(el, 'Bucket') || bucket, key: text(el, 'Key') || key, etag: text(el, 'ETag')! };
 };
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
 export const abortMultipartUpload = async (signer: CosSigner, o: UploadIdOptions): Promise<void> => {
-  const { bucket, key, signal, retries } = options(o);
-  await send(signer, { method: 'DELETE', bucket, key, params: { uploadId: checkUploadId(o.uploadId) }, signal, retries });
+  await send(signer, { ...options(o), method: 'DELETE', params: { uploadId: checkUploadId(o.uploadId) } });
 };
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
-export const listMultipartUploads = async (
-  signer: CosSigner,
-  o: ListMultipartUploadsOptions,
-): Promise<MultipartUploadInfo[]> => {
-  const { bucket, prefix, signal, retries, pageSize = 1000 } = options(o as MultipartCallOptions & typeof o);
-  int('pageSize', pageSize, 1, 1000);
-  if (prefix !== undefined && typeof prefix != 'string') must('ERR_INVALID_OPTION', 'prefix', 'a string', prefix);
-  return pages(async ([keyMarker, idMarker]) => {
-    const params: Record<string, string | number> = { uploads: '', 'max-uploads': pageSize };
-    if (prefix) params.prefix = prefix;
-    if (keyMarker !== undefined) Object.assign(params, { 'key-marker': keyMarker, 'upload-id-marker': idMarker });
-    const el = answer(await send(signer, { method: 'GET', bucket, key: '/', params, signal, retries }), 'ListMultipartUploadsResult', 'List Multipart Uploads');
-    const uploads = all(el, 'Upload').map((u) => ({ key: text(u, 'Key')!, uploadId: text(u, 'UploadId')!, initiated: new Date(text(u, 'Initiated')!) }));
-    return [uploads, nextMarker(el, 'NextKeyMarker', 'NextUploadIdMarker')];
-  });
+export const listMultipartUploads = async (signer: CosSigner, o: ListMultipartUploadsOptions): Promise<MultipartUploadInfo[]> => {
+  const { prefix } = options(o);
+  const params: Record<string, string | number> = { uploads: '', 'max-uploads': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
+  if (prefix !== undefined) params.prefix = typeof prefix == 'string' ? prefix : must('ERR_INVALID_OPTION', 'prefix', 'a string', prefix);
+  const out: MultipartUploadInfo[] = [];
+  const markers: [string, string][] = [['key-marker', 'NextKeyMarker'], ['upload-id-marker', 'NextUploadIdMarker']];
+  for await (const el of pages(signer, { ...o, key: '/', method: 'GET', params }, 'ListMultipartUploadsResult', markers))
+    for (const u of all(el, 'Upload')) out.push({ key: text(u, 'Key')!, uploadId: text(u, 'UploadId')!, initiated: new Date(text(u, 'Initiated')!) });
+  return out;
 };

@@ -145,35 +145,48 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
       await sleep(backoff(attempt++), signal);
       continue;
     }
-    const what = `${method} ${call.key}`;
-    if (!res) return fail('ERR_NETWORK', `${what} failed on the network after ${attempt + 1} attempt(s): ${(error as Error)?.message || error}`, error);
-    throw cosError(what, res.status, cos);
+    if (!res) return fail('ERR_NETWORK', `${method} ${call.key} failed on the network after ${attempt + 1} attempt(s): ${(error as Error)?.message || error}`, error);
+    throw cosError(call, res.status, cos);
   }
 };
 
-/** `ERR_COS_RESPONSE` for COS's answer: its status, Code, Message and RequestId. */
-export const cosError = (what: string, status: number, cos: CosErrorBody | undefined): CosSignError =>
+/** `ERR_COS_RESPONSE` for COS's answer to `call`: its status, and COS's Code, Message and RequestId when it sent them. */
+const cosError = (call: CosCall, status: number, cos: CosErrorBody | undefined, what = ''): CosSignError =>
   Object.assign(
-    new CosSignError('ERR_COS_RESPONSE', `${what}: COS answered ${status}${cos ? ` ${cos.Code}: ${cos.Message || ''} (RequestId ${cos.RequestId || 'none'})` : ''}`),
+    new CosSignError(
+      'ERR_COS_RESPONSE',
+      `${call.method.toUpperCase()} ${call.key}: COS answered ${status}${cos ? ` ${cos.Code}: ${cos.Message || ''} (RequestId ${cos.RequestId || 'none'})` : what}`,
+    ),
     { status, cos },
   );
 
-/** The XML root of a 2xx answer, which must be `name`; a 200 that carries an `<Error>` (COS's way for a late failure of Complete) is `ERR_COS_RESPONSE`. */
-export const answer = (res: CosAnswer, name: string, what: string): XmlElement => {
+/**
+ * Sends `call` and returns its answer's XML root, which must be `name`; a 2xx answer that carries an
+ * `<Error>` instead (COS's way for a late failure of Complete) is `ERR_COS_RESPONSE` too.
+ */
+export const sendXml = async (signer: CosSigner, call: CosCall, name: string): Promise<XmlElement> => {
+  const res = await send(signer, call);
   const el = parseXml(res.text);
   if (el && el.name == name) return el;
-  throw el && el.name == 'Error'
-    ? cosError(what, res.status, parseError(res.text))
-    : new CosSignError('ERR_COS_RESPONSE', `${what}: COS answered ${res.status} without a ${name}: ${show(res.text)}`);
+  throw cosError(call, res.status, parseError(res.text), ` without a ${name}`);
 };
 
-/** The text of `el`'s child `name`, which COS always sends. */
-export const required = (el: XmlElement, name: string, what: string): string => text(el, name) || fail('ERR_COS_RESPONSE', `${what}: COS's answer has no ${name}`);
-
-/** A list answer's next marker(s) when `IsTruncated` is true, else `undefined`. */
-export const nextMarker = (el: XmlElement, ...names: string[]): string[] | undefined =>
-  text(el, 'IsTruncated') == 'true' ? names.map((n) => required(el, n, 'a truncated list')) : undefined;
-
-/** The next page's marker(s), refusing one that does not move (a list that would never end). */
-export const moved = (marker: string[], next: string[] | undefined): string[] | undefined =>
-  next && next.join('\n') == marker.join('\n') ? fail('ERR_COS_RESPONSE', `COS's list did not move past ${show(next.join(' '))}`) : next;
+/**
+ * Every page of a COS list, lazily: after a truncated page, each `[param, element]` of `markers` sets
+ * the next request's `param` from the page's `element`. A list whose markers do not move is refused.
+ */
+export async function* pages(signer: CosSigner, call: CosCall, name: string, markers: [string, string][]): AsyncGenerator<XmlElement, void, undefined> {
+  const params = { ...call.params };
+  for (;;) {
+    const el = await sendXml(signer, { ...call, params: { ...params } }, name);
+    yield el;
+    if (text(el, 'IsTruncated') != 'true') return;
+    let moved = false;
+    for (const [param, element] of markers) {
+      const v = text(el, element);
+      if (v) moved ||= v != params[param];
+      params[param] = v!;
+    }
+    if (!moved) fail('ERR_COS_RESPONSE', `${name}: a truncated page without a new ${markers.map((m) => m[1]).join(' / ')}`);
+  }
+}
