@@ -16,6 +16,8 @@ export { upload, createMultipartUpload, uploadPart, listParts, completeMultipart
 export type { UploadOptions, UploadResult } from './upload.js';
 export type {
   MultipartCallOptions,
+  CreatedUpload,
+  PartETag,
   CreateMultipartUploadOptions,
   UploadIdOptions,
   UploadPartOptions,

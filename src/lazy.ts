@@ -9,6 +9,8 @@ import type {
   CompletedUpload,
   CompleteMultipartUploadOptions,
   CreateMultipartUploadOptions,
+  CreatedUpload,
+  PartETag,
   ListMultipartUploadsOptions,
   ListPartsOptions,
   MultipartUploadInfo,
@@ -51,7 +53,7 @@ export const upload: (signer: CosSigner, options: UploadOptions) => Promise<Uplo
  * const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'video.mp4', headers: { 'Content-Type': 'video/mp4' } });
  * ```
  */
-export const createMultipartUpload: (signer: CosSigner, options: CreateMultipartUploadOptions) => Promise<{ uploadId: string }> = lazy('createMultipartUpload');
+export const createMultipartUpload: (signer: CosSigner, options: CreateMultipartUploadOptions) => Promise<CreatedUpload> = lazy('createMultipartUpload');
 
 /**
  * Upload Part: sends one part (1 to 10,000; every part but the last at least 1 MiB). `onProgress`
@@ -62,7 +64,7 @@ export const createMultipartUpload: (signer: CosSigner, options: CreateMultipart
  * const { etag } = await uploadPart(signer, { bucket, key, uploadId, partNumber: 1, body: file.slice(0, 8 << 20) });
  * ```
  */
-export const uploadPart: (signer: CosSigner, options: UploadPartOptions) => Promise<{ partNumber: number; etag: string }> = lazy('uploadPart');
+export const uploadPart: (signer: CosSigner, options: UploadPartOptions) => Promise<PartETag> = lazy('uploadPart');
 
 /**
  * List Parts: the parts uploaded so far, every page, ascending.

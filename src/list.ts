@@ -23,16 +23,19 @@ export interface ListObjectsOptions {
 
 /** An object as the listing shows it. */
 export interface ObjectInfo {
+  /** The object key. */
   key: string;
   /** Bytes. */
   size: number;
   /** As COS gives it (quoted). */
   etag: string;
+  /** When it was last written. */
   lastModified: Date;
 }
 
 /** One page of {@link listObjects}. */
 export interface ObjectsPage {
+  /** The objects of this page, in key order. */
   objects: ObjectInfo[];
   /** The common prefixes ("folders") of this page, with `delimiter`. */
   prefixes: string[];

@@ -20,8 +20,23 @@ export interface MultipartCallOptions {
   retries?: number;
 }
 
+/** What {@link createMultipartUpload} returns. */
+export interface CreatedUpload {
+  /** The new upload's id: every later call on it takes it. */
+  uploadId: string;
+}
+
+/** A part's number and ETag: what {@link uploadPart} returns and {@link completeMultipartUpload} takes. */
+export interface PartETag {
+  /** 1 to 10,000. */
+  partNumber: number;
+  /** The part's ETag as COS answered it. */
+  etag: string;
+}
+
 /** A part as COS lists it. */
 export interface UploadedPart {
+  /** 1 to 10,000. */
   partNumber: number;
   /** The part's ETag as COS gives it (quoted). */
   etag: string;
@@ -31,8 +46,11 @@ export interface UploadedPart {
 
 /** A multipart upload in progress, as {@link listMultipartUploads} lists it. */
 export interface MultipartUploadInfo {
+  /** The object key it uploads to. */
   key: string;
+  /** Its id, to resume with {@link upload} or end with {@link abortMultipartUpload}. */
   uploadId: string;
+  /** When it was initiated. */
   initiated: Date;
 }
 
@@ -40,7 +58,9 @@ export interface MultipartUploadInfo {
 export interface CompletedUpload {
   /** The object's location as COS reports it. */
   location: string;
+  /** The bucket, as COS reports it. */
   bucket: string;
+  /** The object key, as COS reports it. */
   key: string;
   /** The object's ETag (`"…-N"` for N parts). */
   etag: string;
@@ -77,7 +97,7 @@ export interface ListPartsOptions extends UploadIdOptions {
 /** Options of {@link completeMultipartUpload}. */
 export interface CompleteMultipartUploadOptions extends UploadIdOptions {
   /** Every part, in any order: they are sent sorted by `partNumber`. */
-  parts: { partNumber: number; etag: string }[];
+  parts: PartETag[];
 }
 
 /** Options of {@link listMultipartUploads}. */
@@ -116,12 +136,12 @@ export const sizeOf = (b: Bytes): number => (b instanceof Uint8Array ? b.byteLen
 const options = <T>(o: T): T => (o && typeof o == 'object' ? o : must('ERR_INVALID_OPTION', 'options', 'an object', o));
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
-export const createMultipartUpload = async (signer: CosSigner, o: CreateMultipartUploadOptions): Promise<{ uploadId: string }> => ({
+export const createMultipartUpload = async (signer: CosSigner, o: CreateMultipartUploadOptions): Promise<CreatedUpload> => ({
   uploadId: text(await sendXml(signer, { ...options(o), method: 'POST', params: { uploads: '' } }, 'InitiateMultipartUploadResult'), 'UploadId')!,
 });
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
-export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promise<{ partNumber: number; etag: string }> => {
+export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promise<PartETag> => {
   const { key, onProgress } = options(o);
   const partNumber = int('partNumber', o.partNumber, 1, 1e4);
   const body = toBytes(o.body);

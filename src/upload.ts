@@ -53,6 +53,7 @@ export interface UploadOptions {
 
 /** What {@link upload} returns. */
 export interface UploadResult {
+  /** The object key. */
   key: string;
   /** The object's ETag (`""` when a browser is not allowed to read it: the bucket's CORS rule must expose ETag). */
   etag: string;

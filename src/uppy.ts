@@ -6,8 +6,11 @@ import type { CosSigner } from './signer.js';
 export interface UppyRequest {
   /** `PUT` (PutObject, or UploadPart with `partNumber`), `POST` (Initiate, or Complete with `uploadId`), `GET` (ListParts), `DELETE` (Abort with `uploadId`). */
   method: string;
+  /** The object key. */
   key: string;
+  /** The multipart upload's id, for every multipart request but Initiate. */
   uploadId?: string;
+  /** With UploadPart: 1 to 10,000. */
   partNumber?: number;
   /** The file's type, on PutObject (and Initiate, when Uppy gives it): signed, and returned in `headers`. */
   contentType?: string;
@@ -17,7 +20,9 @@ export interface UppyRequest {
 
 /** What `signRequest` returns to Uppy: the presigned URL and the headers that were signed and must be sent. */
 export interface UppySigned {
+  /** The presigned URL. */
   url: string;
+  /** The headers that were signed: Uppy must send exactly these (`Content-Type`). */
   headers?: Record<string, string>;
 }
 
