@@ -162,6 +162,8 @@ export const checkReadme = ({ root = ROOT, readme = join(root, 'README.md') } = 
         'npm:cos-sign': [types],
         ...(existsSync(sync) && { 'cos-sign/sync': [sync] }),
         ...(existsSync(sts) && { 'cos-sign/sts': [sts], 'npm:cos-sign/sts': [sts] }),
+        // The Uppy recipe is checked against Uppy's own types (devDependencies).
+        '@uppy/*': [join(root, 'node_modules/@uppy/*')],
       },
     };
     // One parse of the lib and dist .d.ts files for both programs.

@@ -30,7 +30,7 @@ export interface CosSignerOptions {
   refreshMargin?: number;
   /** Milliseconds a signing call waits for the credential provider. @defaultValue 10000 */
   providerTimeout?: number;
-  /** The `fetch` that {@link CosSigner.fetch} sends with. @defaultValue globalThis.fetch */
+  /** The `fetch` that {@link CosSigner.fetch}, `upload` and the other large-file functions send with. @defaultValue globalThis.fetch */
   fetch?: typeof fetch;
 }
 

@@ -72,7 +72,7 @@ describe('README', () => {
 
   const { interfaces, codes } = declarations();
 
-  for (const name of ['CosSignerOptions', 'SignOptions', 'PostPolicyOptions', 'FetchCredentialsOptions'])
+  for (const name of ['CosSignerOptions', 'SignOptions', 'PostPolicyOptions', 'FetchCredentialsOptions', 'UploadOptions'])
     it(`documents exactly the options of ${name}, with the defaults the code states`, () => {
       const members = interfaces.get(name);
       expect(members, `${name} is not in dist/cos-sign.d.ts`).toBeDefined();
