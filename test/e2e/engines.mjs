@@ -1,0 +1,606 @@
+// Three browser engines behind one small interface, so a test body is written once and run with the
+// engine as a parameter:
+//   chromium — @sparticuz/chromium (or CHROMIUM_PATH) through playwright-core, with chromium.mjs's flags
+//   firefox  — Debian's Firefox ESR (or FIREFOX_PATH) through puppeteer-core over WebDriver BiDi
+//   webkit   — Debian's WebKitGTK MiniBrowser through WebKitWebDriver (W3C WebDriver over HTTP), on an
+//              Xvfb display started here (MiniBrowser cannot run without a display)
+//
+//   const browser = await launch('firefox');          // { engine, name, version, newPage, close }
+//   const page = await browser.newPage();              // a fresh, isolated page (own cookies and storage)
+//   await page.goto(url);
+//   const n = await page.evaluate(async (k) => …, arg); // arg and result JSON-serialisable
+//   await page.waitForFunction((k) => …, arg, { timeout: 10_000 });
+//   await page.close(); await browser.close();
+//
+// Everything else a test does in the page goes through evaluate(): clicks (element.click()), typing
+// (value + an 'input' event), drag and drop (a DataTransfer in a synthetic DragEvent), reading what was
+// requested (performance.getEntriesByType('resource')). setInputFiles() is native in all three engines
+// (a real file chooser's FileList, backed by the files on disk). What differs per engine is in ENGINE_NOTES.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
+export const ENGINES = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
+
+/** The Debian packages each engine needs (CI installs them in .ci/run). */
+export const PACKAGES = { chromium: [], firefox: ['firefox-esr'], webkit: ['webkit2gtk-driver', 'xvfb'] };
+export const installCommand = (engine) => `apt-get install -y --no-install-recommends ${PACKAGES[engine].join(' ')}`;
+
+/** What does not work the same way in every engine (the e2e port works around each of these). */
+export const ENGINE_NOTES = {
+  chromium: [],
+  firefox: [
+    'evaluate() does not return when the page navigates away while the script runs (BiDi leaves it pending): wait for what follows a navigation with waitForFunction(), which copes',
+    'no network throttling (no CDP): slow an upload down on the server side instead',
+    'no request interception that edits a response body: wrap window.fetch in the page with evaluate() instead',
+    'downloads are not saved anywhere a test can read: check the link (href, download attribute) and fetch it from Node',
+  ],
+  webkit: [
+    'page errors and console.error are seen only from the end of goto()/reload() on (classic WebDriver has no events before load): a page that must report load errors records them itself',
+    'no network throttling and no request interception: slow uploads on the server side; wrap window.fetch in the page',
+    'downloads are not saved anywhere a test can read: check the link and fetch it from Node',
+    'screenshot({ fullPage: true }) is the viewport only (classic WebDriver screenshots the viewport or one element)',
+    'each page is its own MiniBrowser (one WebDriver session per WebKitWebDriver): about 2 s to open one',
+  ],
+};
+
+const which = (cmd) => (process.env.PATH || '').split(delimiter).map((d) => join(d, cmd)).find((p) => existsSync(p));
+const miniBrowser = () => {
+  if (process.env.WEBKIT_MINIBROWSER_PATH) return process.env.WEBKIT_MINIBROWSER_PATH;
+  for (const lib of ['/usr/lib', '/usr/libexec']) {
+    let dirs = [];
+    try {
+      dirs = readdirSync(lib);
+    } catch {}
+    for (const d of ['', ...dirs]) for (const api of ['webkit2gtk-4.1', 'webkit2gtk-4.0', 'webkitgtk-6.0']) {
+      const p = join(lib, d, api, 'MiniBrowser');
+      if (existsSync(p)) return p;
+    }
+  }
+};
+
+/**
+ * Whether `engine` can be launched here: `{ ok: true, executable }`, or `{ ok: false, message }` with the
+ * one line that says what to install.
+ * @param {Engine} engine
+ * @returns {Promise<{ ok: true, executable: string } | { ok: false, message: string }>}
+ */
+export const available = async (engine) => {
+  const missing = (what) => ({ ok: false, message: `${engine} missing${what ? ` (${what})` : ''}: ${installCommand(engine)}` });
+  switch (engine) {
+    case 'chromium': {
+      if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH) ? { ok: true, executable: process.env.CHROMIUM_PATH } : { ok: false, message: `chromium missing: CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist` };
+      try {
+        await import('@sparticuz/chromium');
+        await import('playwright-core');
+        return { ok: true, executable: '@sparticuz/chromium' };
+      } catch {
+        return { ok: false, message: 'chromium missing: npm ci (@sparticuz/chromium and playwright-core are devDependencies)' };
+      }
+    }
+    case 'firefox': {
+      const exe = process.env.FIREFOX_PATH || which('firefox-esr') || which('firefox');
+      return exe && existsSync(exe) ? { ok: true, executable: exe } : missing();
+    }
+    case 'webkit': {
+      const driver = process.env.WEBKIT_WEBDRIVER_PATH || which('WebKitWebDriver');
+      if (!driver || !existsSync(driver)) return missing();
+      const browser = miniBrowser();
+      if (!browser || !existsSync(browser)) return missing('no MiniBrowser');
+      if (!which('Xvfb')) return missing('no Xvfb');
+      return { ok: true, executable: driver };
+    }
+    default:
+      throw new Error(`unknown engine ${engine}: one of ${ENGINES.join(', ')}`);
+  }
+};
+
+// --- In the page: every engine runs the same wrapper, so results and errors look the same -------------
+// fn(arg) is awaited; its result goes back as JSON (undefined stays undefined); a throw comes back as one.
+const wrap = (fn, arg) => {
+  const src = typeof fn === 'function' ? fn.toString() : `() => (${fn})`;
+  return `(async () => {
+  try {
+    const v = await (${src})(${arg === undefined ? '' : JSON.stringify(arg)});
+    return v === undefined ? '{"u":1}' : JSON.stringify({ v });
+  } catch (e) {
+    return JSON.stringify({ e: String((e && e.message) || e), s: String((e && e.stack) || '') });
+  }
+})()`;
+};
+const unwrap = (json) => {
+  if (typeof json !== 'string') throw new Error(`evaluate: the page returned ${typeof json}, not the wrapper's JSON`);
+  const r = JSON.parse(json);
+  if ('e' in r) {
+    const err = new Error(`in the page: ${r.e}`);
+    err.pageStack = r.s;
+    throw err;
+  }
+  return r.u ? undefined : r.v;
+};
+// Installed in the page to collect what Chromium and Firefox report as events (used by WebKit only).
+const ERROR_HOOK = () => {
+  if (window.__engineErrors) return;
+  const list = (window.__engineErrors = []);
+  addEventListener('error', (e) => list.push(`page error: ${e.message || (e.target && e.target.src ? `failed to load ${e.target.src}` : 'error event')}`), true);
+  addEventListener('unhandledrejection', (e) => list.push(`page error: unhandled rejection: ${(e.reason && e.reason.message) || e.reason}`));
+  const orig = console.error;
+  console.error = (...a) => (list.push(`console error: ${a.map(String).join(' ')}`), orig.apply(console, a));
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Navigation replaced the page's context while a script ran: worth another try while waiting. */
+const transient = (e) => /context was destroyed|Execution context|navigat|detached|Cannot find context|no such (window|frame)|frame was|document unloaded|Inspected target/i.test(String(e?.message ?? e));
+
+/**
+ * waitForFunction for all engines: polls fn(arg) in the page in slices of up to 1 s (so a navigation in
+ * between costs one retry, not the wait), until it returns something truthy, which it resolves with.
+ */
+const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {}) => {
+  const deadline = Date.now() + timeout;
+  const src = fn.toString();
+  let last;
+  for (;;) {
+    const slice = Math.max(0, Math.min(1000, deadline - Date.now()));
+    try {
+      const attempt = evaluate(
+        new Function(
+          'a',
+          `return (async () => {
+            const fn = (${src}); const end = Date.now() + ${slice};
+            for (;;) { const v = await fn(a); if (v || Date.now() >= end) return { v: v || null, ok: !!v };
+              await new Promise((r) => setTimeout(r, ${polling})); }
+          })()`,
+        ),
+        arg,
+      );
+      // Firefox (BiDi) may never answer a script whose document navigated away: stop waiting for it.
+      attempt.catch(() => {});
+      const r = await Promise.race([attempt, sleep(slice + 1500).then(() => Promise.reject(Object.assign(new Error('the page did not answer (it navigated?)'), { transient: true })))]);
+      if (r.ok) return r.v;
+    } catch (e) {
+      if (!e.transient && !transient(e)) throw e;
+      last = e;
+      await sleep(polling);
+    }
+    if (Date.now() >= deadline) throw new Error(`waitForFunction: timed out after ${timeout} ms${last ? ` (last error: ${last.message})` : ''}: ${src.slice(0, 200)}`);
+  }
+};
+
+/**
+ * A page, the same in every engine.
+ * @typedef {object} Page
+ * @property {Engine} engine
+ * @property {(url: string, options?: { timeout?: number }) => Promise<void>} goto  resolves after the load event
+ * @property {<A, R>(fn: ((arg: A) => R | Promise<R>) | string, arg?: A) => Promise<R>} evaluate  fn runs in the page and may be async; arg and result must be JSON-serialisable (a string is an expression)
+ * @property {<A, R>(fn: (arg: A) => R | Promise<R>, arg?: A, options?: { timeout?: number, polling?: number }) => Promise<R>} waitForFunction  resolves with fn's first truthy result
+ * @property {(options?: { timeout?: number }) => Promise<void>} reload
+ * @property {(selector: string, paths: string | string[]) => Promise<void>} setInputFiles  native: the input's FileList holds the files from disk; 'input' and 'change' fire
+ * @property {(selector: string) => Promise<void>} click  element.click() in the page (throws if nothing matches)
+ * @property {(options?: { path?: string, selector?: string, fullPage?: boolean }) => Promise<Buffer>} screenshot  PNG of the viewport, the page or one element
+ * @property {() => Promise<string[]>} errors  page errors and console.error messages seen so far
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * A launched browser.
+ * @typedef {object} Browser
+ * @property {Engine} engine
+ * @property {string} name     e.g. 'Chromium', 'Firefox ESR', 'WebKitGTK'
+ * @property {string} version  e.g. '147.0.7727.15', '153.8.0esr', '2.50.6'
+ * @property {(options?: { viewport?: { width: number, height: number } }) => Promise<Page>} newPage
+ * @property {() => Promise<void>} close  closes every page, stops every process started, removes temp folders
+ */
+
+const common = (engine, evaluate, extra) => {
+  const page = {
+    engine,
+    evaluate: async (fn, arg) => unwrap(await evaluate(wrap(fn, arg))),
+    waitForFunction: (fn, arg, options) => waitFor(page.evaluate, fn, arg, options),
+    click: (selector) =>
+      page.evaluate((s) => {
+        const el = document.querySelector(s);
+        if (!el) throw new Error(`click: nothing matches ${s}`);
+        el.click();
+      }, selector),
+    ...extra,
+  };
+  return page;
+};
+
+const DEFAULT_VIEWPORT = { width: 1280, height: 860 };
+const TIMEOUT = 60_000;
+
+// --- Chromium -------------------------------------------------------------------------------------
+const launchChromium = async () => {
+  const { launchChromium: launchIt } = await import('./chromium.mjs');
+  const browser = await launchIt();
+  return {
+    engine: 'chromium',
+    name: 'Chromium',
+    version: browser.version(),
+    async newPage({ viewport = DEFAULT_VIEWPORT } = {}) {
+      const context = await browser.newContext({ viewport });
+      const p = await context.newPage();
+      const errors = [];
+      p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+      p.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()}`));
+      return common('chromium', (expr) => p.evaluate(expr), {
+        goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
+        reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
+        setInputFiles: (selector, paths) => p.setInputFiles(selector, paths),
+        screenshot: ({ path, selector, fullPage = false } = {}) => (selector ? p.locator(selector).screenshot({ path }) : p.screenshot({ path, fullPage })),
+        errors: async () => errors.slice(),
+        close: () => context.close(),
+        raw: p,
+      });
+    },
+    close: () => browser.close(),
+  };
+};
+
+// --- Firefox ----------------------------------------------------------------------------------------
+const launchFirefox = async (executable) => {
+  const { default: puppeteer } = await import('puppeteer-core');
+  // Its own HOME, so nothing lands in the real one (~/.cache/mozilla, ~/Downloads); puppeteer makes and
+  // removes the profile itself.
+  const home = tempFolder('cos-sign-firefox-');
+  const env = { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), XDG_CONFIG_HOME: join(home, '.config'), MOZ_CRASHREPORTER_DISABLE: '1' };
+  let browser;
+  try {
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      protocol: 'webDriverBiDi',
+      executablePath: executable,
+      headless: true,
+      timeout: TIMEOUT,
+      env,
+      extraPrefsFirefox: {
+        // No network here: nothing in the background that could fail or wait.
+        'app.update.enabled': false,
+        'browser.safebrowsing.update.enabled': false,
+        'network.captive-portal-service.enabled': false,
+        'network.connectivity-service.enabled': false,
+        'services.settings.server': 'http://127.0.0.1:9/',
+        'extensions.update.enabled': false,
+      },
+    });
+  } catch (e) {
+    removeFolder(home);
+    throw e;
+  }
+  const reported = spawnSync(executable, ['--version'], { encoding: 'utf8', env, timeout: 10_000 }).stdout?.match(/(\d+\.\d+[\w.]*)/)?.[1];
+  const version = reported ?? (await browser.version()).replace(/^firefox\//, '');
+  return {
+    engine: 'firefox',
+    name: /esr/.test(version) ? 'Firefox ESR' : 'Firefox',
+    version,
+    async newPage({ viewport = DEFAULT_VIEWPORT } = {}) {
+      const context = await browser.createBrowserContext();
+      const p = await context.newPage();
+      await p.setViewport(viewport);
+      const errors = [];
+      p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+      p.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()}`));
+      return common('firefox', (expr) => p.evaluate(expr), {
+        goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
+        reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
+        setInputFiles: async (selector, paths) => {
+          const input = await p.$(selector);
+          if (!input) throw new Error(`setInputFiles: nothing matches ${selector}`);
+          await input.uploadFile(...[paths].flat());
+        },
+        screenshot: async ({ path, selector, fullPage = false } = {}) => {
+          if (!selector) return Buffer.from(await p.screenshot({ path, fullPage }));
+          const el = await p.$(selector);
+          if (!el) throw new Error(`screenshot: nothing matches ${selector}`);
+          return Buffer.from(await el.screenshot({ path }));
+        },
+        errors: async () => errors.slice(),
+        close: () => context.close(),
+        raw: p,
+      });
+    },
+    close: async () => {
+      try {
+        await browser.close();
+      } finally {
+        removeFolder(home);
+      }
+    },
+  };
+};
+
+// --- WebKit: WebKitWebDriver on an Xvfb display, one driver (so one MiniBrowser) per page -----------
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+/** Kills a process group we started (detached: the driver's MiniBrowser and web processes go with it). */
+const killGroup = (child, signal = 'SIGTERM') => {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {}
+  }
+};
+const exited = (child, ms) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(true) : Promise.race([new Promise((r) => child.once('exit', () => r(true))), sleep(ms).then(() => false)]);
+const stop = async (child) => {
+  if (!child) return;
+  killGroup(child, 'SIGTERM');
+  if (!(await exited(child, 3000))) killGroup(child, 'SIGKILL'), await exited(child, 2000);
+};
+
+// Children still running and temp folders still there when Node exits (a failed test, Ctrl-C, a
+// killed test run) are killed and removed then, synchronously.
+const running = new Set();
+const folders = new Set();
+let exitHooks = false;
+const cleanUpNow = () => {
+  for (const c of running) killGroup(c, 'SIGKILL');
+  for (const f of folders) rmSync(f, { recursive: true, force: true });
+};
+const hookExit = () => {
+  if (exitHooks) return;
+  exitHooks = true;
+  process.once('exit', cleanUpNow);
+  // A signal ends Node without 'exit': clean up, then die of the same signal as Node would have
+  // (unless someone else, e.g. puppeteer or a test runner, handles it).
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+    process.once(sig, () => {
+      cleanUpNow();
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+    });
+};
+const track = (child) => {
+  hookExit();
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
+};
+/** A temp folder removed by close(), or at exit if close() never ran. */
+const tempFolder = (prefix) => {
+  hookExit();
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  folders.add(dir);
+  return dir;
+};
+const removeFolder = (dir) => {
+  folders.delete(dir);
+  rmSync(dir, { recursive: true, force: true });
+};
+
+const startXvfb = async (home) => {
+  // -displayfd: Xvfb picks a free display itself and writes its number on fd 3 when it is ready.
+  const xvfb = track(
+    spawn(which('Xvfb'), ['-displayfd', '3', '-screen', '0', '1920x1200x24', '-nolisten', 'tcp'], {
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, HOME: home },
+    }),
+  );
+  let stderr = '';
+  xvfb.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  try {
+    const display = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`Xvfb did not start in 10 s: ${stderr}`)), 10_000);
+      xvfb.stdio[3].on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) clearTimeout(timer), resolve(':' + out.trim());
+      });
+      xvfb.once('exit', (code) => (clearTimeout(timer), reject(new Error(`Xvfb exited with ${code}: ${stderr}`))));
+    });
+    return { xvfb, display };
+  } catch (e) {
+    await stop(xvfb);
+    throw e;
+  }
+};
+
+/** One W3C WebDriver session over HTTP. */
+const webdriver = (base) => {
+  const call = async (method, path, body, timeout = TIMEOUT + 10_000) => {
+    let res, text;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeout),
+      });
+      text = await res.text();
+    } catch (e) {
+      throw new Error(`WebDriver ${method} ${path}: ${e.name === 'TimeoutError' ? `no answer in ${timeout / 1000} s` : e.message}`);
+    }
+    let json;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`WebDriver ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
+    }
+    if (!res.ok || (json.value && json.value.error)) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
+    return json.value;
+  };
+  return call;
+};
+
+const launchWebKit = async (driverPath) => {
+  const binary = miniBrowser();
+  const home = tempFolder('cos-sign-webkit-');
+  const pages = new Set();
+  let xvfb, display, version;
+  try {
+    ({ xvfb, display } = await startXvfb(home));
+  } catch (e) {
+    removeFolder(home);
+    throw e;
+  }
+  // Own HOME and XDG folders: WebKit's caches and data (and GStreamer's, mesa's, dconf's) go there.
+  const env = {
+    ...process.env,
+    DISPLAY: display,
+    HOME: home,
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    XDG_RUNTIME_DIR: home,
+    WAYLAND_DISPLAY: '',
+    GDK_BACKEND: 'x11',
+    NO_AT_BRIDGE: '1',
+  };
+
+  const openSession = async (viewport) => {
+    const port = await freePort();
+    const driver = track(spawn(driverPath, [`--port=${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
+    let stderr = '';
+    driver.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+    const call = webdriver(`http://127.0.0.1:${port}`);
+    let id;
+    try {
+      for (const t = Date.now(); ; ) {
+        if (driver.exitCode !== null) throw new Error(`WebKitWebDriver exited with ${driver.exitCode}: ${stderr}`);
+        try {
+          await call('GET', '/status', undefined, 1000);
+          break;
+        } catch (e) {
+          if (Date.now() - t > 10_000) throw new Error(`WebKitWebDriver did not answer in 10 s: ${e.message} ${stderr}`);
+          await sleep(50);
+        }
+      }
+      const s = await call(
+        'POST',
+        '/session',
+        { capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary, args: ['--automation'] }, pageLoadStrategy: 'normal' } } },
+        30_000,
+      );
+      id = s.sessionId;
+      await call('POST', `/session/${id}/timeouts`, { script: 5 * 60_000, pageLoad: TIMEOUT, implicit: 0 });
+      const session = { driver, call, id, version: s.capabilities.browserVersion, stderr: () => stderr };
+      await fitViewport(session, viewport);
+      return session;
+    } catch (e) {
+      await stop(driver);
+      if (stderr.trim()) e.message += `\nWebKitWebDriver: ${stderr.trim().slice(-500)}`;
+      throw e;
+    }
+  };
+  // WebDriver sizes the window, toolbar included: size it so that the page itself gets `viewport`.
+  const fitViewport = async (s, { width, height }) => {
+    const S = `/session/${s.id}`;
+    await s.call('POST', `${S}/window/rect`, { x: 0, y: 0, width, height });
+    const inner = await s.call('POST', `${S}/execute/sync`, { script: 'return [innerWidth, innerHeight]', args: [] });
+    if (inner[0] !== width || inner[1] !== height) await s.call('POST', `${S}/window/rect`, { width: 2 * width - inner[0], height: 2 * height - inner[1] });
+  };
+  const closeSession = async (s) => {
+    await s.call('DELETE', `/session/${s.id}`, undefined, 10_000).catch(() => {});
+    await stop(s.driver);
+  };
+
+  // The first session tells the version; the first newPage() gets it.
+  let spare;
+  try {
+    spare = await openSession(DEFAULT_VIEWPORT);
+    version = spare.version;
+  } catch (e) {
+    await stop(xvfb);
+    removeFolder(home);
+    throw e;
+  }
+
+  return {
+    engine: 'webkit',
+    name: 'WebKitGTK',
+    version,
+    async newPage({ viewport = DEFAULT_VIEWPORT } = {}) {
+      let s;
+      if (spare) {
+        s = spare;
+        spare = undefined;
+        if (viewport !== DEFAULT_VIEWPORT) await fitViewport(s, viewport);
+      } else s = await openSession(viewport);
+      pages.add(s);
+      const S = `/session/${s.id}`;
+      const execute = async (expr) => {
+        try {
+          return await s.call('POST', `${S}/execute/async`, {
+            script: `const done = arguments[arguments.length - 1]; (${expr}).then(done, (e) => done(JSON.stringify({ e: String(e), s: '' })));`,
+            args: [],
+          });
+        } catch (e) {
+          if (s.driver.exitCode !== null) e.message += ` (WebKitWebDriver exited: ${s.stderr()})`;
+          throw e;
+        }
+      };
+      const hook = () => execute(wrap(ERROR_HOOK)).catch(() => {});
+      const element = async (selector) => {
+        const found = await s.call('POST', `${S}/element`, { using: 'css selector', value: selector }).catch(() => null);
+        if (!found) throw new Error(`nothing matches ${selector}`);
+        return Object.values(found)[0];
+      };
+      return common('webkit', execute, {
+        goto: async (url) => {
+          await s.call('POST', `${S}/url`, { url });
+          await hook();
+        },
+        reload: async () => {
+          await s.call('POST', `${S}/refresh`, {});
+          await hook();
+        },
+        setInputFiles: async (selector, paths) => {
+          const el = await element(selector);
+          await s.call('POST', `${S}/element/${el}/value`, { text: [paths].flat().join('\n') });
+        },
+        screenshot: async ({ path, selector } = {}) => {
+          const b64 = selector ? await s.call('GET', `${S}/element/${await element(selector)}/screenshot`) : await s.call('GET', `${S}/screenshot`);
+          const png = Buffer.from(b64, 'base64');
+          if (path) writeFileSync(path, png);
+          return png;
+        },
+        errors: async () => (await execute(wrap(() => (window.__engineErrors || []).slice())).then(unwrap).catch(() => [])) || [],
+        close: async () => {
+          pages.delete(s);
+          await closeSession(s);
+        },
+        raw: s,
+      });
+    },
+    close: async () => {
+      try {
+        await Promise.all([...pages, ...(spare ? [spare] : [])].map(closeSession));
+        pages.clear();
+        spare = undefined;
+      } finally {
+        await stop(xvfb);
+        removeFolder(home);
+      }
+    },
+  };
+};
+
+/**
+ * Launches `engine`; throws with the install line when it is missing (check with available() first to skip).
+ * @param {Engine} engine
+ * @returns {Promise<Browser>}
+ */
+export const launch = async (engine) => {
+  const a = await available(engine);
+  if (!a.ok) throw new Error(a.message);
+  if (engine === 'chromium') return launchChromium();
+  if (engine === 'firefox') return launchFirefox(a.executable);
+  return launchWebKit(a.executable);
+};
