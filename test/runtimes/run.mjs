@@ -5,14 +5,19 @@
 //   deno  — the ESM file, offline (--no-remote --no-npm)
 //   bun   — `import 'cos-sign'`
 //   workerd — `workerd test` of a worker embedding the ESM file and the vectors (no port)
-//   chromium — the ESM file from <script type="module"> and the UMD file from a classic <script>, on
-//              pages served from 127.0.0.1 (a secure context, so crypto.subtle exists)
+//   chromium, firefox, webkit — the ESM file from <script type="module"> and the UMD file from a classic
+//              <script>, on pages served from 127.0.0.1 (a secure context, so crypto.subtle exists), in
+//              each engine of test/e2e/engines.mjs: Chromium (@sparticuz/chromium), Firefox ESR and
+//              WebKitGTK (Debian's packages). An engine that is not installed is one line saying so and
+//              the command that installs it, and is skipped, unless COS_SIGN_REQUIRE_ENGINES=1 (CI sets
+//              it), which makes it a failure.
 //
 // The package is `npm pack`ed and unpacked into a temporary node_modules/cos-sign, so only the files a
 // user gets are there (happy-dom excepted: vitest imports ../dist/cos-sign.mjs). Deno, Bun and workerd
 // come from test/runtimes/package.json (exact pins, its own lockfile), installed here with `npm ci` when
 // missing or not the pinned versions. One line per runtime; exit 1 on any failure.
-// Run `npm run build` first. `--only node-esm,deno,…` runs a subset.
+// Run `npm run build` first. `--only node-esm,deno,…` runs a subset; an engine's name (`--only firefox`)
+// stands for both of its targets.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installPacked } from '../package/pack.mjs';
+import { ENGINES, available, launch } from '../e2e/engines.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -29,8 +35,9 @@ const started = Date.now();
 
 const only = (() => {
   const i = process.argv.indexOf('--only');
-  return i > 0 ? new Set(process.argv[i + 1].split(',')) : undefined;
+  return i > 0 ? new Set(process.argv[i + 1].split(',').flatMap((n) => (ENGINES.includes(n) ? [`${n}-esm`, `${n}-umd`] : [n]))) : undefined;
 })();
+const REQUIRE_ENGINES = /^(1|true|yes)$/i.test(process.env.COS_SIGN_REQUIRE_ENGINES ?? '');
 
 for (const f of ['dist/cos-sign.mjs', 'dist/cos-sign.cjs', 'dist/cos-sign.umd.js'])
   if (!existsSync(join(root, f))) {
@@ -133,12 +140,13 @@ const runtimes = {
     async () => ({ ...(await exec(bin('workerd'), ['test', 'config.capnp'])), version: `workerd ${workerdVersion}` }),
     pkgFile('cos-sign.mjs'),
   ],
-  'chromium-esm': ['chromium: <script type="module">', () => browser('esm.html'), pkgFile('cos-sign.mjs')],
-  'chromium-umd': ['chromium: classic <script>, UMD', () => browser('umd.html'), pkgFile('cos-sign.umd.js')],
 };
+for (const engine of ENGINES) {
+  runtimes[`${engine}-esm`] = [`${engine}: <script type="module">`, () => inBrowser(engine, 'esm.html'), pkgFile('cos-sign.mjs')];
+  runtimes[`${engine}-umd`] = [`${engine}: classic <script>, UMD`, () => inBrowser(engine, 'umd.html'), pkgFile('cos-sign.umd.js')];
+}
 
-// --- Chromium (@sparticuz/chromium through playwright-core), pages from 127.0.0.1 ---------------
-let chromium;
+// --- Browsers (test/e2e/engines.mjs), pages from 127.0.0.1 --------------------------------------
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.jsonl': 'text/plain' };
 const server = createServer((req, res) => {
   if (req.url === '/favicon.ico') return res.writeHead(204).end();
@@ -146,46 +154,45 @@ const server = createServer((req, res) => {
   if (!path.startsWith(app + sep) || !existsSync(path) || !TYPES[extname(path)]) return res.writeHead(404).end();
   res.writeHead(200, { 'content-type': TYPES[extname(path)] + '; charset=utf-8', 'cache-control': 'no-store' }).end(readFileSync(path));
 });
-const browser = async (page) => {
-  chromium ??= (async () => {
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    const sparticuz = (await import('@sparticuz/chromium')).default;
-    const { chromium: pw } = await import('playwright-core');
-    const drop = new Set(['--disable-web-security', '--single-process']);
-    const args = [
-      ...sparticuz.args.filter((a) => !drop.has(a)),
-      ...['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    ];
-    const executablePath = process.env.CHROMIUM_PATH || (await sparticuz.executablePath());
-    return pw.launch({ executablePath, headless: true, args: [...new Set(args)], timeout: TIMEOUT });
-  })();
-  const b = await chromium;
-  const ctx = await b.newContext();
+let listening;
+/** One browser per engine, launched by its first target, closed after its last. */
+const browsers = {};
+const pending = {};
+const inBrowser = async (engine, file) => {
+  listening ??= new Promise((r) => server.listen(0, '127.0.0.1', r));
+  await listening;
+  browsers[engine] ??= launch(engine);
+  const b = await browsers[engine];
+  const page = await b.newPage();
   try {
-    const p = await ctx.newPage();
-    const errors = [];
-    let errored;
-    const pageError = new Promise((r) => (errored = r));
-    p.on('pageerror', (e) => (errors.push(`page error: ${e.message}`), errored(null)));
-    p.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()}`));
-    const url = `http://127.0.0.1:${server.address().port}/${page}`;
-    await p.goto(url, { timeout: TIMEOUT });
-    // The result, or the first page error (a broken bundle never produces one).
-    const handle = await Promise.race([p.waitForFunction(() => window.__result, null, { timeout: TIMEOUT }), pageError]).catch((e) => {
-      errors.push(`no result: ${e.message.split('\n')[0]}`);
-    });
-    const r = handle ? await handle.jsonValue() : { passed: 0, failed: 0, failures: [] };
-    const secure = await p.evaluate(() => isSecureContext && !!crypto.subtle);
-    if (!secure) errors.push('the page is not a secure context with crypto.subtle');
+    await page.goto(`http://127.0.0.1:${server.address().port}/${file}`, { timeout: TIMEOUT });
+    // The result, or the first error the page recorded (a broken bundle never produces a result).
+    const r = await page
+      .waitForFunction(() => window.__result || (window.__errors.some((e) => e.startsWith('page error')) && { passed: 0, failed: 0, failures: [] }), null, { timeout: TIMEOUT })
+      .catch((e) => ({ passed: 0, failed: 1, failures: [{ name: 'no result', message: e.message.split('\n')[0] }] }));
+    // What the page recorded, and what the engine reported besides (Chromium: a resource that failed).
+    const errors = [...new Set([...(await page.evaluate(() => window.__errors)), ...(await page.errors())])];
+    if (!(await page.evaluate(() => isSecureContext && !!crypto.subtle))) errors.push('the page is not a secure context with crypto.subtle');
     for (const message of errors) r.failures.push({ name: 'browser', message }), r.failed++;
-    return r;
+    return { ...r, engine: b.name, version: `${b.name} ${b.version}`, userAgent: r.version };
   } finally {
-    await ctx.close();
+    await page.close();
+    if (--pending[engine] === 0) await b.close().catch(() => {}), delete browsers[engine];
   }
 };
 
 // --- Run, two at a time (2 cores), and report -------------------------------------------------------
-const names = Object.keys(runtimes).filter((n) => !only || only.has(n));
+const selected = Object.keys(runtimes).filter((n) => !only || only.has(n));
+// Engines that are not installed: one line each (with the install command) instead of their targets.
+const missing = [];
+for (const engine of ENGINES) {
+  const targets = selected.filter((n) => n.startsWith(engine + '-'));
+  if (!targets.length) continue;
+  const a = await available(engine);
+  if (a.ok) pending[engine] = targets.length;
+  else missing.push({ engine, targets, message: a.message });
+}
+const names = selected.filter((n) => !missing.some((m) => m.targets.includes(n)));
 const results = {};
 const queue = names.slice();
 const worker = async () => {
@@ -209,7 +216,7 @@ const worker = async () => {
 try {
   await Promise.all([worker(), worker()]);
 } finally {
-  if (chromium) await (await chromium.catch(() => null))?.close().catch(() => {});
+  for (const b of Object.values(browsers)) await (await b.catch(() => null))?.close().catch(() => {});
   server.close();
   rmSync(tmp, { recursive: true, force: true });
 }
@@ -220,9 +227,15 @@ for (const n of names) {
   const r = results[n];
   const fail = r.failed > 0 || r.passed === 0;
   bad += fail;
-  const v = r.version ? `  [${String(r.version).match(/Chrome\/[\d.]+/)?.[0] ?? r.version}]` : '';
+  const v = r.version ? `  [${r.version}]` : '';
   console.log(`  ${fail ? 'FAIL' : 'ok  '} ${r.label.padEnd(34)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${(r.ms / 1000).toFixed(1).padStart(4)} s  ${r.file.replace('node_modules/cos-sign/', '')}${v}`);
   for (const f of r.failures.slice(0, 5)) console.log(`       ✗ ${f.name}: ${f.message.slice(0, 800)}`);
 }
-console.log(`${bad ? `${bad} runtime(s) failed` : 'all runtimes passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+for (const m of missing) {
+  bad += REQUIRE_ENGINES;
+  console.log(`  ${REQUIRE_ENGINES ? 'FAIL' : 'skip'} ${`${m.engine} (${m.targets.map((n) => n.slice(m.engine.length + 1)).join(', ')})`.padEnd(34)} not run: ${m.message}`);
+}
+if (missing.length && REQUIRE_ENGINES) console.log('  (COS_SIGN_REQUIRE_ENGINES is set: a missing engine is a failure)');
+const skipped = missing.length && !REQUIRE_ENGINES ? `, ${missing.length} engine(s) not installed` : '';
+console.log(`${bad ? `${bad} runtime(s) failed` : 'all runtimes passed'}${skipped} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(bad ? 1 : 0);
