@@ -37,9 +37,10 @@ export const ENGINE_NOTES = {
     'no network throttling (no CDP): slow an upload down on the server side instead',
     'no request interception that edits a response body: wrap window.fetch in the page with evaluate() instead',
     'downloads are not saved anywhere a test can read: check the link (href, download attribute) and fetch it from Node',
+    'consoleErrors() has console.error calls only; Chromium also reports failed loads there ("Failed to load resource: … 403")',
   ],
   webkit: [
-    'page errors and console.error are seen only from the end of goto()/reload() on (classic WebDriver has no events before load): a page that must report load errors records them itself',
+    'errors() and consoleErrors() see only what happens after goto()/reload() returned (classic WebDriver has no events, so a script in the page records them from then on): a page that must report load errors records them itself',
     'no network throttling and no request interception: slow uploads on the server side; wrap window.fetch in the page',
     'downloads are not saved anywhere a test can read: check the link and fetch it from Node',
     'screenshot({ fullPage: true }) is the viewport only (classic WebDriver screenshots the viewport or one element)',
@@ -124,11 +125,11 @@ const unwrap = (json) => {
 // Installed in the page to collect what Chromium and Firefox report as events (used by WebKit only).
 const ERROR_HOOK = () => {
   if (window.__engineErrors) return;
-  const list = (window.__engineErrors = []);
-  addEventListener('error', (e) => list.push(`page error: ${e.message || (e.target && e.target.src ? `failed to load ${e.target.src}` : 'error event')}`), true);
-  addEventListener('unhandledrejection', (e) => list.push(`page error: unhandled rejection: ${(e.reason && e.reason.message) || e.reason}`));
+  const { errors, console: logged } = (window.__engineErrors = { errors: [], console: [] });
+  addEventListener('error', (e) => e instanceof ErrorEvent && errors.push(String((e.error && e.error.message) || e.message).replace(/^\w*Error: /, '')));
+  addEventListener('unhandledrejection', (e) => errors.push(String((e.reason && e.reason.message) || e.reason)));
   const orig = console.error;
-  console.error = (...a) => (list.push(`console error: ${a.map(String).join(' ')}`), orig.apply(console, a));
+  console.error = (...a) => (logged.push(a.map(String).join(' ')), orig.apply(console, a));
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -181,7 +182,8 @@ const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {
  * @property {(selector: string, paths: string | string[]) => Promise<void>} setInputFiles  native: the input's FileList holds the files from disk; 'input' and 'change' fire
  * @property {(selector: string) => Promise<void>} click  element.click() in the page (throws if nothing matches)
  * @property {(options?: { path?: string, selector?: string, fullPage?: boolean }) => Promise<Buffer>} screenshot  PNG of the viewport, the page or one element
- * @property {() => Promise<string[]>} errors  page errors and console.error messages seen so far
+ * @property {() => Promise<string[]>} errors  uncaught errors and unhandled rejections in the page so far (their messages)
+ * @property {() => Promise<string[]>} consoleErrors  console.error messages so far (Chromium adds its own, e.g. a failed load)
  * @property {() => Promise<void>} close
  */
 
@@ -226,14 +228,16 @@ const launchChromium = async () => {
       const context = await browser.newContext({ viewport });
       const p = await context.newPage();
       const errors = [];
-      p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-      p.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()}`));
+      const consoleErrors = [];
+      p.on('pageerror', (e) => errors.push(e.message));
+      p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       return common('chromium', (expr) => p.evaluate(expr), {
         goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
         reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
         setInputFiles: (selector, paths) => p.setInputFiles(selector, paths),
         screenshot: ({ path, selector, fullPage = false } = {}) => (selector ? p.locator(selector).screenshot({ path }) : p.screenshot({ path, fullPage })),
         errors: async () => errors.slice(),
+        consoleErrors: async () => consoleErrors.slice(),
         close: () => context.close(),
         raw: p,
       });
@@ -283,8 +287,10 @@ const launchFirefox = async (executable) => {
       const p = await context.newPage();
       await p.setViewport(viewport);
       const errors = [];
-      p.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-      p.on('console', (m) => m.type() === 'error' && errors.push(`console error: ${m.text()}`));
+      const consoleErrors = [];
+      // Firefox's message starts with the error's name ("TypeError: …"); Chromium's does not.
+      p.on('pageerror', (e) => errors.push(String(e.message).replace(/^\w*Error: /, '')));
+      p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
       return common('firefox', (expr) => p.evaluate(expr), {
         goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
         reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
@@ -300,6 +306,7 @@ const launchFirefox = async (executable) => {
           return Buffer.from(await el.screenshot({ path }));
         },
         errors: async () => errors.slice(),
+        consoleErrors: async () => consoleErrors.slice(),
         close: () => context.close(),
         raw: p,
       });
@@ -571,7 +578,8 @@ const launchWebKit = async (driverPath) => {
           if (path) writeFileSync(path, png);
           return png;
         },
-        errors: async () => (await execute(wrap(() => (window.__engineErrors || []).slice())).then(unwrap).catch(() => [])) || [],
+        errors: async () => (await execute(wrap(() => window.__engineErrors?.errors.slice())).then(unwrap).catch(() => [])) || [],
+        consoleErrors: async () => (await execute(wrap(() => window.__engineErrors?.console.slice())).then(unwrap).catch(() => [])) || [],
         close: async () => {
           pages.delete(s);
           await closeSession(s);

@@ -171,7 +171,13 @@ const inBrowser = async (engine, file) => {
       .waitForFunction(() => window.__result || (window.__errors.some((e) => e.startsWith('page error')) && { passed: 0, failed: 0, failures: [] }), null, { timeout: TIMEOUT })
       .catch((e) => ({ passed: 0, failed: 1, failures: [{ name: 'no result', message: e.message.split('\n')[0] }] }));
     // What the page recorded, and what the engine reported besides (Chromium: a resource that failed).
-    const errors = [...new Set([...(await page.evaluate(() => window.__errors)), ...(await page.errors())])];
+    const errors = [
+      ...new Set([
+        ...(await page.evaluate(() => window.__errors)),
+        ...(await page.errors()).map((e) => `page error: ${e}`),
+        ...(await page.consoleErrors()).map((e) => `console error: ${e}`),
+      ]),
+    ];
     if (!(await page.evaluate(() => isSecureContext && !!crypto.subtle))) errors.push('the page is not a secure context with crypto.subtle');
     for (const message of errors) r.failures.push({ name: 'browser', message }), r.failed++;
     return { ...r, engine: b.name, version: `${b.name} ${b.version}`, userAgent: r.version };
