@@ -31,18 +31,17 @@ export const installCommand = (engine) => `apt-get install -y --no-install-recom
 
 /** What does not work the same way in every engine (the e2e port works around each of these). */
 export const ENGINE_NOTES = {
-  chromium: [],
+  chromium: ['consoleErrors() also has the browser\'s own messages, e.g. "Failed to load resource: … 403" for an expected refusal'],
   firefox: [
     'evaluate() does not return when the page navigates away while the script runs (BiDi leaves it pending): wait for what follows a navigation with waitForFunction(), which copes',
     'no network throttling (no CDP): slow an upload down on the server side instead',
     'no request interception that edits a response body: wrap window.fetch in the page with evaluate() instead',
-    'downloads are not saved anywhere a test can read: check the link (href, download attribute) and fetch it from Node',
-    'consoleErrors() has console.error calls only; Chromium also reports failed loads there ("Failed to load resource: … 403")',
+    'downloads are not exposed here (playwright\'s download event is Chromium\'s): check the link (href, download attribute) and fetch it from Node',
   ],
   webkit: [
     'errors() and consoleErrors() see only what happens after goto()/reload() returned (classic WebDriver has no events, so a script in the page records them from then on): a page that must report load errors records them itself',
     'no network throttling and no request interception: slow uploads on the server side; wrap window.fetch in the page',
-    'downloads are not saved anywhere a test can read: check the link and fetch it from Node',
+    'downloads are not exposed here: check the link and fetch it from Node',
     'screenshot({ fullPage: true }) is the viewport only (classic WebDriver screenshots the viewport or one element)',
     'each page is its own MiniBrowser (one WebDriver session per WebKitWebDriver): about 2 s to open one',
   ],
@@ -185,6 +184,8 @@ const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {
  * @property {() => Promise<string[]>} errors  uncaught errors and unhandled rejections in the page so far (their messages)
  * @property {() => Promise<string[]>} consoleErrors  console.error messages so far (Chromium adds its own, e.g. a failed load)
  * @property {() => Promise<void>} close
+ * @property {unknown} raw  the engine's own handle, for what only one engine can do: playwright's Page
+ *   (Chromium: CDP throttling, route()), puppeteer's Page (Firefox), the WebDriver session { call, id } (WebKit)
  */
 
 /**
