@@ -250,8 +250,8 @@ const launchChromium = async () => {
 // --- Firefox ----------------------------------------------------------------------------------------
 const launchFirefox = async (executable) => {
   const { default: puppeteer } = await import('puppeteer-core');
-  // Its own HOME, so nothing lands in the real one (~/.cache/mozilla, ~/Downloads); puppeteer makes and
-  // removes the profile itself.
+  // Its own HOME, so nothing lands in the real one (~/.cache/mozilla, ~/Downloads), with the profile
+  // inside: one folder to remove, by close() or at exit.
   const home = tempFolder('cos-sign-firefox-');
   const env = { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), XDG_CONFIG_HOME: join(home, '.config'), MOZ_CRASHREPORTER_DISABLE: '1' };
   let browser;
@@ -263,6 +263,11 @@ const launchFirefox = async (executable) => {
       headless: true,
       timeout: TIMEOUT,
       env,
+      userDataDir: join(home, 'profile'),
+      // Signals are handled here (puppeteer's SIGTERM handler closes Firefox but leaves Node running).
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
       extraPrefsFirefox: {
         // No network here: nothing in the background that could fail or wait.
         'app.update.enabled': false,
@@ -277,6 +282,8 @@ const launchFirefox = async (executable) => {
     removeFolder(home);
     throw e;
   }
+  // Started detached by puppeteer: its process group is killed at exit or on a signal like ours.
+  if (browser.process()) track(browser.process());
   const reported = spawnSync(executable, ['--version'], { encoding: 'utf8', env, timeout: 10_000 }).stdout?.match(/(\d+\.\d+[\w.]*)/)?.[1];
   const version = reported ?? (await browser.version()).replace(/^firefox\//, '');
   return {
