@@ -447,7 +447,8 @@ describe('abort', () => {
     const ctl = new AbortController();
     cos.fault(() => true, () => cosError(503, 'ServiceUnavailable'), 10);
     const p = upload(signer, { bucket, key: 'k', body: 'x', signal: ctl.signal });
-    await new Promise((ok) => setTimeout(ok, 20));
+    await until(() => cos.seen.length == 1);
+    await tick();
     ctl.abort(new Error('stop'));
     await expect(p).rejects.toThrow('stop');
     expect(kinds(cos)).toEqual(['put']);
