@@ -160,12 +160,16 @@ if (want('upload')) {
     for (const c of CLIENTS) console.log(`| ${label[c]} | ${u[c].mibps.toFixed(1)} | ${(u[c].mibps / u.sdk.mibps).toFixed(2)} | ${(u[c].peak / MiB).toFixed(1)} / ${(u[c].peakMedian / MiB).toFixed(1)} MiB |`);
     console.log(`\nThe ceilings (bench/upload-client.mjs) send cos-sign's plan over the same Blob with nothing else (presigned by bench/plain.mjs's bare node:crypto signer, no checks or retries): transports, not products.`);
     const ratio = u['cos-sign'].mibps / u.sdk.mibps;
-    goal(`upload() throughput >= ${NODE} sliceUploadFile`, ratio >= 1, `${ratio.toFixed(2)}x (${u['cos-sign'].mibps.toFixed(1)} vs ${u.sdk.mibps.toFixed(1)} MiB/s)`);
-    goal(
-      `upload() peak RSS growth <= concurrency × partSize + 32 MiB`,
-      u['cos-sign'].peak <= bound,
-      `worst of ${uploadRounds} ${(u['cos-sign'].peak / MiB).toFixed(1)} MiB (median ${(u['cos-sign'].peakMedian / MiB).toFixed(1)}), bound ${bound / MiB} MiB; ${NODE}: ${(u.sdk.peak / MiB).toFixed(1)} MiB`,
-    );
+    const forcedGc = process.env.BENCH_UPLOAD_GC_MS;
+    if (forcedGc) console.log(`\nBENCH_UPLOAD_GC_MS=${forcedGc}: a full GC every ${forcedGc} ms during each upload (to tell live memory from garbage); no goal is judged on these figures.`);
+    else {
+      goal(`upload() throughput >= ${NODE} sliceUploadFile`, ratio >= 1, `${ratio.toFixed(2)}x (${u['cos-sign'].mibps.toFixed(1)} vs ${u.sdk.mibps.toFixed(1)} MiB/s)`);
+      goal(
+        'upload() peak RSS growth <= concurrency × partSize + 32 MiB',
+        u['cos-sign'].peak <= bound,
+        `worst of ${uploadRounds} ${(u['cos-sign'].peak / MiB).toFixed(1)} MiB (median ${(u['cos-sign'].peakMedian / MiB).toFixed(1)}), bound ${bound / MiB} MiB; ${NODE}: ${(u.sdk.peak / MiB).toFixed(1)} MiB`,
+      );
+    }
   }
 }
 
