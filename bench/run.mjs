@@ -1,11 +1,15 @@
 // `npm run bench`: cos-sign against the official SDKs and a plain node:crypto signer, in one process,
 // variants interleaved (bench/interleave.mjs), medians and ratios printed; then heap growth (child
-// process with --expose-gc) and the same batch in real Chromium. See bench/README.md.
-//   node bench/run.mjs [node] [single] [memory] [browser]     (default: all; BENCH_ROUNDS=n to change rounds)
+// process with --expose-gc), a 256 MiB multipart upload against the official SDK's sliceUploadFile
+// (bench/upload.mjs: throughput and peak RSS, a process per upload) and the same batch in real
+// Chromium. See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [upload] [browser]   (default: all; BENCH_ROUNDS=n to change rounds,
+//                                                                     BENCH_UPLOAD_ROUNDS=n for the upload's, default 3)
 //   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -130,6 +134,43 @@ if (want('memory')) {
   for (const s of m.scenarios) console.log(`| ${s.name} | ${(s.growth / 1024 / 1024).toFixed(2)} MB |`);
   const worst = Math.max(...m.scenarios.filter((s) => s.goal).map((s) => s.growth));
   goal('heap growth < 5 MB', worst < 5 * 1024 * 1024, `worst ${(worst / 1024 / 1024).toFixed(2)} MB`);
+}
+
+if (want('upload')) {
+  const { runUpload, sdkDefaults, COS_SIGN_DEFAULTS, CLIENTS } = await import('./upload.mjs');
+  const MiB = 1024 * 1024;
+  const uploadRounds = Number(process.env.BENCH_UPLOAD_ROUNDS) || 3;
+  if (typeof fs.openAsBlob != 'function') console.log(`\n### Large upload: skipped (needs fs.openAsBlob, Node >= 19.8; this is ${process.version})`);
+  else {
+    const d = sdkDefaults();
+    const { partSize, concurrency } = COS_SIGN_DEFAULTS;
+    const bound = concurrency * partSize + 32 * MiB;
+    const size = 256 * MiB;
+    console.log(`\n### Large upload: ${size / MiB} MiB to the local COS server (demo/server, its own process), ${uploadRounds} rounds, each upload in a fresh process\n`);
+    console.log(`Defaults: cos-sign upload() partSize ${partSize / MiB} MiB, concurrency ${concurrency}, body fs.openAsBlob(file);`);
+    console.log(`${NODE} sliceUploadFile({ FilePath }) ChunkSize ${d.ChunkSize / MiB} MiB (its part size), ChunkParallelLimit ${d.ChunkParallelLimit} (parts in flight), SliceSize ${d.SliceSize / MiB} MiB (uploadFile's multipart threshold), ChunkRetryTimes ${d.ChunkRetryTimes}.\n`);
+    const u = await runUpload({ rounds: uploadRounds, size, log: (line) => console.log(`    ${line}`) });
+    const label = {
+      'cos-sign': `cos-sign upload() (${partSize / MiB} MiB × ${concurrency})`,
+      sdk: `${NODE} sliceUploadFile (${d.ChunkSize / MiB} MiB × ${d.ChunkParallelLimit})`,
+      fetch: `ceiling: bare fetch, cos-sign's plan`,
+      http: `ceiling: bare node:http, cos-sign's plan`,
+    };
+    console.log(`\n| client | MiB/s (median) | × ${NODE} | peak RSS growth (worst / median of ${uploadRounds}) |\n|---|--:|--:|--:|`);
+    for (const c of CLIENTS) console.log(`| ${label[c]} | ${u[c].mibps.toFixed(1)} | ${(u[c].mibps / u.sdk.mibps).toFixed(2)} | ${(u[c].peak / MiB).toFixed(1)} / ${(u[c].peakMedian / MiB).toFixed(1)} MiB |`);
+    console.log(`\nThe ceilings (bench/upload-client.mjs) send cos-sign's plan over the same Blob with nothing else (presigned by bench/plain.mjs's bare node:crypto signer, no checks or retries): transports, not products.`);
+    const ratio = u['cos-sign'].mibps / u.sdk.mibps;
+    const forcedGc = process.env.BENCH_UPLOAD_GC_MS;
+    if (forcedGc) console.log(`\nBENCH_UPLOAD_GC_MS=${forcedGc}: a full GC every ${forcedGc} ms during each upload (to tell live memory from garbage); no goal is judged on these figures.`);
+    else {
+      goal(`upload() throughput >= ${NODE} sliceUploadFile`, ratio >= 1, `${ratio.toFixed(2)}x (${u['cos-sign'].mibps.toFixed(1)} vs ${u.sdk.mibps.toFixed(1)} MiB/s)`);
+      goal(
+        'upload() peak RSS growth <= concurrency × partSize + 32 MiB',
+        u['cos-sign'].peak <= bound,
+        `worst of ${uploadRounds} ${(u['cos-sign'].peak / MiB).toFixed(1)} MiB (median ${(u['cos-sign'].peakMedian / MiB).toFixed(1)}), bound ${bound / MiB} MiB; ${NODE}: ${(u.sdk.peak / MiB).toFixed(1)} MiB`,
+      );
+    }
+  }
 }
 
 if (want('browser')) {

@@ -13,6 +13,8 @@ export interface ListObjectsOptions {
   prefix?: string;
   /** Group keys by what lies between `prefix` and this character into `prefixes` ("folders"), e.g. `/`. */
   delimiter?: string;
+  /** Start after this key (a page's `nextMarker`, to go on where an earlier listing stopped). */
+  marker?: string;
   /** Entries (objects and prefixes) per page, 1 to 1000. @defaultValue 1000 */
   pageSize?: number;
   /** Stops the request in flight. */
@@ -39,13 +41,15 @@ export interface ObjectsPage {
   objects: ObjectInfo[];
   /** The common prefixes ("folders") of this page, with `delimiter`. */
   prefixes: string[];
+  /** Where the next page starts (its `marker`); absent on the last page. */
+  nextMarker?: string;
 }
 
 /** The implementation of the same-named function in lazy.ts (documented there). */
 export async function* listObjects(signer: CosSigner, o: ListObjectsOptions): AsyncGenerator<ObjectsPage, void, undefined> {
   if (!o || typeof o != 'object') must('ERR_INVALID_OPTION', 'list options', 'an object', o);
   const params: Record<string, string | number> = { 'max-keys': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
-  for (const name of ['prefix', 'delimiter'] as const) {
+  for (const name of ['prefix', 'delimiter', 'marker'] as const) {
     const v = o[name];
     if (v !== undefined) params[name] = typeof v == 'string' ? v : must('ERR_INVALID_OPTION', name, 'a string', v);
   }
@@ -53,5 +57,6 @@ export async function* listObjects(signer: CosSigner, o: ListObjectsOptions): As
     yield {
       objects: all(el, 'Contents').map((c) => ({ key: text(c, 'Key')!, size: +text(c, 'Size')!, etag: text(c, 'ETag')!, lastModified: new Date(text(c, 'LastModified')!) })),
       prefixes: all(el, 'CommonPrefixes').map((c) => text(c, 'Prefix')!),
+      nextMarker: text(el, 'IsTruncated') == 'true' ? text(el, 'NextMarker') : undefined,
     };
 }

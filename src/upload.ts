@@ -41,7 +41,7 @@ export interface UploadOptions {
   concurrency?: number;
   /** Extra attempts per request on network errors, 5xx and 429, with backoff and jitter. @defaultValue 3 */
   retries?: number;
-  /** Resume this multipart upload: parts already there with the right size are not sent again. */
+  /** Resume this multipart upload: parts already there with the right size are not sent again (the part size is then the upload's own, from its largest part). */
   uploadId?: string;
   /** Stops the requests in flight; the promise rejects with the signal's reason; uploaded parts stay for a resume. */
   signal?: AbortSignal;
@@ -105,17 +105,17 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
     return { key, etag: res.header('etag') || '', location };
   }
 
-  const { partSize, count } = planParts(total, wanted);
-  const length = (n: number) => Math.min(total, n * partSize) - (n - 1) * partSize;
   const call = { bucket, key, signal, retries };
+  // A resumed upload keeps the part size it was started with: its largest part, when that is a whole one.
+  const listed = resume === undefined ? [] : await listParts(signer, { ...call, uploadId: resume });
+  const largest = Math.max(0, ...listed.map((p) => p.size));
+  const { partSize, count } = planParts(total, largest >= MIN_PART && largest <= MAX_PART ? largest : wanted);
+  const length = (n: number) => Math.min(total, n * partSize) - (n - 1) * partSize;
   const etags: string[] = [];
   let done = 0;
-  let uploadId: string;
-  if (resume !== undefined) {
-    uploadId = resume;
-    for (const p of await listParts(signer, { ...call, uploadId }))
-      if (p.partNumber <= count && p.size == length(p.partNumber) && !etags[p.partNumber - 1]) (etags[p.partNumber - 1] = p.etag), (done += p.size);
-  } else uploadId = (await createMultipartUpload(signer, { ...call, headers })).uploadId;
+  for (const p of listed)
+    if (p.partNumber <= count && p.size == length(p.partNumber) && !etags[p.partNumber - 1]) (etags[p.partNumber - 1] = p.etag), (done += p.size);
+  const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
   onUploadId?.(uploadId);
   progress(done);
 

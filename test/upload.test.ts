@@ -275,6 +275,17 @@ describe('resume', () => {
     expect(digest(cos.objects.get('k')!.data)).toBe(digest(body));
   });
 
+  it("keeps the upload's own part size whatever partSize the resume asks for", async () => {
+    const { cos, signer } = setup();
+    const body = bytes(7 * MiB + 1);
+    const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'k' });
+    for (const n of [1, 3]) await uploadPart(signer, { bucket, key: 'k', uploadId, partNumber: n, body: body.subarray((n - 1) * 2 * MiB, n * 2 * MiB) });
+    cos.seen.length = 0;
+    await upload(signer, { bucket, key: 'k', body, uploadId }); // default 8 MiB parts asked for; the upload's are 2 MiB
+    expect(shape(cos)).toEqual(['list', 'part2', 'part4', 'complete']);
+    expect(digest(cos.objects.get('k')!.data)).toBe(digest(body));
+  });
+
   it('listParts follows every page', async () => {
     const { cos, signer } = setup();
     const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'k' });
@@ -447,7 +458,8 @@ describe('abort', () => {
     const ctl = new AbortController();
     cos.fault(() => true, () => cosError(503, 'ServiceUnavailable'), 10);
     const p = upload(signer, { bucket, key: 'k', body: 'x', signal: ctl.signal });
-    await new Promise((ok) => setTimeout(ok, 20));
+    await until(() => cos.seen.length == 1);
+    await tick();
     ctl.abort(new Error('stop'));
     await expect(p).rejects.toThrow('stop');
     expect(kinds(cos)).toEqual(['put']);
@@ -474,16 +486,20 @@ describe('listObjects and listMultipartUploads read page by page', () => {
     const { cos, signer } = setup();
     cos.fault((r) => !r.query.marker, () => page(['a', 'b/'], 'b/'));
     cos.fault((r) => r.query.marker == 'b/', () => page(['c', 'd'], 'd'));
-    cos.fault((r) => r.query.marker == 'd', () => page(['e']));
+    cos.fault((r) => r.query.marker == 'd', () => page(['e']), 2);
     const it = listObjects(signer, { bucket, prefix: 'p', delimiter: '/', pageSize: 2 });
     const first = await it.next();
-    expect(first.value).toEqual({ objects: [{ key: 'a', size: 3, etag: '"e"', lastModified: new Date('2026-01-01T00:00:00Z') }], prefixes: ['b/'] });
+    expect(first.value).toEqual({ objects: [{ key: 'a', size: 3, etag: '"e"', lastModified: new Date('2026-01-01T00:00:00Z') }], prefixes: ['b/'], nextMarker: 'b/' });
     expect(cos.seen.length).toBe(1);
     expect(cos.seen[0].query).toEqual({ 'max-keys': '2', prefix: 'p', delimiter: '/' });
     const rest = [];
     for await (const p of it) rest.push(...p.objects.map((o) => o.key));
     expect(rest).toEqual(['c', 'd', 'e']);
     expect(cos.seen.map((r) => r.query.marker)).toEqual([undefined, 'b/', 'd']);
+    // Going on where a listing stopped: the last page has no nextMarker.
+    const later = await listObjects(signer, { bucket, marker: 'd' }).next();
+    expect(cos.seen.at(-1)!.query.marker).toBe('d');
+    expect(later.value).toMatchObject({ objects: [{ key: 'e' }], nextMarker: undefined });
   });
 
   it('a truncated page whose marker does not move, or is missing, is refused, not looped on', async () => {

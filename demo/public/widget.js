@@ -8,10 +8,18 @@
  *   - upload by presigned PUT                     signer.getPresignedUrl({ method: 'PUT', … }) + XHR
  *   - upload by a URL the backend presigned       GET /presign + XHR
  *   - upload by POST form with a size limit       signer.getPostPolicy({ contentLengthRange, … }) + XHR
- *   - list, delete                                signer.fetch(…) (retries on clock skew / refused key)
+ *   - large files in parts, pause and resume      upload(signer, { uploadId, signal, onProgress, onUploadId })
+ *     (also after a reload: the uploadId is kept  listParts / abortMultipartUpload
+ *     in localStorage against the file)
+ *   - list the bucket, page by page               for await (const page of listObjects(signer, …))
+ *   - delete                                      signer.fetch(…) (retries on clock skew / refused key)
  *   - download links ("save as")                  signer.getPresignedDownloadUrl({ params: { 'response-content-disposition' } })
  *   - COS's XML errors, readable                  parseCosError(xhr.responseText)
- * Uploads use XMLHttpRequest because fetch() has no upload progress events.
+ * Uploads use XMLHttpRequest because fetch() has no upload progress events (upload() does the same).
+ *
+ * Query parameters, for tests and experiments: ?multipart=BYTES (files larger than this go up in
+ * parts; /config's multipartThreshold, 8 MiB, by default), ?partSize=BYTES, ?concurrency=N (parts in
+ * flight, 4), ?pageSize=N (entries per GET Bucket page, 1000).
  */
 (function (global) {
   'use strict';
@@ -23,6 +31,10 @@
   };
   var IMAGE = /\.(png|jpe?g|gif|webp|avif|svg|bmp|ico)$/i;
   var CONCURRENCY = 3;
+  /** localStorage: unfinished multipart uploads, by bucket, key and the file's name, size and lastModified. */
+  var STORE = 'cos-sign-demo:upload:';
+  /** The listing stops after this many objects (every page up to there). */
+  var LIST_MAX = 2000;
 
   var el = function (tag, attrs, children) {
     var n = document.createElement(tag);
@@ -65,6 +77,9 @@
     if (code === 'RequestTimeTooSkewed') return 'This computer’s clock is too far from COS’s.';
     if (code === 'InvalidAccessKeyId') return 'COS does not know this key, or the security token does not belong to it.';
     if (code === 'ExpiredToken') return 'The temporary key has expired.';
+    if (code === 'NoSuchUpload') return 'COS no longer has this multipart upload (it was completed or discarded).';
+    if (code === 'EntityTooSmall' && ctx && ctx.multipart) return 'COS refused a part under 1 MiB that was not the last one.';
+    if (code === 'InvalidPart' || code === 'InvalidPartOrder') return 'COS refused the list of parts: ' + (msg || code);
     if (code === 'NoSuchKey') return 'There is no such object (it may have been deleted).';
     return msg || code;
   };
@@ -73,7 +88,7 @@
     '<header class="top">' +
     '  <div class="brand"><span class="logo" aria-hidden="true"></span><div><h1>cos-sign <span>upload demo</span></h1>' +
     '  <p class="sub">Browser → Tencent Cloud COS, signed in the page with WebCrypto. No SDK, no proxy.</p></div></div>' +
-    '  <div class="badges"><span class="badge" id="mode-badge">…</span><span class="badge alt" id="bundle-badge"></span></div>' +
+    '  <div class="badges"><span class="badge" id="mode-badge">…</span><span class="badge alt" id="bundle-badge"></span><a class="badge link" href="/uppy.html">With Uppy 6 →</a></div>' +
     '</header>' +
     '<main class="grid">' +
     '  <section class="card upload" aria-labelledby="h-upload">' +
@@ -85,6 +100,7 @@
     '      <span><strong>Drop files here</strong> or <u>choose files</u></span>' +
     '      <small id="limit-note"></small>' +
     '    </label>' +
+    '    <p class="hint" id="multipart-note"></p>' +
     '    <ul class="queue" id="queue" aria-live="polite"></ul>' +
     '  </section>' +
     '  <aside class="card keys" aria-labelledby="h-keys">' +
@@ -100,7 +116,7 @@
     '  <section class="card objects" aria-labelledby="h-objects">' +
     '    <div class="card-head"><h2 id="h-objects">In the bucket</h2><span class="prefix" id="prefix"></span>' +
     '    <button type="button" class="ghost" id="refresh">Refresh</button></div>' +
-    '    <table class="list"><thead><tr><th></th><th>Key</th><th class="num">Size</th><th>Modified</th><th></th></tr></thead>' +
+    '    <table class="list" id="object-list"><thead><tr><th></th><th>Key</th><th class="num">Size</th><th>Modified</th><th></th></tr></thead>' +
     '    <tbody id="objects"><tr class="empty"><td colspan="5">Loading…</td></tr></tbody></table>' +
     '  </section>' +
     '  <section class="card inspect" aria-labelledby="h-inspect">' +
@@ -112,7 +128,7 @@
     '    <div id="check-result" class="result" aria-live="polite"></div>' +
     '  </section>' +
     '</main>' +
-    '<footer>Signed by <code>cos-sign</code> in this page: <code>getPresignedUrl</code>, <code>getPostPolicy</code>, <code>fetch</code>. Objects are private; every link is signed.</footer>';
+    '<footer>Signed by <code>cos-sign</code> in this page: <code>getPresignedUrl</code>, <code>getPostPolicy</code>, <code>upload</code>, <code>listObjects</code>, <code>fetch</code>. Objects are private; every link is signed. <a href="/uppy.html">The same bucket through Uppy 6 →</a></footer>';
 
   function mount(lib, options) {
     options = options || {};
@@ -124,17 +140,22 @@
     var $ = function (id) { return document.getElementById(id); };
     $('bundle-badge').textContent = options.bundle || 'ESM';
 
-    var state = { config: null, signer: null, items: [], running: 0, creds: null, stsCount: 0, path: 'put', objects: [] };
+    var state = { config: null, signer: null, items: [], running: 0, creds: null, stsCount: 0, path: 'put', objects: [], settings: null };
     var demo = (global.cosDemo = { state: state, ready: null });
 
     demo.ready = fetch('/config')
       .then(function (r) { return r.json(); })
       .then(function (config) {
         state.config = config;
+        state.settings = settingsFrom(config, new URLSearchParams(location.search));
         $('mode-badge').textContent = config.mode === 'local' ? 'Local COS · ' + config.domain : 'Tencent Cloud COS · ' + config.region;
         $('mode-badge').classList.toggle('live', config.mode !== 'local');
         $('prefix').textContent = config.bucket + '/' + config.prefix;
         $('limit-note').textContent = 'Several at once · up to ' + formatBytes(config.maxUploadBytes) + ' each';
+        var st = state.settings;
+        $('multipart-note').textContent =
+          'Files over ' + formatBytes(st.threshold) + ' go up in parts of ' + formatBytes(st.partSize) + ' (' + st.concurrency + ' at a time) when the browser signs: ' +
+          'pause and resume them, even after reloading the page.';
         var fromSts = fetchCredentials('/sts');
         var provider = function () {
           return Promise.resolve(fromSts()).then(function (c) {
@@ -154,6 +175,21 @@
         $('objects').innerHTML = '';
         $('objects').append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not start: ' + (e && e.message ? e.message : e) })]));
       });
+
+    /** Multipart and listing settings: /config, overridden by the page's query parameters. */
+    function settingsFrom(config, q) {
+      var num = function (name, d) {
+        var v = q.get(name);
+        return v !== null && v !== '' && isFinite(+v) ? +v : d;
+      };
+      var partSize = num('partSize', config.partSize || 8 * 1024 * 1024);
+      return {
+        threshold: num('multipart', config.multipartThreshold || partSize),
+        partSize: partSize,
+        concurrency: num('concurrency', 4),
+        pageSize: num('pageSize', 1000),
+      };
+    }
 
     function showKey() {
       var c = state.creds;
@@ -207,11 +243,86 @@
     function addFiles(list) {
       Array.prototype.forEach.call(list, function (file) {
         var item = { file: file, key: state.config.prefix + file.name, path: state.path, state: 'queued', progress: 0, maxProgress: 0, tries: 0 };
+        // Large files go up in parts when the page signs: they can be paused and resumed. (The
+        // backend presigns one PUT, and a POST form is one request: those paths stay single.)
+        item.multipart = item.path === 'put' && file.size > state.settings.threshold;
+        item.partSize = state.settings.partSize;
+        // An unfinished multipart upload of this very file (name, size, lastModified), from before a
+        // reload: offered whichever path is chosen now, with the part size it was started with.
+        var kept = recall(item);
+        if (kept) {
+          item.multipart = true;
+          item.path = 'put';
+          item.partSize = kept.partSize || item.partSize;
+        }
+        // The same file is already on its way here: nothing to add.
+        if (item.multipart && state.items.some(function (i) { return i.multipart && storeKey(i) === storeKey(item) && !/^(done|canceled)$/.test(i.state); })) return;
         item.row = renderItem(item);
         state.items.push(item);
         $('queue').prepend(item.row);
+        if (kept) offerResume(item, kept);
       });
       pump();
+    }
+
+    // ---- resuming after a reload: the uploadId kept in localStorage ---------------------------
+    function storeKey(item) {
+      var f = item.file;
+      return STORE + JSON.stringify([state.config.bucket, item.key, f.name, f.size, f.lastModified]);
+    }
+    function remember(item) {
+      try {
+        localStorage.setItem(storeKey(item), JSON.stringify({ uploadId: item.uploadId, partSize: item.partSize, savedAt: Date.now() }));
+      } catch (e) {} // storage full or disabled: resuming within this page still works
+    }
+    function recall(item) {
+      try {
+        var v = JSON.parse(localStorage.getItem(storeKey(item)) || 'null');
+        return v && typeof v.uploadId === 'string' ? v : null;
+      } catch (e) {
+        return null;
+      }
+    }
+    function forget(item) {
+      try { localStorage.removeItem(storeKey(item)); } catch (e) {}
+    }
+    function setUploadId(item, id) {
+      item.uploadId = id;
+      if (id) item.row.dataset.uploadId = id;
+      else delete item.row.dataset.uploadId;
+    }
+
+    /** The same file was chosen again: offer to go on with its unfinished upload (ListParts says how far it got). */
+    function offerResume(item, kept) {
+      item.state = 'paused'; // not picked up by pump() until the person says so
+      setUploadId(item, kept.uploadId);
+      item.row.dataset.resumable = 'true';
+      setState(item, 'paused', 'Found an unfinished upload of this file: asking COS how far it got…');
+      var size = item.file.size;
+      var count = Math.max(1, Math.ceil(size / item.partSize));
+      lib
+        .listParts(state.signer, { bucket: state.config.bucket, key: item.key, uploadId: kept.uploadId })
+        .then(function (parts) {
+          if (item.state !== 'paused' || item.uploadId !== kept.uploadId) return;
+          var have = parts.filter(function (p) { return p.partNumber <= count && p.size === Math.min(item.partSize, size - (p.partNumber - 1) * item.partSize); });
+          var bytes = have.reduce(function (n, p) { return n + p.size; }, 0);
+          setProgress(item, bytes, size);
+          item.row.dataset.partsThere = String(have.length);
+          setState(item, 'paused', 'Unfinished upload found: ' + have.length + ' of ' + count + ' parts (' + formatBytes(bytes) + ') are already in COS. Resume sends only the rest; Cancel discards them.');
+        })
+        .catch(function (e) {
+          if (item.state !== 'paused' || item.uploadId !== kept.uploadId) return;
+          if (e && e.cos && e.cos.Code === 'NoSuchUpload') {
+            // Completed or discarded elsewhere: start afresh.
+            forget(item);
+            setUploadId(item, undefined);
+            delete item.row.dataset.resumable;
+            setState(item, 'queued', 'Waiting…');
+            pump();
+            return;
+          }
+          setState(item, 'paused', 'Unfinished upload found (COS could not list its parts: ' + (e && e.message) + '). Resume tries to go on with it.');
+        });
     }
 
     function renderItem(item) {
@@ -227,15 +338,17 @@
       item.msg = el('span', { class: 'msg', text: 'Waiting…' });
       item.cancel = el('button', { type: 'button', class: 'ghost small', text: 'Cancel', onclick: function () { cancel(item); } });
       item.retry = el('button', { type: 'button', class: 'small', text: 'Retry', hidden: '', onclick: function () { retry(item); } });
+      item.pause = el('button', { type: 'button', class: 'ghost small', text: 'Pause', hidden: '', onclick: function () { pause(item); } });
+      item.resume = el('button', { type: 'button', class: 'small', text: 'Resume', hidden: '', onclick: function () { resume(item); } });
       item.progressEl = el('span', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0 }, [item.bar]);
-      return el('li', { class: 'item', 'data-key': item.key, 'data-state': 'queued', 'data-path': item.path }, [
+      return el('li', { class: 'item', 'data-key': item.key, 'data-state': 'queued', 'data-path': item.path, 'data-multipart': item.multipart ? 'true' : null, 'data-part-size': item.multipart ? item.partSize : null }, [
         thumb,
         el('div', { class: 'info' }, [
-          el('div', { class: 'line' }, [el('span', { class: 'name', text: f.name, title: item.key }), el('span', { class: 'size', text: formatBytes(f.size) }), el('span', { class: 'via', text: PATHS[item.path].label })]),
+          el('div', { class: 'line' }, [el('span', { class: 'name', text: f.name, title: item.key }), el('span', { class: 'size', text: formatBytes(f.size) }), el('span', { class: 'via', text: item.multipart ? 'Multipart · ' + formatBytes(item.partSize) + ' parts' : PATHS[item.path].label })]),
           el('div', { class: 'line' }, [item.progressEl, item.pct]),
           item.msg,
         ]),
-        el('div', { class: 'actions' }, [item.cancel, item.retry]),
+        el('div', { class: 'actions' }, [item.pause, item.resume, item.cancel, item.retry]),
       ]);
     }
 
@@ -245,17 +358,25 @@
       item.msg.textContent = message;
       item.msg.className = 'msg ' + s;
       if (detail) item.msg.append(el('small', { class: 'detail', text: detail }));
-      item.cancel.hidden = !(s === 'queued' || s === 'uploading' || s === 'signing');
+      item.cancel.hidden = !(s === 'queued' || s === 'uploading' || s === 'signing' || s === 'paused');
       item.retry.hidden = !(s === 'error' || s === 'canceled');
+      item.pause.hidden = !(item.multipart && s === 'uploading');
+      item.resume.hidden = s !== 'paused';
     }
 
-    /** Shows progress; `fromEvent`: it comes from an XHR upload event (data-uploaded, for tests and curious people). */
+    /**
+     * Shows progress; `fromEvent`: it comes from an XHR upload event, or upload()'s onProgress, which
+     * adds up its parts' XHR upload events (data-uploaded, data-loaded: for tests and curious people).
+     */
     function setProgress(item, loaded, total, fromEvent) {
       var p = total ? Math.floor((loaded / total) * 100) : 100;
       item.progress = p;
       item.maxProgress = Math.max(item.maxProgress, p);
       item.row.dataset.progress = String(item.maxProgress);
-      if (fromEvent) item.row.dataset.uploaded = String(p);
+      if (fromEvent) {
+        item.row.dataset.uploaded = String(p);
+        item.row.dataset.loaded = String(loaded);
+      }
       item.bar.style.width = p + '%';
       item.pct.textContent = p + '%';
       item.progressEl.setAttribute('aria-valuenow', String(p));
@@ -276,7 +397,39 @@
     function cancel(item) {
       item.canceled = true;
       if (item.xhr) item.xhr.abort();
+      else if (item.controller) item.controller.abort(); // runMultipart() then discards the parts
+      else if (item.multipart && item.uploadId) discard(item);
       else setState(item, 'canceled', 'Canceled.');
+    }
+
+    /** Pause: the parts in flight stop; those COS has stay there, and the uploadId is kept. */
+    function pause(item) {
+      if (item.controller) item.controller.abort();
+    }
+
+    function resume(item) {
+      item.canceled = false;
+      delete item.row.dataset.resumable;
+      setState(item, 'queued', 'Waiting…');
+      pump();
+    }
+
+    /** Cancel of a multipart upload: COS drops its parts (Abort Multipart Upload); nothing is stored. */
+    function discard(item) {
+      var id = item.uploadId;
+      forget(item);
+      setUploadId(item, undefined);
+      if (!id) return setState(item, 'canceled', 'Canceled: nothing was stored.');
+      setState(item, 'signing', 'Discarding the parts in COS…');
+      return lib
+        .abortMultipartUpload(state.signer, { bucket: state.config.bucket, key: item.key, uploadId: id })
+        .then(
+          function () { setState(item, 'canceled', 'Canceled: the parts were discarded, nothing was stored.'); },
+          function (e) {
+            if (e && e.cos && e.cos.Code === 'NoSuchUpload') return setState(item, 'canceled', 'Canceled: nothing was stored.');
+            setState(item, 'canceled', 'Canceled, but COS kept the parts: ' + ((e && e.message) || e), e && e.code);
+          },
+        );
     }
 
     function retry(item) {
@@ -337,6 +490,7 @@
 
     function run(item) {
       if (item.canceled) return Promise.resolve();
+      if (item.multipart) return runMultipart(item);
       item.tries++;
       setState(item, 'signing', 'Signing…');
       item.signedOffset = state.signer.clockOffset;
@@ -349,6 +503,73 @@
         })
         .catch(function (e) {
           setState(item, 'error', (e && e.message) || String(e), e && e.code ? e.code : '');
+        });
+    }
+
+    /**
+     * A large file through upload(): parts of `partSize`, `concurrency` at a time, each a signed XHR
+     * (upload progress inside a part). Pause aborts the signal; the uploadId stays (in localStorage
+     * too) and Resume hands it back to upload(), which lists the parts COS has and sends the rest.
+     */
+    function runMultipart(item, fresh) {
+      var cfg = state.config;
+      var st = state.settings;
+      var f = item.file;
+      var ctl = new AbortController();
+      item.controller = ctl;
+      var resuming = !!item.uploadId;
+      var count = Math.max(1, Math.ceil(f.size / item.partSize));
+      var what = count + ' parts of ' + formatBytes(item.partSize);
+      setState(item, 'uploading', resuming ? 'Resuming: asking COS which parts it has…' : 'Starting a multipart upload (' + what + ')…');
+      var shown = 0;
+      return lib
+        .upload(state.signer, {
+          bucket: cfg.bucket,
+          key: item.key,
+          body: f,
+          headers: { 'Content-Type': f.type || 'application/octet-stream' },
+          partSize: item.partSize,
+          multipartThreshold: st.threshold,
+          concurrency: st.concurrency,
+          uploadId: item.uploadId,
+          signal: ctl.signal,
+          onUploadId: function (id) {
+            setUploadId(item, id);
+            remember(item);
+          },
+          onProgress: function (p) {
+            setProgress(item, p.loaded, p.total, true);
+            var now = Date.now();
+            if (now - shown > 200 || p.loaded === p.total) {
+              shown = now;
+              item.msg.textContent = (resuming ? 'Resumed: ' : 'Uploading in ') + what + ' · ' + formatBytes(p.loaded) + ' of ' + formatBytes(p.total);
+            }
+          },
+        })
+        .then(function (r) {
+          forget(item);
+          setProgress(item, 1, 1);
+          setState(item, 'done', 'Uploaded to ' + cfg.bucket + '/' + item.key + ' in ' + what);
+          item.row.dataset.etag = r.etag;
+          scheduleList();
+        })
+        .catch(function (e) {
+          if (ctl.signal.aborted) {
+            if (item.canceled) return discard(item);
+            return setState(item, 'paused', 'Paused at ' + item.progress + '%. The parts COS has stay there: Resume sends only the rest, also after a reload.');
+          }
+          var cos = e && e.cos;
+          if (cos && cos.Code === 'NoSuchUpload' && resuming && !fresh) {
+            // The upload was completed or discarded meanwhile (or expired): start it again.
+            forget(item);
+            setUploadId(item, undefined);
+            return runMultipart(item, true);
+          }
+          setState(item, 'error', explain(cos, { status: e && e.status, limit: cfg.maxUploadBytes, multipart: true }), cos ? cos.Code + (cos.RequestId ? ' · RequestId ' + cos.RequestId : '') : (e && e.code) || '');
+          item.row.dataset.code = cos ? cos.Code : e && e.code === 'ERR_NETWORK' ? 'NetworkError' : (e && e.code) || 'Error';
+        })
+        .finally(function () {
+          if (item.controller === ctl) item.controller = null;
         });
     }
 
@@ -395,33 +616,44 @@
       return c.mode === 'local' ? c.scheme + '://' + c.domain : 'https://' + c.bucket + '.cos.' + c.region + '.myqcloud.com';
     }
 
+    /**
+     * Lists the prefix with listObjects(): one signed GET Bucket per page, each fetched when the loop
+     * asks for it, up to LIST_MAX objects. Only the latest listing started is rendered.
+     */
+    var listing = 0;
     function listObjects() {
-      var url = base() + '/?prefix=' + encodeURIComponent(state.config.prefix);
-      return state.signer
-        .fetch(url)
-        .then(function (res) {
-          return res.text().then(function (text) {
-            if (!res.ok) throw Object.assign(new Error(explain(parseCosError(text), { status: res.status })), { cos: parseCosError(text) });
-            var doc = new DOMParser().parseFromString(text, 'application/xml');
-            return Array.prototype.map.call(doc.getElementsByTagName('Contents'), function (c) {
-              var get = function (n) { var x = c.getElementsByTagName(n)[0]; return x ? x.textContent : ''; };
-              return { key: get('Key'), size: +get('Size'), lastModified: get('LastModified'), etag: get('ETag') };
-            });
-          });
+      var mine = ++listing;
+      var pages = 0;
+      var objects = [];
+      var it = lib.listObjects(state.signer, { bucket: state.config.bucket, prefix: state.config.prefix, pageSize: state.settings.pageSize });
+      var next = function () {
+        if (mine !== listing || objects.length >= LIST_MAX) return it.return();
+        return it.next().then(function (r) {
+          if (r.done) return;
+          pages++;
+          objects.push.apply(objects, r.value.objects);
+          return next();
+        });
+      };
+      return next()
+        .then(function () {
+          if (mine !== listing) return;
+          $('object-list').dataset.pages = String(pages);
+          return renderObjects(objects, objects.length >= LIST_MAX);
         })
-        .then(renderObjects)
         .catch(function (e) {
+          if (mine !== listing) return;
           var tb = $('objects');
           tb.innerHTML = '';
-          tb.append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not list the bucket: ' + e.message })]));
+          tb.append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not list the bucket: ' + (e && e.cos ? explain(e.cos, { status: e.status }) : (e && e.message) || e) })]));
         });
     }
 
-    function renderObjects(objects) {
+    function renderObjects(objects, cut) {
       state.objects = objects;
       var tb = $('objects');
       var cfg = state.config;
-      objects.sort(function (a, b) { return a.lastModified < b.lastModified ? 1 : -1; });
+      objects.sort(function (a, b) { return b.lastModified.getTime() - a.lastModified.getTime(); });
       return Promise.all(
         objects.map(function (o) {
           var name = o.key.slice(o.key.lastIndexOf('/') + 1) || o.key;
@@ -443,7 +675,7 @@
               el('td', {}, [thumb]),
               el('td', { class: 'key' }, [el('a', { href: r.view, target: '_blank', rel: 'noopener', text: r.o.key.slice(cfg.prefix.length) || r.o.key, title: r.o.key })]),
               el('td', { class: 'num', text: formatBytes(r.o.size) }),
-              el('td', { class: 'when', text: new Date(r.o.lastModified).toLocaleString() }),
+              el('td', { class: 'when', text: r.o.lastModified.toLocaleString() }),
               el('td', { class: 'row-actions' }, [
                 el('a', { class: 'button small download', href: r.download, 'data-key': r.o.key, text: 'Download' }),
                 el('button', { type: 'button', class: 'ghost small', text: 'Copy link', onclick: function () { copyLink(r.download); } }),
@@ -452,6 +684,7 @@
             ]),
           );
         });
+        if (cut) tb.append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, text: 'Showing the first ' + objects.length + ' objects.' })]));
       });
     }
 

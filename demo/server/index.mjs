@@ -9,6 +9,9 @@
 // then issues real temporary keys (cos-sign/sts) limited to that bucket and prefix.
 //
 // Importable: `const demo = await start({ port: 0, cosPort: 0 })` → { pageUrl, cosUrl, cos, close() }.
+//
+// Pages: / (the upload widget, ES module), /umd.html (the same with the UMD bundle), /uppy.html (Uppy 6
+// with cos-sign's uppySignRequest; /vendor/uppy.mjs is Uppy bundled on first request, uppy-bundle.mjs).
 import http from 'node:http';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createCosServer } from './cos-server.mjs';
 import { localSts, realSts } from './sts.mjs';
+import { uppyBundle } from './uppy-bundle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PUBLIC = path.join(here, '..', 'public');
@@ -41,9 +45,12 @@ const json = (res, status, body) => {
 /**
  * Starts the demo. Options: port, cosPort (0 = any free port), dataDir, clockSkewMs (the local COS
  * server's and STS's clock minus the real one), stsTtl (seconds temporary keys live), prefix (the
- * key prefix uploads go under), maxUploadBytes, bucket, log (function), real ({ secretId, secretKey,
- * bucket, region, prefix?, stsEndpoint? }: use real COS instead of the local server; stsEndpoint is
- * the STS URL, https://sts.tencentcloudapi.com by default).
+ * key prefix uploads go under), maxUploadBytes, multipartThreshold (files larger than this go up in
+ * parts, 8 MiB), partSize (8 MiB), bucket, log (function), real ({ secretId, secretKey, bucket,
+ * region, prefix?, stsEndpoint? }: use real COS instead of the local server; stsEndpoint is the STS
+ * URL, https://sts.tencentcloudapi.com by default), cosDomain (local mode: the `host:port` the pages
+ * send COS requests to instead of the local server's own, e.g. a proxy in front of it; the local
+ * server verifies the signed host without its port, so any port on 127.0.0.1 works).
  */
 export const start = async ({
   port = 8787,
@@ -53,9 +60,12 @@ export const start = async ({
   stsTtl = 1800,
   prefix = 'uploads/',
   maxUploadBytes = 100 * 1024 * 1024,
+  multipartThreshold = 8 * 1024 * 1024,
+  partSize = 8 * 1024 * 1024,
   bucket = 'demo-1250000000',
   log,
   real,
+  cosDomain,
 } = {}) => {
   const { CosSigner } = await import(pathToFileURL(path.join(DIST, 'cos-sign.mjs')).href).catch(() => {
     throw new Error('dist/cos-sign.mjs is missing: run `npm run build` first (npm run demo does)');
@@ -70,18 +80,18 @@ export const start = async ({
     sts = realSts({ ...real, prefix: p, ttlSeconds: stsTtl, endpoint: real.stsEndpoint });
     serverSigner = new CosSigner({ region: real.region, credentials: { secretId: real.secretId, secretKey: real.secretKey } });
     cosUrl = `https://${real.bucket}.cos.${real.region}.myqcloud.com`;
-    config = { mode: 'cos', bucket: real.bucket, region: real.region, scheme: 'https', prefix: p, maxUploadBytes, cosUrl };
+    config = { mode: 'cos', bucket: real.bucket, region: real.region, scheme: 'https', prefix: p, maxUploadBytes, multipartThreshold, partSize, cosUrl };
   } else {
     cos = await createCosServer({ bucket, dataDir, clockSkewMs, maxObjectBytes: maxUploadBytes, log });
     cosUrl = await cos.listen(cosPort);
-    const domain = cosUrl.replace(/^http:\/\//, '');
+    const domain = cosDomain || cosUrl.replace(/^http:\/\//, '');
     // The demo backend's own permanent key: it presigns for /presign; the page never sees it.
     const secretId = 'AKIDdemo' + randomBytes(12).toString('hex');
     const secretKey = randomBytes(24).toString('base64url');
     cos.addKey(secretId, secretKey);
     sts = localSts(cos, stsTtl);
     serverSigner = new CosSigner({ domain, scheme: 'http', credentials: { secretId, secretKey }, clockOffset: clockSkewMs });
-    config = { mode: 'local', bucket, domain, scheme: 'http', prefix, maxUploadBytes, cosUrl };
+    config = { mode: 'local', bucket, domain, scheme: 'http', prefix, maxUploadBytes, multipartThreshold, partSize, cosUrl };
   }
   const stats = { sts: 0, presign: 0 };
 
@@ -128,6 +138,17 @@ export const start = async ({
         if (cos) serverSigner.clockOffset = cos.state.clockSkewMs;
         const signed = await serverSigner.getPresignedUrl({ method, bucket: config.bucket, key, expires, headers });
         return json(res, 200, { url: signed, method, headers, expires });
+      }
+      if (p === '/vendor/uppy.mjs') {
+        let code;
+        try {
+          code = await uppyBundle();
+        } catch (e) {
+          log?.(`Uppy bundle failed: ${e?.message || e}`);
+          return json(res, 503, { error: String(e?.message || e) });
+        }
+        res.writeHead(200, { 'Content-Type': TYPES['.mjs'], 'Cache-Control': 'no-cache', 'Content-Length': Buffer.byteLength(code) });
+        return res.end(req.method === 'HEAD' ? undefined : code);
       }
       if (p.startsWith('/dist/')) {
         const name = p.slice(6);
@@ -200,6 +221,7 @@ const main = async () => {
   });
   console.log(`\ncos-sign demo\n`);
   console.log(`  Upload page   ${demo.pageUrl}/        (UMD variant: ${demo.pageUrl}/umd.html)`);
+  console.log(`  Uppy page     ${demo.pageUrl}/uppy.html`);
   if (real) console.log(`  COS bucket    ${demo.cosUrl}  (real COS, keys limited to "${demo.config.prefix}*")`);
   else {
     console.log(`  Local COS     ${demo.cosUrl}/        (bucket ${demo.config.bucket}, data in ${demo.cos.dataDir})`);

@@ -32,7 +32,19 @@ export const localSts = (cos, ttlSeconds) => {
 };
 
 /** The actions the demo page needs, and nothing more. */
-export const PAGE_ACTIONS = ['name/cos:PutObject', 'name/cos:PostObject', 'name/cos:GetObject', 'name/cos:HeadObject', 'name/cos:DeleteObject'];
+export const PAGE_ACTIONS = [
+  'name/cos:PutObject',
+  'name/cos:PostObject',
+  'name/cos:GetObject',
+  'name/cos:HeadObject',
+  'name/cos:DeleteObject',
+  // Large files go multipart (upload() above the threshold, and the Uppy page).
+  'name/cos:InitiateMultipartUpload',
+  'name/cos:UploadPart',
+  'name/cos:ListParts',
+  'name/cos:CompleteMultipartUpload',
+  'name/cos:AbortMultipartUpload',
+];
 
 /**
  * The least-privilege policy for the page: object actions on `${prefix}*` of one bucket, and listing

@@ -1,18 +1,16 @@
 // The demo page in a real headless Chromium (playwright-core + @sparticuz/chromium), against the
 // demo's local COS server: real CORS, real XHR upload progress, real downloads. Stored bytes are
-// read back from the server's disk and compared with what was picked.
+// read back from the server's disk and compared with what was picked. Large files, pause/resume and
+// Uppy: large.test.mjs. Shared helpers: harness.mjs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { start } from '../../demo/server/index.mjs';
 import { launchChromium } from './chromium.mjs';
+import { ARTIFACTS, choosePath, openPage as open, root, rows, settle, sha256, stored, withDemo } from './harness.mjs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const ARTIFACTS = path.join(root, 'test-results', 'e2e');
-const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const SIZES = { '1B': 1, '1MiB': 1 << 20, '20MiB': 20 << 20 };
 
 let browser;
@@ -36,17 +34,6 @@ afterAll(async () => {
   if (Object.keys(timings).length) console.log('e2e timings (ms):', timings);
 });
 
-/** Runs `fn` on a demo instance of its own (ephemeral ports), then closes it and removes its data folder. */
-const withDemo = async (options, fn) => {
-  const d = await start({ port: 0, cosPort: 0, ...options });
-  try {
-    return await fn(d);
-  } finally {
-    await d.close();
-    await fsp.rm(d.cos.dataDir, { recursive: true, force: true });
-  }
-};
-
 /** Writes a file to pick; returns its path. */
 const file = async (name, bytes) => {
   const p = path.join(dir, name);
@@ -55,59 +42,7 @@ const file = async (name, bytes) => {
 };
 
 /** A fresh page (own signer, own credentials) on `d`; collects page errors. */
-const openPage = async (d = demo, pathname = '/') => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.errors = [];
-  const console_ = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && console_.push(m.text()));
-  page.on('requestfailed', (r) => console_.push(`${r.url()}: ${r.failure()?.errorText}`));
-  await page.goto(d.pageUrl + pathname);
-  try {
-    await page.waitForFunction(() => window.cosDemo && window.cosDemo.ready, null, { timeout: 15_000 });
-    // Ready: configuration read, signer made, first listing rendered.
-    await page.evaluate(() => window.cosDemo.ready);
-    if (!(await page.evaluate(() => !!window.cosDemo.state.signer))) throw new Error('no signer');
-  } catch (e) {
-    throw new Error(`the page did not start: ${e.message}\npage errors: ${page.errors.join('; ')}\nconsole: ${console_.join('; ')}`);
-  }
-  return page;
-};
-
-const choosePath = (page, p) => page.check(`input[name=path][value=${p}]`);
-
-/** Waits until every row of `keys` has finished (done, error or canceled); returns their states. */
-const settle = async (page, keys, timeout = 60_000) => {
-  await page.waitForFunction(
-    (keys) =>
-      keys.every((k) => {
-        const r = [...document.querySelectorAll('.item')].find((i) => i.dataset.key === k);
-        return r && ['done', 'error', 'canceled'].includes(r.dataset.state);
-      }),
-    keys,
-    { timeout, polling: 50 },
-  );
-  return rows(page, keys);
-};
-
-const rows = (page, keys) =>
-  page.evaluate(
-    (keys) =>
-      Object.fromEntries(
-        keys.map((k) => {
-          const r = [...document.querySelectorAll('.item')].find((i) => i.dataset.key === k);
-          // uploaded: the last percentage an XHR upload progress event reported.
-          return [k, r && { state: r.dataset.state, uploaded: r.dataset.uploaded, code: r.dataset.code, message: r.querySelector('.msg').textContent }];
-        }),
-      ),
-    keys,
-  );
-
-const stored = async (d, key) => {
-  const o = await d.cos.readObject(key);
-  return o && sha256(o.data);
-};
+const openPage = (d = demo, pathname = '/') => open(browser, d, pathname);
 
 describe('the demo page in Chromium', () => {
   it('uploads 1 B, 1 MiB and 20 MiB files by each path, several at once; stored bytes match; progress reaches 100%', async () => {

@@ -418,7 +418,20 @@ describe('real-COS mode (against a stub STS on 127.0.0.1)', () => {
       const res = (s) => s.resource.join();
       expect(policy.statement).toHaveLength(2);
       expect(res(policy.statement[0])).toBe('qcs::cos:ap-guangzhou:uid/1250000000:prefix//1250000000/examplebucket/demo/*');
-      expect(policy.statement[0].action.sort()).toEqual(['name/cos:DeleteObject', 'name/cos:GetObject', 'name/cos:HeadObject', 'name/cos:PostObject', 'name/cos:PutObject']);
+      expect(policy.statement[0].action.sort()).toEqual(
+        [
+          'name/cos:AbortMultipartUpload',
+          'name/cos:CompleteMultipartUpload',
+          'name/cos:DeleteObject',
+          'name/cos:GetObject',
+          'name/cos:HeadObject',
+          'name/cos:InitiateMultipartUpload',
+          'name/cos:ListParts',
+          'name/cos:PostObject',
+          'name/cos:PutObject',
+          'name/cos:UploadPart',
+        ].sort(),
+      );
       expect(policy.statement[1]).toMatchObject({ action: ['name/cos:GetBucket'], condition: { string_like: { 'cos:prefix': 'demo/*' } } });
       // The server presigns only under the prefix, for the real host, with the permanent key.
       expect((await fetch(real.pageUrl + '/presign?key=elsewhere/x')).status).toBe(400);

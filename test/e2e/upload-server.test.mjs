@@ -163,13 +163,9 @@ describe("COS's multipart refusals surface as ERR_COS_RESPONSE with status and c
     expect([e.status, e.cos.Code]).toEqual([400, 'EntityTooSmall']);
     e = await refused(completeMultipartUpload(signer, { bucket, key, uploadId, parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }] }));
     expect([e.status, e.cos.Code]).toEqual([400, 'InvalidPart']);
-    // completeMultipartUpload sorts the parts, so the wrong order has to be sent by hand to reach COS's check.
-    const order = await fetch(`${url}/${key}?uploadId=${uploadId}`, {
-      method: 'POST',
-      headers: await signer.getAuthHeaders({ method: 'POST', bucket, key, params: { uploadId } }),
-      body: `<CompleteMultipartUpload><Part><PartNumber>2</PartNumber><ETag>${p2.etag}</ETag></Part><Part><PartNumber>1</PartNumber><ETag>${p1.etag}</ETag></Part></CompleteMultipartUpload>`,
-    });
-    expect(lib.parseCosError(await order.text())?.Code).toBe('InvalidPartOrder');
+    // completeMultipartUpload sends the parts sorted; a part number given twice is still out of order for COS.
+    e = await refused(completeMultipartUpload(signer, { bucket, key, uploadId, parts: [p2, p2] }));
+    expect([e.status, e.cos.Code]).toEqual([400, 'InvalidPartOrder']);
     await abortMultipartUpload(signer, { bucket, key, uploadId });
     e = await refused(uploadPart(signer, { bucket, key, uploadId, partNumber: 3, body: 'x' }));
     expect([e.status, e.cos.Code]).toEqual([404, 'NoSuchUpload']);
