@@ -1,5 +1,5 @@
 // The conformance suite, written once and run unchanged on every runtime (Node import and require,
-// happy-dom, Deno, Bun, workerd, Chromium ESM and UMD). The library is passed in; the suite uses only
+// happy-dom, Deno, Bun, workerd, and Chromium, Firefox ESR and WebKitGTK, ESM and UMD). The library is passed in; the suite uses only
 // what every one of those runtimes has (URL, TextEncoder, crypto.subtle, Promise): no node: modules, no
 // test framework. The runners are test/conformance.test.ts (vitest) and test/runtimes/run.mjs.
 //
@@ -19,7 +19,10 @@
 // - provider: a credential provider (the STS SDK's answer through fromSts) round trip: cached, shared
 //   while pending, failures not cached, expired credentials refused, window clamped to expiration;
 // - requests and forms: signRequest signs what getAuth signs; a getPostPolicy form verifies (this is
-//   the code the library may load lazily, so every runtime loads it too).
+//   the code the library may load lazily, so every runtime loads it too);
+// - uploads: upload() in three parts and listObjects over two pages through the signer's `fetch` option,
+//   each request's Authorization checked by the independent verifier (the lazily loaded upload code, the
+//   XML reader and the retry loop, in every runtime).
 // - sts (the `cos-sign/sts` entry, passed as `{ sts }`): getFederationToken sends exactly the request
 //   whose TC3-HMAC-SHA256 Authorization tencentcloud-sdk-nodejs-common computes (a fixed vector, STS_VECTOR,
 //   checked against that SDK in test/sts.test.ts), and a live assumeRole verifies with an independent
@@ -545,6 +548,57 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
       ok(conds.includes(JSON.stringify(want)), `policy condition ${str(want)} in ${conds}`);
     const sha = hex(await crypto.subtle.digest('SHA-1', te.encode(policyText)));
     eq(fields['q-signature'], await hmac(await hmac(c.secretKey, fields['q-key-time']), sha), 'q-signature (independent verifier)');
+  });
+
+  // --- 6b. Large uploads and listing (loaded lazily in the ESM/CJS builds) ------------------------
+  await test('uploads: upload() in parts and listObjects through the signer\'s fetch; every request verifies', async () => {
+    ok(typeof lib.upload === 'function' && typeof lib.listObjects === 'function', 'upload and listObjects are exported');
+    const c = creds();
+    const MiB = 1 << 20;
+    const parts = new Map();
+    const seen = [];
+    const xml = (body) => new Response(body, { status: 200, headers: { 'Content-Type': 'application/xml' } });
+    // A stand-in for COS: checks each request's Authorization with the independent verifier, keeps the parts.
+    const fetch = async (input, init = {}) => {
+      const u = new URL(String(input));
+      const headers = Object.fromEntries(Object.entries(init.headers || {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      const fields = authFields(headers.authorization);
+      const params = Object.fromEntries(u.searchParams);
+      const key = decodeURIComponent(u.pathname);
+      const { authorization, ...rest } = headers;
+      eq(fields['q-signature'], await expectedSignature({ secretKey: c.secretKey, method: init.method, key, fields, params, headers: { host: u.hostname, ...rest } }), `${init.method} ${u.pathname}${u.search}: q-signature (independent verifier)`);
+      seen.push(`${init.method} ${params.partNumber || Object.keys(params).join(',')}`);
+      if (init.method === 'POST' && 'uploads' in params) return xml('<InitiateMultipartUploadResult><UploadId>u-1</UploadId></InitiateMultipartUploadResult>');
+      if (init.method === 'PUT') {
+        parts.set(+params.partNumber, new Uint8Array(await new Response(init.body).arrayBuffer()));
+        return new Response(null, { status: 200, headers: { ETag: `"etag-${params.partNumber}"` } });
+      }
+      if (init.method === 'POST') {
+        const order = [...(await new Response(init.body).text()).matchAll(/<PartNumber>(\d+)<\/PartNumber><ETag>"etag-(\d+)"<\/ETag>/g)].map((m) => +m[1]);
+        eq(order, [1, 2, 3], 'Complete lists the parts in ascending order with their ETags');
+        return xml('<CompleteMultipartUploadResult><Location>x</Location><Bucket>b</Bucket><Key>k</Key><ETag>"whole-3"</ETag></CompleteMultipartUploadResult>');
+      }
+      const next = params.marker ? '' : '<NextMarker>b</NextMarker>';
+      const keys = params.marker ? ['c'] : ['a', 'b'];
+      return xml(`<ListBucketResult><IsTruncated>${!params.marker}</IsTruncated>${next}${keys.map((k) => `<Contents><Key>${k}</Key><Size>1</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`).join('')}</ListBucketResult>`);
+    };
+    const signer = new CosSigner({ region: 'ap-guangzhou', credentials: c, fetch });
+    const body = new Uint8Array(2 * MiB + 5).map((_, i) => (i * 31) & 255);
+    const progress = [];
+    const r = await lib.upload(signer, { bucket: BUCKET, key: 'big/中 文.bin', body: new Blob([body]), partSize: MiB, onProgress: (p) => progress.push(p.loaded) });
+    eq([r.etag, r.uploadId, r.location], ['"whole-3"', 'u-1', `https://${BUCKET}.cos.ap-guangzhou.myqcloud.com/big/%E4%B8%AD%20%E6%96%87.bin`], 'the upload result');
+    eq(seen.slice().sort(), ['PUT 1', 'PUT 2', 'PUT 3', 'POST uploadId', 'POST uploads'].sort(), 'the requests sent');
+    const sizes = [...parts.keys()].sort().map((n) => parts.get(n).length);
+    eq(sizes, [MiB, MiB, 5], 'part sizes');
+    const joined = new Uint8Array(body.length);
+    for (const n of [1, 2, 3]) joined.set(parts.get(n), (n - 1) * MiB);
+    ok(joined.every((b, i) => b === body[i]), 'the parts put together are the body');
+    eq(progress.at(-1), body.length, 'progress ends at the total');
+    const keys = [];
+    for await (const page of lib.listObjects(signer, { bucket: BUCKET, pageSize: 2 })) keys.push(...page.objects.map((o) => o.key));
+    eq(keys, ['a', 'b', 'c'], 'listObjects reads every page');
+    const e = await refuses(() => lib.upload(signer, { bucket: BUCKET, key: 'k', body: 5 }), 'ERR_INVALID_BODY', 'a number as body');
+    ok(!e.message.includes(c.secretKey), 'no secret in the message');
   });
 
   // --- 7. cos-sign/sts ---------------------------------------------------------------------------
