@@ -1,6 +1,6 @@
 // Three browser engines behind one small interface, so a test body is written once and run with the
 // engine as a parameter:
-//   chromium — @sparticuz/chromium (or CHROMIUM_PATH) through playwright-core, with chromium.mjs's flags
+//   chromium — @sparticuz/chromium (or CHROMIUM_PATH) through playwright-core, with the flags below
 //   firefox  — Debian's Firefox ESR (or FIREFOX_PATH) through puppeteer-core over WebDriver BiDi
 //   webkit   — Debian's WebKitGTK MiniBrowser through WebKitWebDriver (W3C WebDriver over HTTP), on an
 //              Xvfb display started here (MiniBrowser cannot run without a display)
@@ -15,12 +15,14 @@
 // Everything else a test does in the page goes through evaluate(): clicks (element.click()), typing
 // (value + an 'input' event), drag and drop (a DataTransfer in a synthetic DragEvent), reading what was
 // requested (performance.getEntriesByType('resource')). setInputFiles() is native in all three engines
-// (a real file chooser's FileList, backed by the files on disk). What differs per engine is in ENGINE_NOTES.
+// (a real file chooser's FileList, backed by the files on disk), and so is download(): a click on a link
+// that the browser itself saves as a file, as a person's click would. What differs per engine is in
+// ENGINE_NOTES.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
 export const ENGINES = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
@@ -28,6 +30,8 @@ export const ENGINES = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
 /** The Debian packages each engine needs (CI installs them in .ci/run). */
 export const PACKAGES = { chromium: [], firefox: ['firefox-esr'], webkit: ['webkit2gtk-driver', 'xvfb'] };
 export const installCommand = (engine) => `apt-get install -y --no-install-recommends ${PACKAGES[engine].join(' ')}`;
+/** COS_SIGN_REQUIRE_ENGINES=1 (CI sets it): an engine that is not installed is a failure, not a skip. */
+export const REQUIRE_ENGINES = /^(1|true|yes)$/i.test(process.env.COS_SIGN_REQUIRE_ENGINES ?? '');
 
 /** What does not work the same way in every engine (the e2e port works around each of these). */
 export const ENGINE_NOTES = {
@@ -36,12 +40,11 @@ export const ENGINE_NOTES = {
     'evaluate() does not return when the page navigates away while the script runs (BiDi leaves it pending): wait for what follows a navigation with waitForFunction(), which copes',
     'no network throttling (no CDP): slow an upload down on the server side instead',
     'no request interception that edits a response body: wrap window.fetch in the page with evaluate() instead',
-    'downloads are not exposed here (playwright\'s download event is Chromium\'s): check the link (href, download attribute) and fetch it from Node',
   ],
   webkit: [
     'errors() and consoleErrors() see only what happens after goto()/reload() returned (classic WebDriver has no events, so a script in the page records them from then on): a page that must report load errors records them itself',
     'no network throttling and no request interception: slow uploads on the server side; wrap window.fetch in the page',
-    'downloads are not exposed here: check the link and fetch it from Node',
+    'download() has no download event to wait for (classic WebDriver has none): it watches the folder MiniBrowser saves to until the file is complete',
     'screenshot({ fullPage: true }) is the viewport only (classic WebDriver screenshots the viewport or one element)',
     'each page is its own MiniBrowser (one WebDriver session per WebKitWebDriver): about 2 s to open one',
   ],
@@ -181,6 +184,9 @@ const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {
  * @property {(selector: string, paths: string | string[]) => Promise<void>} setInputFiles  native: the input's FileList holds the files from disk; 'input' and 'change' fire
  * @property {(selector: string) => Promise<void>} click  element.click() in the page (throws if nothing matches)
  * @property {(options?: { path?: string, selector?: string, fullPage?: boolean }) => Promise<Buffer>} screenshot  PNG of the viewport, the page or one element
+ * @property {(selector: string, options?: { timeout?: number }) => Promise<{ suggestedFilename: string, data: Buffer }>} download
+ *   clicks the link `selector` and waits for the file the browser saves (the name it chose, e.g. from
+ *   Content-Disposition, and the bytes on disk; the file is removed afterwards)
  * @property {() => Promise<string[]>} errors  uncaught errors and unhandled rejections in the page so far (their messages)
  * @property {() => Promise<string[]>} consoleErrors  console.error messages so far (Chromium adds its own, e.g. a failed load)
  * @property {() => Promise<void>} close
@@ -198,6 +204,7 @@ const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {
  * @property {() => Promise<void>} close  closes every page, stops every process started, removes temp folders
  */
 
+/** The page methods every engine shares; `extra(page)` adds the engine's own. */
 const common = (engine, evaluate, extra) => {
   const page = {
     engine,
@@ -209,39 +216,96 @@ const common = (engine, evaluate, extra) => {
         if (!el) throw new Error(`click: nothing matches ${s}`);
         el.click();
       }, selector),
-    ...extra,
   };
-  return page;
+  return Object.assign(page, extra(page));
+};
+
+/** The href of the link `selector` (download() needs it to know which download is its own). */
+const hrefOf = (page, selector) =>
+  page.evaluate((s) => {
+    const a = document.querySelector(s);
+    if (!a) throw new Error(`download: nothing matches ${s}`);
+    return a.href;
+  }, selector);
+
+/**
+ * The next file that appears complete in `dir` (not in `before`): a name without `partialSuffix`
+ * whose partial twin is gone, and that we saw partial, or whose size has held for 500 ms (a small
+ * file may be finished before the first look).
+ */
+const awaitFile = async (dir, before, partialSuffix, { timeout, what }) => {
+  const deadline = Date.now() + timeout;
+  const partial = new Set();
+  const sizes = new Map();
+  for (;;) {
+    const names = existsSync(dir) ? readdirSync(dir) : [];
+    for (const n of names) if (n.endsWith(partialSuffix)) partial.add(n.slice(0, -partialSuffix.length));
+    for (const n of names) {
+      if (before.has(n) || n.endsWith(partialSuffix) || names.includes(n + partialSuffix)) continue;
+      if (partial.has(n)) return join(dir, n); // the partial file was renamed to it: complete
+      let size;
+      try {
+        size = statSync(join(dir, n)).size;
+      } catch {
+        continue;
+      }
+      const s = sizes.get(n);
+      if (!s || s.size !== size) sizes.set(n, { size, since: Date.now() });
+      else if (Date.now() - s.since >= 500) return join(dir, n);
+    }
+    if (Date.now() > deadline) throw new Error(`download: no file saved in ${dir} for ${what} in ${timeout} ms (there: ${names.join(', ') || 'nothing'})`);
+    await sleep(50);
+  }
 };
 
 const DEFAULT_VIEWPORT = { width: 1280, height: 860 };
 const TIMEOUT = 60_000;
 
 // --- Chromium -------------------------------------------------------------------------------------
+// @sparticuz/chromium's defaults include --disable-web-security (the tests must see real CORS) and
+// --single-process (flaky here): both are dropped.
+const CHROMIUM_DROP = new Set(['--disable-web-security', '--single-process']);
+const CHROMIUM_ADD = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
 const launchChromium = async () => {
-  const { launchChromium: launchIt } = await import('./chromium.mjs');
-  const browser = await launchIt();
+  const { chromium } = await import('playwright-core');
+  let executablePath = process.env.CHROMIUM_PATH;
+  let args = [];
+  if (!executablePath) {
+    const sparticuz = (await import('@sparticuz/chromium')).default;
+    executablePath = await sparticuz.executablePath();
+    args = sparticuz.args.filter((a) => !CHROMIUM_DROP.has(a.split('=')[0]) && !a.startsWith('--user-data-dir'));
+  }
+  for (const a of CHROMIUM_ADD) if (!args.includes(a)) args.push(a);
+  const browser = await chromium.launch({ executablePath, headless: true, args });
   return {
     engine: 'chromium',
     name: 'Chromium',
     version: browser.version(),
     async newPage({ viewport = DEFAULT_VIEWPORT } = {}) {
-      const context = await browser.newContext({ viewport });
+      const context = await browser.newContext({ viewport, acceptDownloads: true });
       const p = await context.newPage();
       const errors = [];
       const consoleErrors = [];
       p.on('pageerror', (e) => errors.push(e.message));
       p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      return common('chromium', (expr) => p.evaluate(expr), {
+      return common('chromium', (expr) => p.evaluate(expr), () => ({
         goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
         reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
         setInputFiles: (selector, paths) => p.setInputFiles(selector, paths),
         screenshot: ({ path, selector, fullPage = false } = {}) => (selector ? p.locator(selector).screenshot({ path }) : p.screenshot({ path, fullPage })),
+        download: async (selector, { timeout = TIMEOUT } = {}) => {
+          const [d] = await Promise.all([p.waitForEvent('download', { timeout }), p.click(selector)]);
+          const file = await d.path();
+          const data = readFileSync(file);
+          await d.delete();
+          return { suggestedFilename: d.suggestedFilename(), data };
+        },
         errors: async () => errors.slice(),
         consoleErrors: async () => consoleErrors.slice(),
         close: () => context.close(),
         raw: p,
-      });
+      }));
     },
     close: () => browser.close(),
   };
@@ -284,6 +348,10 @@ const launchFirefox = async (executable) => {
   }
   // Started detached by puppeteer: its process group is killed at exit or on a signal like ours.
   if (browser.process()) track(browser.process());
+  // Download events are not among those puppeteer subscribes to: download() subscribes once.
+  const connection = browser.connection;
+  let subscribed;
+  const downloadEvents = () => (subscribed ??= connection.send('session.subscribe', { events: ['browsingContext.downloadWillBegin', 'browsingContext.downloadEnd'] }));
   const reported = spawnSync(executable, ['--version'], { encoding: 'utf8', env, timeout: 10_000 }).stdout?.match(/(\d+\.\d+[\w.]*)/)?.[1];
   const version = reported ?? (await browser.version()).replace(/^firefox\//, '');
   return {
@@ -299,7 +367,7 @@ const launchFirefox = async (executable) => {
       // Firefox's message starts with the error's name ("TypeError: …"); Chromium's does not.
       p.on('pageerror', (e) => errors.push(String(e.message).replace(/^\w*Error: /, '')));
       p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      return common('firefox', (expr) => p.evaluate(expr), {
+      return common('firefox', (expr) => p.evaluate(expr), (page) => ({
         goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
         reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
         setInputFiles: async (selector, paths) => {
@@ -313,11 +381,40 @@ const launchFirefox = async (executable) => {
           if (!el) throw new Error(`screenshot: nothing matches ${selector}`);
           return Buffer.from(await el.screenshot({ path }));
         },
+        // Firefox saves to $HOME/Downloads by itself and tells over BiDi: downloadWillBegin (the name
+        // it chose), then downloadEnd (where the file is), both with the URL.
+        download: async (selector, { timeout = TIMEOUT } = {}) => {
+          await downloadEvents();
+          const href = await hrefOf(page, selector);
+          let name;
+          let off;
+          const saved = new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`download: Firefox saved nothing for ${selector} in ${timeout} ms`)), timeout);
+            const begin = (e) => e.url === href && (name = e.suggestedFilename);
+            const end = (e) => {
+              if (e.url !== href) return;
+              clearTimeout(timer);
+              if (e.status === 'complete') resolve(e.filepath);
+              else reject(new Error(`download: ${e.status} (${selector})`));
+            };
+            connection.on('browsingContext.downloadWillBegin', begin).on('browsingContext.downloadEnd', end);
+            off = () => (clearTimeout(timer), connection.off('browsingContext.downloadWillBegin', begin).off('browsingContext.downloadEnd', end));
+          });
+          try {
+            await page.click(selector);
+            const file = await saved;
+            const data = readFileSync(file);
+            rmSync(file, { force: true });
+            return { suggestedFilename: name ?? basename(file), data };
+          } finally {
+            off();
+          }
+        },
         errors: async () => errors.slice(),
         consoleErrors: async () => consoleErrors.slice(),
         close: () => context.close(),
         raw: p,
-      });
+      }));
     },
     close: async () => {
       try {
@@ -465,6 +562,11 @@ const launchWebKit = async (driverPath) => {
     removeFolder(home);
     throw e;
   }
+  // Downloads go to $HOME/Downloads (GLib reads the XDG download folder from user-dirs.dirs).
+  const downloads = join(home, 'Downloads');
+  mkdirSync(downloads, { recursive: true });
+  mkdirSync(join(home, '.config'), { recursive: true });
+  writeFileSync(join(home, '.config', 'user-dirs.dirs'), 'XDG_DOWNLOAD_DIR="$HOME/Downloads"\n');
   // Own HOME and XDG folders: WebKit's caches and data (and GStreamer's, mesa's, dconf's) go there.
   const env = {
     ...process.env,
@@ -567,7 +669,7 @@ const launchWebKit = async (driverPath) => {
         if (!found) throw new Error(`nothing matches ${selector}`);
         return Object.values(found)[0];
       };
-      return common('webkit', execute, {
+      return common('webkit', execute, (page) => ({
         goto: async (url) => {
           await s.call('POST', `${S}/url`, { url });
           await hook();
@@ -588,12 +690,23 @@ const launchWebKit = async (driverPath) => {
         },
         errors: async () => (await execute(wrap(() => window.__engineErrors?.errors.slice())).then(unwrap).catch(() => [])) || [],
         consoleErrors: async () => (await execute(wrap(() => window.__engineErrors?.console.slice())).then(unwrap).catch(() => [])) || [],
+        // MiniBrowser saves a download by itself, to the XDG download folder (set below), first as
+        // NAME.wkdownload, then renamed to NAME, the name from Content-Disposition or the URL.
+        download: async (selector, { timeout = TIMEOUT } = {}) => {
+          const before = new Set(readdirSync(downloads));
+          await hrefOf(page, selector);
+          await page.click(selector);
+          const file = await awaitFile(downloads, before, '.wkdownload', { timeout, what: selector });
+          const data = readFileSync(file);
+          rmSync(file, { force: true });
+          return { suggestedFilename: basename(file), data };
+        },
         close: async () => {
           pages.delete(s);
           await closeSession(s);
         },
         raw: s,
-      });
+      }));
     },
     close: async () => {
       try {
