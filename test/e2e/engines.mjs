@@ -23,6 +23,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
 export const ENGINES = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
@@ -46,6 +47,7 @@ export const ENGINE_NOTES = {
     'no network throttling and no request interception: slow uploads on the server side; wrap window.fetch in the page',
     'download() has no download event to wait for (classic WebDriver has none): it watches the folder MiniBrowser saves to until the file is complete',
     'screenshot({ fullPage: true }) is the viewport only (classic WebDriver screenshots the viewport or one element)',
+    'screenshot({ selector }) is cut out of the viewport with the element scrolled into view (WebKitWebDriver\'s own element screenshot comes out black here), so it is at most the viewport',
     'each page is its own MiniBrowser (one WebDriver session per WebKitWebDriver): about 2 s to open one',
   ],
 };
@@ -426,6 +428,74 @@ const launchFirefox = async (executable) => {
   };
 };
 
+// --- A PNG cut to a rectangle (8-bit RGB or RGBA, not interlaced: what WebKit's screenshots are) --
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (buf) => {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+const pngChunk = (type, data) => {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+};
+/** `png` cut to `rect` (pixels; clipped to the image). Throws on a PNG it cannot read. */
+export const cropPng = (png, rect) => {
+  const ihdr = png.subarray(16, 29);
+  const [width, height] = [ihdr.readUInt32BE(0), ihdr.readUInt32BE(4)];
+  const [depth, colorType, interlace] = [ihdr[8], ihdr[9], ihdr[12]];
+  if (depth !== 8 || (colorType !== 2 && colorType !== 6) || interlace) throw new Error(`cropPng: unsupported PNG (depth ${depth}, color type ${colorType}, interlace ${interlace})`);
+  const bpp = colorType === 6 ? 4 : 3;
+  const idat = [];
+  for (let o = 8; o < png.length; ) {
+    const len = png.readUInt32BE(o);
+    if (png.toString('latin1', o + 4, o + 8) === 'IDAT') idat.push(png.subarray(o + 8, o + 8 + len));
+    o += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * bpp;
+  const pixels = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const out = pixels.subarray(y * stride, (y + 1) * stride);
+    const up = y ? pixels.subarray((y - 1) * stride, y * stride) : Buffer.alloc(stride);
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? out[i - bpp] : 0;
+      const b = up[i];
+      const c = i >= bpp ? up[i - bpp] : 0;
+      let v = line[i];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      out[i] = v & 0xff;
+    }
+  }
+  const x0 = Math.max(0, Math.min(width - 1, Math.round(rect.x)));
+  const y0 = Math.max(0, Math.min(height - 1, Math.round(rect.y)));
+  const w = Math.max(1, Math.min(width - x0, Math.round(rect.width)));
+  const h = Math.max(1, Math.min(height - y0, Math.round(rect.height)));
+  const cut = Buffer.alloc(h * (w * bpp + 1));
+  for (let y = 0; y < h; y++) pixels.copy(cut, y * (w * bpp + 1) + 1, (y0 + y) * stride + x0 * bpp, (y0 + y) * stride + (x0 + w) * bpp);
+  const header = Buffer.from(ihdr);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  return Buffer.concat([png.subarray(0, 8), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(cut)), pngChunk('IEND', Buffer.alloc(0))]);
+};
+
 // --- WebKit: WebKitWebDriver on an Xvfb display, one driver (so one MiniBrowser) per page -----------
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -683,8 +753,20 @@ const launchWebKit = async (driverPath) => {
           await s.call('POST', `${S}/element/${el}/value`, { text: [paths].flat().join('\n') });
         },
         screenshot: async ({ path, selector } = {}) => {
-          const b64 = selector ? await s.call('GET', `${S}/element/${await element(selector)}/screenshot`) : await s.call('GET', `${S}/screenshot`);
-          const png = Buffer.from(b64, 'base64');
+          // WebKitWebDriver's element screenshot comes out partly or wholly black here: take the
+          // viewport with the element scrolled into view, and cut the element out of it.
+          let rect;
+          if (selector) {
+            await element(selector);
+            rect = await page.evaluate((sel) => {
+              const el = document.querySelector(sel);
+              el.scrollIntoView({ block: 'nearest' });
+              const r = el.getBoundingClientRect();
+              return { x: r.left * devicePixelRatio, y: r.top * devicePixelRatio, width: r.width * devicePixelRatio, height: r.height * devicePixelRatio };
+            }, selector);
+          }
+          let png = Buffer.from(await s.call('GET', `${S}/screenshot`), 'base64');
+          if (rect) png = cropPng(png, rect);
           if (path) writeFileSync(path, png);
           return png;
         },
