@@ -261,8 +261,13 @@ eachEngine(
       await page.screenshot({ path: shot('tampered-link.png'), selector: '.inspect' });
 
       // 3. A link valid for 5 seconds, checked after it expired.
+      // (The box still holds the tampered link, which has a q-sign-time too: wait for the new one.)
+      const tampered = await valueOf(page, '#check-url');
       await page.click('#short-link');
-      await page.waitForFunction(() => /q-sign-time=/.test(document.getElementById('check-url').value));
+      await page.waitForFunction((before) => {
+        const v = document.getElementById('check-url').value;
+        return v !== before && /q-sign-time=/.test(v);
+      }, tampered);
       const shortUrl = await valueOf(page, '#check-url');
       const end = +/q-sign-time=\d+%3B(\d+)/.exec(shortUrl)[1];
       expect((await check(shortUrl)).kind).toBe('ok');
