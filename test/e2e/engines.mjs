@@ -1,6 +1,6 @@
 // Three browser engines behind one small interface, so a test body is written once and run with the
 // engine as a parameter:
-//   chromium — @sparticuz/chromium (or CHROMIUM_PATH) through playwright-core, with chromium.mjs's flags
+//   chromium — @sparticuz/chromium (or CHROMIUM_PATH) through playwright-core, with the flags below
 //   firefox  — Debian's Firefox ESR (or FIREFOX_PATH) through puppeteer-core over WebDriver BiDi
 //   webkit   — Debian's WebKitGTK MiniBrowser through WebKitWebDriver (W3C WebDriver over HTTP), on an
 //              Xvfb display started here (MiniBrowser cannot run without a display)
@@ -15,12 +15,15 @@
 // Everything else a test does in the page goes through evaluate(): clicks (element.click()), typing
 // (value + an 'input' event), drag and drop (a DataTransfer in a synthetic DragEvent), reading what was
 // requested (performance.getEntriesByType('resource')). setInputFiles() is native in all three engines
-// (a real file chooser's FileList, backed by the files on disk). What differs per engine is in ENGINE_NOTES.
+// (a real file chooser's FileList, backed by the files on disk), and so is download(): a click on a link
+// that the browser itself saves as a file, as a person's click would. What differs per engine is in
+// ENGINE_NOTES.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 
 /** @typedef {'chromium' | 'firefox' | 'webkit'} Engine */
 export const ENGINES = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
@@ -28,6 +31,8 @@ export const ENGINES = /** @type {const} */ (['chromium', 'firefox', 'webkit']);
 /** The Debian packages each engine needs (CI installs them in .ci/run). */
 export const PACKAGES = { chromium: [], firefox: ['firefox-esr'], webkit: ['webkit2gtk-driver', 'xvfb'] };
 export const installCommand = (engine) => `apt-get install -y --no-install-recommends ${PACKAGES[engine].join(' ')}`;
+/** COS_SIGN_REQUIRE_ENGINES=1 (CI sets it): an engine that is not installed is a failure, not a skip. */
+export const REQUIRE_ENGINES = /^(1|true|yes)$/i.test(process.env.COS_SIGN_REQUIRE_ENGINES ?? '');
 
 /** What does not work the same way in every engine (the e2e port works around each of these). */
 export const ENGINE_NOTES = {
@@ -36,14 +41,14 @@ export const ENGINE_NOTES = {
     'evaluate() does not return when the page navigates away while the script runs (BiDi leaves it pending): wait for what follows a navigation with waitForFunction(), which copes',
     'no network throttling (no CDP): slow an upload down on the server side instead',
     'no request interception that edits a response body: wrap window.fetch in the page with evaluate() instead',
-    'downloads are not exposed here (playwright\'s download event is Chromium\'s): check the link (href, download attribute) and fetch it from Node',
   ],
   webkit: [
     'errors() and consoleErrors() see only what happens after goto()/reload() returned (classic WebDriver has no events, so a script in the page records them from then on): a page that must report load errors records them itself',
     'no network throttling and no request interception: slow uploads on the server side; wrap window.fetch in the page',
-    'downloads are not exposed here: check the link and fetch it from Node',
+    'download() has no download event to wait for (classic WebDriver has none): it watches the folder MiniBrowser saves to until the file is complete',
     'screenshot({ fullPage: true }) is the viewport only (classic WebDriver screenshots the viewport or one element)',
-    'each page is its own MiniBrowser (one WebDriver session per WebKitWebDriver): about 2 s to open one',
+    'screenshot({ selector }) is cut out of the viewport with the element scrolled into view (WebKitWebDriver\'s own element screenshot comes out black here), so it is at most the viewport',
+    'each page is its own MiniBrowser (one WebDriver session per WebKitWebDriver): about 0.6 s to open one, opened in the background for the next newPage()',
   ],
 };
 
@@ -181,6 +186,9 @@ const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {
  * @property {(selector: string, paths: string | string[]) => Promise<void>} setInputFiles  native: the input's FileList holds the files from disk; 'input' and 'change' fire
  * @property {(selector: string) => Promise<void>} click  element.click() in the page (throws if nothing matches)
  * @property {(options?: { path?: string, selector?: string, fullPage?: boolean }) => Promise<Buffer>} screenshot  PNG of the viewport, the page or one element
+ * @property {(selector: string, options?: { timeout?: number }) => Promise<{ suggestedFilename: string, data: Buffer }>} download
+ *   clicks the link `selector` and waits for the file the browser saves (the name it chose, e.g. from
+ *   Content-Disposition, and the bytes on disk; the file is removed afterwards)
  * @property {() => Promise<string[]>} errors  uncaught errors and unhandled rejections in the page so far (their messages)
  * @property {() => Promise<string[]>} consoleErrors  console.error messages so far (Chromium adds its own, e.g. a failed load)
  * @property {() => Promise<void>} close
@@ -198,6 +206,7 @@ const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {
  * @property {() => Promise<void>} close  closes every page, stops every process started, removes temp folders
  */
 
+/** The page methods every engine shares; `extra(page)` adds the engine's own. */
 const common = (engine, evaluate, extra) => {
   const page = {
     engine,
@@ -209,39 +218,96 @@ const common = (engine, evaluate, extra) => {
         if (!el) throw new Error(`click: nothing matches ${s}`);
         el.click();
       }, selector),
-    ...extra,
   };
-  return page;
+  return Object.assign(page, extra(page));
+};
+
+/** The href of the link `selector` (download() needs it to know which download is its own). */
+const hrefOf = (page, selector) =>
+  page.evaluate((s) => {
+    const a = document.querySelector(s);
+    if (!a) throw new Error(`download: nothing matches ${s}`);
+    return a.href;
+  }, selector);
+
+/**
+ * The next file that appears complete in `dir` (not in `before`): a name without `partialSuffix`
+ * whose partial twin is gone, and that we saw partial, or whose size has held for 500 ms (a small
+ * file may be finished before the first look).
+ */
+const awaitFile = async (dir, before, partialSuffix, { timeout, what }) => {
+  const deadline = Date.now() + timeout;
+  const partial = new Set();
+  const sizes = new Map();
+  for (;;) {
+    const names = existsSync(dir) ? readdirSync(dir) : [];
+    for (const n of names) if (n.endsWith(partialSuffix)) partial.add(n.slice(0, -partialSuffix.length));
+    for (const n of names) {
+      if (before.has(n) || n.endsWith(partialSuffix) || names.includes(n + partialSuffix)) continue;
+      if (partial.has(n)) return join(dir, n); // the partial file was renamed to it: complete
+      let size;
+      try {
+        size = statSync(join(dir, n)).size;
+      } catch {
+        continue;
+      }
+      const s = sizes.get(n);
+      if (!s || s.size !== size) sizes.set(n, { size, since: Date.now() });
+      else if (Date.now() - s.since >= 500) return join(dir, n);
+    }
+    if (Date.now() > deadline) throw new Error(`download: no file saved in ${dir} for ${what} in ${timeout} ms (there: ${names.join(', ') || 'nothing'})`);
+    await sleep(50);
+  }
 };
 
 const DEFAULT_VIEWPORT = { width: 1280, height: 860 };
 const TIMEOUT = 60_000;
 
 // --- Chromium -------------------------------------------------------------------------------------
+// @sparticuz/chromium's defaults include --disable-web-security (the tests must see real CORS) and
+// --single-process (flaky here): both are dropped.
+const CHROMIUM_DROP = new Set(['--disable-web-security', '--single-process']);
+const CHROMIUM_ADD = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
 const launchChromium = async () => {
-  const { launchChromium: launchIt } = await import('./chromium.mjs');
-  const browser = await launchIt();
+  const { chromium } = await import('playwright-core');
+  let executablePath = process.env.CHROMIUM_PATH;
+  let args = [];
+  if (!executablePath) {
+    const sparticuz = (await import('@sparticuz/chromium')).default;
+    executablePath = await sparticuz.executablePath();
+    args = sparticuz.args.filter((a) => !CHROMIUM_DROP.has(a.split('=')[0]) && !a.startsWith('--user-data-dir'));
+  }
+  for (const a of CHROMIUM_ADD) if (!args.includes(a)) args.push(a);
+  const browser = await chromium.launch({ executablePath, headless: true, args });
   return {
     engine: 'chromium',
     name: 'Chromium',
     version: browser.version(),
     async newPage({ viewport = DEFAULT_VIEWPORT } = {}) {
-      const context = await browser.newContext({ viewport });
+      const context = await browser.newContext({ viewport, acceptDownloads: true });
       const p = await context.newPage();
       const errors = [];
       const consoleErrors = [];
       p.on('pageerror', (e) => errors.push(e.message));
       p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      return common('chromium', (expr) => p.evaluate(expr), {
+      return common('chromium', (expr) => p.evaluate(expr), () => ({
         goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
         reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
         setInputFiles: (selector, paths) => p.setInputFiles(selector, paths),
         screenshot: ({ path, selector, fullPage = false } = {}) => (selector ? p.locator(selector).screenshot({ path }) : p.screenshot({ path, fullPage })),
+        download: async (selector, { timeout = TIMEOUT } = {}) => {
+          const [d] = await Promise.all([p.waitForEvent('download', { timeout }), p.click(selector)]);
+          const file = await d.path();
+          const data = readFileSync(file);
+          await d.delete();
+          return { suggestedFilename: d.suggestedFilename(), data };
+        },
         errors: async () => errors.slice(),
         consoleErrors: async () => consoleErrors.slice(),
         close: () => context.close(),
         raw: p,
-      });
+      }));
     },
     close: () => browser.close(),
   };
@@ -284,6 +350,10 @@ const launchFirefox = async (executable) => {
   }
   // Started detached by puppeteer: its process group is killed at exit or on a signal like ours.
   if (browser.process()) track(browser.process());
+  // Download events are not among those puppeteer subscribes to: download() subscribes once.
+  const connection = browser.connection;
+  let subscribed;
+  const downloadEvents = () => (subscribed ??= connection.send('session.subscribe', { events: ['browsingContext.downloadWillBegin', 'browsingContext.downloadEnd'] }));
   const reported = spawnSync(executable, ['--version'], { encoding: 'utf8', env, timeout: 10_000 }).stdout?.match(/(\d+\.\d+[\w.]*)/)?.[1];
   const version = reported ?? (await browser.version()).replace(/^firefox\//, '');
   return {
@@ -299,7 +369,7 @@ const launchFirefox = async (executable) => {
       // Firefox's message starts with the error's name ("TypeError: …"); Chromium's does not.
       p.on('pageerror', (e) => errors.push(String(e.message).replace(/^\w*Error: /, '')));
       p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      return common('firefox', (expr) => p.evaluate(expr), {
+      return common('firefox', (expr) => p.evaluate(expr), (page) => ({
         goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
         reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
         setInputFiles: async (selector, paths) => {
@@ -313,11 +383,40 @@ const launchFirefox = async (executable) => {
           if (!el) throw new Error(`screenshot: nothing matches ${selector}`);
           return Buffer.from(await el.screenshot({ path }));
         },
+        // Firefox saves to $HOME/Downloads by itself and tells over BiDi: downloadWillBegin (the name
+        // it chose), then downloadEnd (where the file is), both with the URL.
+        download: async (selector, { timeout = TIMEOUT } = {}) => {
+          await downloadEvents();
+          const href = await hrefOf(page, selector);
+          let name;
+          let off;
+          const saved = new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`download: Firefox saved nothing for ${selector} in ${timeout} ms`)), timeout);
+            const begin = (e) => e.url === href && (name = e.suggestedFilename);
+            const end = (e) => {
+              if (e.url !== href) return;
+              clearTimeout(timer);
+              if (e.status === 'complete') resolve(e.filepath);
+              else reject(new Error(`download: ${e.status} (${selector})`));
+            };
+            connection.on('browsingContext.downloadWillBegin', begin).on('browsingContext.downloadEnd', end);
+            off = () => (clearTimeout(timer), connection.off('browsingContext.downloadWillBegin', begin).off('browsingContext.downloadEnd', end));
+          });
+          try {
+            await page.click(selector);
+            const file = await saved;
+            const data = readFileSync(file);
+            rmSync(file, { force: true });
+            return { suggestedFilename: name ?? basename(file), data };
+          } finally {
+            off();
+          }
+        },
         errors: async () => errors.slice(),
         consoleErrors: async () => consoleErrors.slice(),
         close: () => context.close(),
         raw: p,
-      });
+      }));
     },
     close: async () => {
       try {
@@ -327,6 +426,74 @@ const launchFirefox = async (executable) => {
       }
     },
   };
+};
+
+// --- A PNG cut to a rectangle (8-bit RGB or RGBA, not interlaced: what WebKit's screenshots are) --
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (buf) => {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+const pngChunk = (type, data) => {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'latin1');
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+};
+/** `png` cut to `rect` (pixels; clipped to the image). Throws on a PNG it cannot read. */
+export const cropPng = (png, rect) => {
+  const ihdr = png.subarray(16, 29);
+  const [width, height] = [ihdr.readUInt32BE(0), ihdr.readUInt32BE(4)];
+  const [depth, colorType, interlace] = [ihdr[8], ihdr[9], ihdr[12]];
+  if (depth !== 8 || (colorType !== 2 && colorType !== 6) || interlace) throw new Error(`cropPng: unsupported PNG (depth ${depth}, color type ${colorType}, interlace ${interlace})`);
+  const bpp = colorType === 6 ? 4 : 3;
+  const idat = [];
+  for (let o = 8; o < png.length; ) {
+    const len = png.readUInt32BE(o);
+    if (png.toString('latin1', o + 4, o + 8) === 'IDAT') idat.push(png.subarray(o + 8, o + 8 + len));
+    o += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * bpp;
+  const pixels = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const out = pixels.subarray(y * stride, (y + 1) * stride);
+    const up = y ? pixels.subarray((y - 1) * stride, y * stride) : Buffer.alloc(stride);
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? out[i - bpp] : 0;
+      const b = up[i];
+      const c = i >= bpp ? up[i - bpp] : 0;
+      let v = line[i];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      out[i] = v & 0xff;
+    }
+  }
+  const x0 = Math.max(0, Math.min(width - 1, Math.round(rect.x)));
+  const y0 = Math.max(0, Math.min(height - 1, Math.round(rect.y)));
+  const w = Math.max(1, Math.min(width - x0, Math.round(rect.width)));
+  const h = Math.max(1, Math.min(height - y0, Math.round(rect.height)));
+  const cut = Buffer.alloc(h * (w * bpp + 1));
+  for (let y = 0; y < h; y++) pixels.copy(cut, y * (w * bpp + 1) + 1, (y0 + y) * stride + x0 * bpp, (y0 + y) * stride + (x0 + w) * bpp);
+  const header = Buffer.from(ihdr);
+  header.writeUInt32BE(w, 0);
+  header.writeUInt32BE(h, 4);
+  return Buffer.concat([png.subarray(0, 8), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(cut)), pngChunk('IEND', Buffer.alloc(0))]);
 };
 
 // --- WebKit: WebKitWebDriver on an Xvfb display, one driver (so one MiniBrowser) per page -----------
@@ -465,6 +632,11 @@ const launchWebKit = async (driverPath) => {
     removeFolder(home);
     throw e;
   }
+  // Downloads go to $HOME/Downloads (GLib reads the XDG download folder from user-dirs.dirs).
+  const downloads = join(home, 'Downloads');
+  mkdirSync(downloads, { recursive: true });
+  mkdirSync(join(home, '.config'), { recursive: true });
+  writeFileSync(join(home, '.config', 'user-dirs.dirs'), 'XDG_DOWNLOAD_DIR="$HOME/Downloads"\n');
   // Own HOME and XDG folders: WebKit's caches and data (and GStreamer's, mesa's, dconf's) go there.
   const env = {
     ...process.env,
@@ -526,28 +698,30 @@ const launchWebKit = async (driverPath) => {
     await stop(s.driver);
   };
 
-  // The first session tells the version; the first newPage() gets it.
+  // The first session tells the version; the first newPage() gets it. Each newPage() then opens the
+  // next page's session in the background (about 0.6 s: a WebKitWebDriver and its MiniBrowser), so a
+  // test rarely waits for one. `spare` is that session's promise (undefined if it failed to open).
   let spare;
   try {
-    spare = await openSession(DEFAULT_VIEWPORT);
-    version = spare.version;
+    const first = await openSession(DEFAULT_VIEWPORT);
+    version = first.version;
+    spare = Promise.resolve(first);
   } catch (e) {
     await stop(xvfb);
     removeFolder(home);
     throw e;
   }
+  const sameSize = (a, b) => a.width === b.width && a.height === b.height;
 
   return {
     engine: 'webkit',
     name: 'WebKitGTK',
     version,
     async newPage({ viewport = DEFAULT_VIEWPORT } = {}) {
-      let s;
-      if (spare) {
-        s = spare;
-        spare = undefined;
-        if (viewport !== DEFAULT_VIEWPORT) await fitViewport(s, viewport);
-      } else s = await openSession(viewport);
+      let s = await spare;
+      spare = openSession(DEFAULT_VIEWPORT).catch(() => undefined);
+      if (!s) s = await openSession(viewport);
+      else if (!sameSize(viewport, DEFAULT_VIEWPORT)) await fitViewport(s, viewport);
       pages.add(s);
       const S = `/session/${s.id}`;
       const execute = async (expr) => {
@@ -567,7 +741,7 @@ const launchWebKit = async (driverPath) => {
         if (!found) throw new Error(`nothing matches ${selector}`);
         return Object.values(found)[0];
       };
-      return common('webkit', execute, {
+      return common('webkit', execute, (page) => ({
         goto: async (url) => {
           await s.call('POST', `${S}/url`, { url });
           await hook();
@@ -581,25 +755,49 @@ const launchWebKit = async (driverPath) => {
           await s.call('POST', `${S}/element/${el}/value`, { text: [paths].flat().join('\n') });
         },
         screenshot: async ({ path, selector } = {}) => {
-          const b64 = selector ? await s.call('GET', `${S}/element/${await element(selector)}/screenshot`) : await s.call('GET', `${S}/screenshot`);
-          const png = Buffer.from(b64, 'base64');
+          // WebKitWebDriver's element screenshot comes out partly or wholly black here: take the
+          // viewport with the element scrolled into view, and cut the element out of it.
+          let rect;
+          if (selector) {
+            await element(selector);
+            rect = await page.evaluate((sel) => {
+              const el = document.querySelector(sel);
+              el.scrollIntoView({ block: 'nearest' });
+              const r = el.getBoundingClientRect();
+              return { x: r.left * devicePixelRatio, y: r.top * devicePixelRatio, width: r.width * devicePixelRatio, height: r.height * devicePixelRatio };
+            }, selector);
+          }
+          let png = Buffer.from(await s.call('GET', `${S}/screenshot`), 'base64');
+          if (rect) png = cropPng(png, rect);
           if (path) writeFileSync(path, png);
           return png;
         },
         errors: async () => (await execute(wrap(() => window.__engineErrors?.errors.slice())).then(unwrap).catch(() => [])) || [],
         consoleErrors: async () => (await execute(wrap(() => window.__engineErrors?.console.slice())).then(unwrap).catch(() => [])) || [],
+        // MiniBrowser saves a download by itself, to the XDG download folder (set below), first as
+        // NAME.wkdownload, then renamed to NAME, the name from Content-Disposition or the URL.
+        download: async (selector, { timeout = TIMEOUT } = {}) => {
+          const before = new Set(readdirSync(downloads));
+          await hrefOf(page, selector);
+          await page.click(selector);
+          const file = await awaitFile(downloads, before, '.wkdownload', { timeout, what: selector });
+          const data = readFileSync(file);
+          rmSync(file, { force: true });
+          return { suggestedFilename: basename(file), data };
+        },
         close: async () => {
           pages.delete(s);
           await closeSession(s);
         },
         raw: s,
-      });
+      }));
     },
     close: async () => {
       try {
-        await Promise.all([...pages, ...(spare ? [spare] : [])].map(closeSession));
-        pages.clear();
+        const last = await spare;
         spare = undefined;
+        await Promise.all([...pages, ...(last ? [last] : [])].map(closeSession));
+        pages.clear();
       } finally {
         await stop(xvfb);
         removeFolder(home);

@@ -1,54 +1,106 @@
-// What the browser tests of the demo share: a demo instance of their own, a page that has started,
-// the upload rows the widgets render (data-key, data-state, data-uploaded, …), the bytes the local
-// COS server stored, and a throttled TCP proxy in front of it.
+// What the browser tests of the demo share: the engines they run in (one describe per engine, the same
+// body), a demo instance of their own, a page that has started, the upload rows the widgets render
+// (data-key, data-state, data-uploaded, …), the bytes the local COS server stored, and a throttled TCP
+// proxy in front of it.
 //
-// Nothing here is specific to Chromium: the page helpers use playwright-core's Browser/Page API and
-// the page's own DOM, and slow uploads come from the proxy, not from a browser's network emulation,
-// so the same flows can run in other engines.
+// Nothing here is specific to one engine: pages are engines.mjs's Page (evaluate, waitForFunction,
+// click, setInputFiles, download, screenshot), the helpers read the page's own DOM, and slow uploads
+// come from the proxy, not from a browser's network emulation.
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { start } from '../../demo/server/index.mjs';
+import { ENGINES, REQUIRE_ENGINES, available, launch } from './engines.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const ARTIFACTS = path.join(root, 'test-results', 'e2e');
 export const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `fn` on a demo instance of its own (ephemeral ports), then closes it and removes its data folder. */
+/** Whether each engine is installed here: { chromium: { ok, message? }, … } (the line to print is in global-setup.mjs). */
+const availability = Object.fromEntries(await Promise.all(ENGINES.map(async (e) => [e, await available(e)])));
+
+/**
+ * One describe per engine around the same `body`: `body(engine, b)` registers the tests, where
+ * `b.browser` is that engine's browser (engines.mjs's Browser), launched once for the describe in
+ * beforeAll and closed in afterAll. A missing engine's describe is skipped (global-setup.mjs has printed
+ * the line saying what to install), unless COS_SIGN_REQUIRE_ENGINES is set: then it runs, and fails
+ * with that line. `title(engine)` names the describe. afterAll prints the engine's name, version and
+ * how long its tests took.
+ */
+export const eachEngine = (title, body) => {
+  for (const engine of ENGINES) {
+    const skip = !availability[engine].ok && !REQUIRE_ENGINES;
+    describe.skipIf(skip)(title(engine), () => {
+      const b = { engine, browser: undefined, t0: 0 };
+      beforeAll(async () => {
+        await fsp.mkdir(path.join(ARTIFACTS, engine), { recursive: true });
+        b.t0 = Date.now();
+        b.browser = await launch(engine);
+      });
+      afterAll(async () => {
+        await b.browser?.close();
+        if (b.browser) console.log(`${title(engine)}: ${b.browser.name} ${b.browser.version}, ${((Date.now() - b.t0) / 1000).toFixed(1)} s`);
+      });
+      body(engine, b);
+    });
+  }
+};
+
+/** Where a test's screenshot goes: test-results/e2e/<engine>/<name>. */
+export const artifact = (engine, name) => path.join(ARTIFACTS, engine, name);
+
+/**
+ * Starts a demo instance on ephemeral ports. `throttle: true` puts a throttledProxy (unlimited until
+ * `d.proxy.setRate(bytesPerSecond)`) between the pages and the local COS server: the page sends its
+ * COS requests to the proxy (start({ cosDomain })). close() stops both and removes the data folder.
+ */
+export const startDemo = async ({ throttle = false, ...options } = {}) => {
+  let d;
+  const proxy = throttle ? await throttledProxy({ target: () => d.cosUrl.replace('http://', '') }) : undefined;
+  try {
+    d = await start({ port: 0, cosPort: 0, ...options, ...(proxy && { cosDomain: proxy.host }) });
+  } catch (e) {
+    await proxy?.close();
+    throw e;
+  }
+  const close = d.close;
+  return Object.assign(d, {
+    proxy,
+    async close() {
+      await close();
+      await proxy?.close();
+      await fsp.rm(d.cos.dataDir, { recursive: true, force: true });
+    },
+  });
+};
+
+/** Runs `fn` on a demo instance of its own (startDemo(options)), then closes it and removes its data folder. */
 export const withDemo = async (options, fn) => {
-  const d = await start({ port: 0, cosPort: 0, ...options });
+  const d = await startDemo(options);
   try {
     return await fn(d);
   } finally {
     await d.close();
-    await fsp.rm(d.cos.dataDir, { recursive: true, force: true });
   }
 };
 
 /**
- * A fresh page (own context: own signer, credentials and localStorage) at `d.pageUrl + pathname`,
- * once its `ready` promise (window.cosDemo by default) has settled; collects page errors in
- * `page.errors`.
+ * A fresh page (its own cookies and localStorage: own signer, own credentials) of `browser` at
+ * `d.pageUrl + pathname`, once its `ready` promise (window.cosDemo by default) has settled.
  */
 export const openPage = async (browser, d, pathname = '/', { global = 'cosDemo', check = hasSigner } = {}) => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
-  const page = await context.newPage();
-  watch(page);
-  await page.goto(d.pageUrl + pathname);
-  await ready(page, { global, check });
-  return page;
-};
-
-/** Collects the page's errors (page.errors) and failed requests (page.failures). */
-export const watch = (page) => {
-  page.errors = [];
-  page.failures = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && page.failures.push(m.text()));
-  page.on('requestfailed', (r) => page.failures.push(`${r.url()}: ${r.failure()?.errorText}`));
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  try {
+    await page.goto(d.pageUrl + pathname);
+    await ready(page, { global, check });
+  } catch (e) {
+    await page.close().catch(() => {});
+    throw e;
+  }
   return page;
 };
 
@@ -60,15 +112,68 @@ const hasSigner = (g) => !!window[g].state.signer;
  */
 export const ready = async (page, { global = 'cosDemo', check = hasSigner } = {}) => {
   try {
-    await page.waitForFunction((g) => window[g] && window[g].ready, global, { timeout: 15_000 });
-    await page.evaluate((g) => window[g].ready, global);
+    await page.waitForFunction((g) => !!(window[g] && window[g].ready), global, { timeout: 15_000 }); // a boolean: a promise would be awaited
+    await page.evaluate((g) => window[g].ready.then(() => true), global);
     if (!(await page.evaluate(check, global))) throw new Error('not ready');
   } catch (e) {
-    throw new Error(`the page did not start: ${e.message}\npage errors: ${page.errors?.join('; ')}\nconsole: ${page.failures?.join('; ')}`);
+    const errors = await page.errors().catch(() => []);
+    const consoleErrors = await page.consoleErrors().catch(() => []);
+    throw new Error(`the page did not start: ${e.message}\npage errors: ${errors.join('; ')}\nconsole: ${consoleErrors.join('; ')}`);
   }
 };
 
-export const choosePath = (page, p) => page.check(`input[name=path][value=${p}]`);
+/** Chooses one of the widget's upload paths (put, presign, post): a click on its radio button. */
+export const choosePath = (page, p) =>
+  page.evaluate((p) => {
+    const radio = document.querySelector(`input[name=path][value=${p}]`);
+    if (!radio) throw new Error(`no upload path ${p}`);
+    radio.click();
+    if (!radio.checked) throw new Error(`the ${p} path could not be chosen`);
+  }, p);
+
+/** Resolves once `selector` matches something (or, with `{ gone: true }`, nothing). */
+export const waitForSelector = (page, selector, { gone = false, timeout } = {}) =>
+  page.waitForFunction(([s, gone]) => !document.querySelector(s) === gone, [selector, gone], { timeout });
+
+/**
+ * Clicks the visible button whose text is `text` inside `scope` (a selector), once there is one, as a
+ * person would (playwright's `scope button:text("…")`).
+ */
+export const clickButton = async (page, scope, text) => {
+  await page.waitForFunction(
+    ([scope, text]) => [...document.querySelectorAll(`${scope} button`)].some((b) => !b.hidden && !b.disabled && b.textContent.trim() === text),
+    [scope, text],
+    { timeout: 15_000 },
+  );
+  await page.evaluate(
+    ([scope, text]) => {
+      const b = [...document.querySelectorAll(`${scope} button`)].find((b) => !b.hidden && !b.disabled && b.textContent.trim() === text);
+      if (!b) throw new Error(`no "${text}" button in ${scope}`);
+      b.click();
+    },
+    [scope, text],
+  );
+};
+
+/** The dataset of the first element matching `selector` (and its .msg text as `message`), or null. */
+export const dataOf = (page, selector) =>
+  page.evaluate((s) => {
+    const e = document.querySelector(s);
+    return e && { ...e.dataset, message: e.querySelector('.msg')?.textContent };
+  }, selector);
+
+/** Types `value` into the input `selector`, as a person would: the value, then an 'input' event. */
+export const fill = (page, selector, value) =>
+  page.evaluate(([s, v]) => {
+    const input = document.querySelector(s);
+    if (!input) throw new Error(`fill: nothing matches ${s}`);
+    input.focus();
+    input.value = v;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  }, [selector, value]);
+
+/** The value of the input `selector`. */
+export const valueOf = (page, selector) => page.evaluate((s) => document.querySelector(s).value, selector);
 
 /** Waits until every row of `keys` has finished (done, error or canceled); returns their states. */
 export const settle = async (page, keys, timeout = 60_000) => {

@@ -1,13 +1,13 @@
 // The large-file flows of the demo (issue #11), each one test body that takes a launched browser
-// (playwright-core's Browser) and brings its own demo instance: large.test.mjs runs them in Chromium,
-// and another engine's test file can run the same ones. They use no engine-specific API: uploads are
-// slowed by a TCP proxy in front of the local COS server (harness.mjs), not by network emulation.
+// (engines.mjs's Browser: Chromium, Firefox ESR or WebKitGTK) and brings its own demo instance:
+// large.test.mjs runs each in every engine. They use no engine-specific API: uploads are slowed by a
+// TCP proxy in front of the local COS server (harness.mjs), not by network emulation.
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { ARTIFACTS, choosePath, openPage, ready, rows, settle, sha256, sleep, stored, throttledProxy, withDemo } from './harness.mjs';
+import { artifact, choosePath, clickButton, dataOf, openPage, ready, rows, settle, sha256, sleep, waitForSelector, withDemo } from './harness.mjs';
 
 const MiB = 1 << 20;
 
@@ -39,6 +39,7 @@ const storedParts = (d, key, uploadId) =>
  * uploadId it kept in localStorage, ListParts, only the missing parts), and the bytes COS stored.
  */
 export const multipartPauseResumeReload = async (browser, { log = () => {} } = {}) => {
+  const shot = (name) => artifact(browser.engine, name);
   const size = 64 * MiB;
   const partSize = 8 * MiB;
   const count = size / partSize;
@@ -48,11 +49,9 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
   // A file on disk: choosing it again after the reload gives the same name, size and lastModified.
   const picked = path.join(dir, 'big-64MiB.bin');
   await fsp.writeFile(picked, bytes);
-  let demo;
-  const proxy = await throttledProxy({ target: () => demo.cosUrl.replace('http://', ''), bytesPerSecond: 32 * MiB });
   try {
-    await withDemo({ cosDomain: proxy.host }, async (d) => {
-      demo = d;
+    return await withDemo({ throttle: true }, async (d) => {
+      d.proxy.setRate(32 * MiB);
       const key = 'uploads/big-64MiB.bin';
       const query = `/?multipart=${partSize}&partSize=${partSize}&concurrency=2`;
       const page = await openPage(browser, d, query);
@@ -60,14 +59,14 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       const t0 = Date.now();
       await page.setInputFiles('#picker', picked);
       const row = `.item[data-key="${key}"]`;
-      await page.waitForSelector(`${row}[data-multipart="true"][data-upload-id]`);
-      const uploadId = await page.$eval(row, (r) => r.dataset.uploadId);
+      await waitForSelector(page, `${row}[data-multipart="true"][data-upload-id]`);
+      const { uploadId } = await dataOf(page, row);
       expect(d.cos.listUploads().map((u) => u.uploadId)).toEqual([uploadId]);
 
       // 1. Progress inside a part: a byte count that is not a whole number of parts, read while the
       //    server had answered no UploadPart yet (read first, then checked: the order makes it sound).
       const inside = await poll(async () => {
-        const loaded = +(await page.$eval(row, (r) => r.dataset.loaded || 0));
+        const loaded = +((await dataOf(page, row)).loaded || 0);
         const answered = partRequests(d, uploadId).some((h) => h.status === 200);
         if (answered) throw new Error(`a part was answered before any progress inside one was seen (last: ${loaded})`);
         return loaded > 0 && loaded % partSize !== 0 && loaded;
@@ -76,8 +75,8 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
 
       // 2. Pause once two parts are stored.
       await poll(() => partRequests(d, uploadId).filter((h) => h.status === 200).length >= 2, 'two parts stored');
-      await page.click(`${row} button:text("Pause")`);
-      await page.waitForSelector(`${row}[data-state="paused"]`);
+      await clickButton(page, row, 'Pause');
+      await waitForSelector(page, `${row}[data-state="paused"]`);
       await poll(() => settledParts(d, uploadId), 'the parts in flight at pause to be cut');
       const stored1 = storedParts(d, key, uploadId);
       const sent1 = partRequests(d, uploadId);
@@ -86,17 +85,17 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       expect(stored1.length).toBeLessThan(count);
       expect(sorted(numbers(sent1.filter((h) => h.status === 200)))).toEqual(stored1);
       expect(await d.cos.readObject(key)).toBeUndefined();
-      expect(await page.$eval(row, (r) => r.querySelector('button:not([hidden])')?.textContent)).toBe('Resume');
+      expect(await page.evaluate((s) => document.querySelector(s).querySelector('button:not([hidden])')?.textContent, row)).toBe('Resume');
       const paused = (await rows(page, [key]))[key];
       expect(paused.message).toMatch(/^Paused at \d+%/);
       // The uploadId is kept for a reload.
       const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cos-sign-demo:upload:')).map((k) => JSON.parse(localStorage.getItem(k))));
       expect(kept).toEqual([expect.objectContaining({ uploadId, partSize })]);
-      await page.locator(row).screenshot({ path: path.join(ARTIFACTS, 'multipart-paused.png') });
+      await page.screenshot({ path: shot('multipart-paused.png'), selector: row });
 
       // 3. Resume: ListParts first, then only the parts COS does not have; reload once two more are stored.
       const h1 = d.cos.state.history.length;
-      await page.click(`${row} button:text("Resume")`);
+      await clickButton(page, row, 'Resume');
       await poll(() => partRequests(d, uploadId).filter((h) => h.status === 200).length >= stored1.length + 2, 'two more parts stored');
       const phase2 = d.cos.state.history.slice(h1);
       const firstPart = phase2.findIndex((h) => h.method === 'PUT');
@@ -120,12 +119,12 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       const h2 = d.cos.state.history.length;
       await choosePath(page, 'put');
       await page.setInputFiles('#picker', picked);
-      await page.waitForSelector(`${row}[data-resumable="true"][data-parts-there]`);
-      const offer = await page.$eval(row, (r) => ({ ...r.dataset, message: r.querySelector('.msg').textContent }));
+      await waitForSelector(page, `${row}[data-resumable="true"][data-parts-there]`);
+      const offer = await dataOf(page, row);
       expect(offer).toMatchObject({ state: 'paused', uploadId, partsThere: String(stored2.length) });
       expect(offer.message).toContain(`${stored2.length} of ${count} parts`);
-      await page.locator(row).screenshot({ path: path.join(ARTIFACTS, 'multipart-resume-offer.png') });
-      await page.click(`${row} button:text("Resume")`);
+      await page.screenshot({ path: shot('multipart-resume-offer.png'), selector: row });
+      await clickButton(page, row, 'Resume');
       const done = (await settle(page, [key]))[key];
       expect(done).toMatchObject({ state: 'done', uploaded: '100', loaded: String(size), uploadId });
       const phase3 = d.cos.state.history.slice(h2);
@@ -155,13 +154,12 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       expect(o.headers['content-type']).toBe('application/octet-stream');
       expect(d.cos.listUploads()).toEqual([]);
       expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cos-sign-demo:upload:')))).toEqual([]);
-      await page.waitForSelector(`#objects tr[data-key="${key}"]`);
-      expect(page.errors).toEqual([]);
-      await page.context().close();
+      await waitForSelector(page, `#objects tr[data-key="${key}"]`);
+      expect(await page.errors()).toEqual([]);
+      await page.close();
       return { ms: Date.now() - t0, inside, stored1, stored2 };
     });
   } finally {
-    await proxy.close();
     await fsp.rm(dir, { recursive: true, force: true });
   }
 };
@@ -227,9 +225,9 @@ const uppyFlow = async (browser, d, { big, small, files, log }) => {
   ]);
   const put = signed.find((r) => r.key === keys[1]);
   expect(put).toMatchObject({ method: 'PUT', contentType: 'text/plain', headers: { 'Content-Type': 'text/plain' } });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'uppy.png'), fullPage: true });
-  expect(page.errors).toEqual([]);
-  await page.context().close();
+  await page.screenshot({ path: artifact(browser.engine, 'uppy.png'), fullPage: true });
+  expect(await page.errors()).toEqual([]);
+  await page.close();
   return { ms: Date.now() - t0 };
 };
 
@@ -237,37 +235,44 @@ const uppyFlow = async (browser, d, { big, small, files, log }) => {
  * The bucket listing comes from listObjects, page by page: five objects with a page size of 2 take
  * three GET Bucket requests (the next ones with a marker), and every key is listed once.
  */
-export const listingPages = async (browser) =>
-  withDemo({}, async (d) => {
-    const page = await openPage(browser, d, '/?pageSize=2');
-    await choosePath(page, 'put');
-    const names = ['list-a.txt', 'list-b.txt', 'list-c.txt', 'list-d.txt', 'list-e.txt'];
-    await page.setInputFiles(
-      '#picker',
-      names.map((name) => ({ name, mimeType: 'text/plain', buffer: Buffer.from(name) })),
-    );
-    const keys = names.map((n) => 'uploads/' + n);
-    expect(Object.values(await settle(page, keys)).map((r) => r.state)).toEqual(keys.map(() => 'done'));
-    // Let the listing the uploads scheduled run and finish first.
-    await page.waitForFunction((n) => document.querySelectorAll('#objects tr[data-key]').length === n, keys.length);
-    const bucketGets = () => d.cos.state.history.filter((h) => h.method === 'GET' && h.key === '');
-    for (let n = -1; n !== bucketGets().length || bucketGets().some((h) => h.status === undefined); ) {
-      n = bucketGets().length;
-      await sleep(400);
-    }
-    const from = d.cos.state.history.length;
-    await page.$eval('#object-list', (t) => delete t.dataset.pages);
-    await page.click('#refresh');
-    await page.waitForFunction((n) => document.querySelectorAll('#objects tr[data-key]').length === n && document.getElementById('object-list').dataset.pages === '3', keys.length);
-    const listed = await page.$$eval('#objects tr[data-key]', (l) => l.map((r) => r.dataset.key));
-    expect([...listed].sort()).toEqual(keys);
-    const gets = d.cos.state.history.slice(from).filter((h) => h.method === 'GET' && h.key === '');
-    expect(gets.map((h) => [h.query['max-keys'], h.query.marker ?? null, h.status])).toEqual([
-      ['2', null, 200],
-      ['2', 'uploads/list-b.txt', 200],
-      ['2', 'uploads/list-d.txt', 200],
-    ]);
-    expect(gets.every((h) => h.query.prefix === 'uploads/')).toBe(true);
-    expect(page.errors).toEqual([]);
-    await page.context().close();
-  });
+export const listingPages = async (browser) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cos-e2e-list-'));
+  try {
+    return await withDemo({}, (d) => listingFlow(browser, d, dir));
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+};
+
+const listingFlow = async (browser, d, dir) => {
+  const page = await openPage(browser, d, '/?pageSize=2');
+  await choosePath(page, 'put');
+  const names = ['list-a.txt', 'list-b.txt', 'list-c.txt', 'list-d.txt', 'list-e.txt'];
+  const files = names.map((name) => path.join(dir, name));
+  for (const [i, f] of files.entries()) await fsp.writeFile(f, names[i]);
+  await page.setInputFiles('#picker', files);
+  const keys = names.map((n) => 'uploads/' + n);
+  expect(Object.values(await settle(page, keys)).map((r) => r.state)).toEqual(keys.map(() => 'done'));
+  // Let the listing the uploads scheduled run and finish first.
+  await page.waitForFunction((n) => document.querySelectorAll('#objects tr[data-key]').length === n, keys.length);
+  const bucketGets = () => d.cos.state.history.filter((h) => h.method === 'GET' && h.key === '');
+  for (let n = -1; n !== bucketGets().length || bucketGets().some((h) => h.status === undefined); ) {
+    n = bucketGets().length;
+    await sleep(400);
+  }
+  const from = d.cos.state.history.length;
+  await page.evaluate(() => delete document.getElementById('object-list').dataset.pages);
+  await page.click('#refresh');
+  await page.waitForFunction((n) => document.querySelectorAll('#objects tr[data-key]').length === n && document.getElementById('object-list').dataset.pages === '3', keys.length);
+  const listed = await page.evaluate(() => [...document.querySelectorAll('#objects tr[data-key]')].map((r) => r.dataset.key));
+  expect([...listed].sort()).toEqual(keys);
+  const gets = d.cos.state.history.slice(from).filter((h) => h.method === 'GET' && h.key === '');
+  expect(gets.map((h) => [h.query['max-keys'], h.query.marker ?? null, h.status])).toEqual([
+    ['2', null, 200],
+    ['2', 'uploads/list-b.txt', 200],
+    ['2', 'uploads/list-d.txt', 200],
+  ]);
+  expect(gets.every((h) => h.query.prefix === 'uploads/')).toBe(true);
+  expect(await page.errors()).toEqual([]);
+  await page.close();
+};
