@@ -38,7 +38,7 @@ export const hex = (buf: ArrayBuffer | Uint8Array): string => {
  * `ERR_CRYPTO_UNAVAILABLE` where there is none.
  */
 export const subtleBackend = (subtle?: SubtleCrypto): HashBackend<CryptoKey> => {
-  const s = subtle || (globalThis.crypto && globalThis.crypto.subtle);
+  const s = subtle || globalThis.crypto?.subtle;
   if (!s)
     fail(
       'ERR_CRYPTO_UNAVAILABLE',

@@ -1,6 +1,6 @@
 import { fail, isDate, must, show, type CosSignErrorCode } from './errors.js';
 import { after, subtleBackend, thenable, type HashBackend } from './crypto.js';
-import { checkCredentials, credentialSource, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
+import { checkCredentials, credentialSource, is, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
 import { authorization, canonical, encode, httpString, isSignedHeader, keyTime, stringToSign, urlPath, type Pair } from './signing.js';
 
 /** Options of `new CosSigner(…)`. One of `region`, `endpoint` or `domain` is required. */
@@ -111,9 +111,6 @@ export interface Prepared {
 }
 
 const HOST = /^[a-z\d]([a-z\d.-]*[a-z\d])?(:\d{1,5})?$/i;
-
-/** `v` is a string that matches `re`. */
-const is = (v: unknown, re: RegExp): v is string => typeof v == 'string' && re.test(v);
 
 /** Encodes (step 6), refusing strings that are not well-formed Unicode (lone surrogates). */
 const enc = (s: string, code: CosSignErrorCode, what: string) => {

@@ -57,11 +57,11 @@ export const authorization = (
  * are only such a segment: no URL can carry them.
  */
 export const urlPath = (key: string): string | undefined => {
-  const segs = (key[0] === '/' ? key.slice(1) : key).split('/');
-  const dot = (s: string | undefined) => s === '.' || s === '..';
-  if (segs.length === 1 && dot(segs[0])) return undefined;
+  const segs = (key[0] == '/' ? key.slice(1) : key).split('/');
+  const dot = (s: string | undefined) => s == '.' || s == '..';
+  if (segs.length == 1 && dot(segs[0])) return undefined;
   let out = encode(segs[0]);
   for (let i = 1; i < segs.length; i++)
-    out += (dot(segs[i - 1]) || (i === segs.length - 1 && dot(segs[i])) ? '%2F' : '/') + encode(segs[i]);
+    out += (dot(segs[i - 1]) || (i == segs.length - 1 && dot(segs[i])) ? '%2F' : '/') + encode(segs[i]);
   return '/' + out;
 };
