@@ -70,7 +70,8 @@ export const credentialSource = (input: CredentialProvider, now: () => number, m
     }
     const creds = checkCredentials(c, 'provided credentials');
     const exp = creds.expiration?.getTime();
-    if (exp !== undefined && exp <= now())
+    // (No expiration: undefined <= n is false.)
+    if (exp! <= now())
       fail('ERR_CREDENTIALS_EXPIRED', `provided credentials expired at ${creds.expiration!.toISOString()}`);
     cached = creds;
     until = exp === undefined ? Infinity : exp - Math.min(margin, (exp - start) / 2);

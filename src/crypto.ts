@@ -52,7 +52,7 @@ export const subtleBackend = (subtle?: SubtleCrypto): HashBackend<CryptoKey> => 
   if (!s)
     fail(
       'ERR_CRYPTO_UNAVAILABLE',
-      'no crypto.subtle: WebCrypto needs a secure context (https or localhost pages, not plain http) and a current runtime; pass the `crypto` option or use cos-sign/sync',
+      'no crypto.subtle: WebCrypto needs a secure context (https or localhost, not plain http) and a current runtime; pass the `crypto` option or use cos-sign/sync',
     );
   return {
     key: (secret) => s!.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']),

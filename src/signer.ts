@@ -148,10 +148,24 @@ const pairs = (rec: unknown, code: CosSignErrorCode, what: string, isHeader?: bo
   return out;
 };
 
-// Per-call callbacks, made once.
-const isHost = (h: Pair) => h[0] == 'host';
 const isToken = (x: Pair) => x[0].toLowerCase() == 'x-cos-security-token';
-const lower = (q: Pair): Pair => [q[0].toLowerCase(), q[1]];
+
+/**
+ * Steps 9–11 of what {@link CosSigner._sign} prepared: the HMAC of the StringToSign once the hash is
+ * there, then the Authorization fields (a URL carries them URL-encoded, a header raw). Apart from
+ * `_sign`, so that while the hashing runs a pending signature holds only these arguments: in a batch,
+ * thousands of them are the live heap that every GC goes through.
+ */
+const finish = (b: HashBackend, hash: unknown, key: unknown, c: Credentials, time: string, headerList: string, paramList: string, out: AuthHeaders, params: Pair[], inUrl: boolean) =>
+  after(hash as string, (h) =>
+    after(key, (k) =>
+      after(b.hmac(k, stringToSign(time, h)), (signature): Signed => {
+        const fields = (inUrl ? authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList)) : authorization(c.secretId, time, headerList, paramList)) + signature;
+        if (!inUrl) out.Authorization = fields;
+        return { headers: out, fields, params };
+      }),
+    ),
+  );
 
 /** The lazily loaded request, fetch and form code: presigning alone does not pay for it. */
 const more = () => import('./requests.js');
@@ -365,7 +379,7 @@ export class CosSigner {
     if (typeof signHost != 'boolean') must('ERR_INVALID_OPTION', 'signHost', 'a boolean', signHost);
     host ||= this.#domain ? this.#host : `${bucket.toLowerCase()}.${this.#host}`;
     const signed = pairs(o.headers, 'ERR_INVALID_HEADER', 'header', true);
-    if (signHost && !signed.some(isHost)) signed.push(['host', encode(host.replace(/:\d+$/, '').toLowerCase())]);
+    if (signHost && !signed.some((h) => h[0] == 'host')) signed.push(['host', encode(host.replace(/:\d+$/, '').toLowerCase())]);
     return { method, key, host, params: pairs(o.params, 'ERR_INVALID_PARAM', 'param'), headers: signed, expires, now: now ? +now : this._now() };
   }
 
@@ -406,20 +420,10 @@ export class CosSigner {
         if (inUrl) params = [...params, ['x-cos-security-token', encode(token)]];
         else if (!headers.some(isToken)) headers = [...headers, ['x-cos-security-token', encode((out['x-cos-security-token'] = token))]];
       // canonical sorts in place: the lowercased params are a new array; the order of p.headers matters to no one.
-      const [paramList, paramString] = canonical(params.map(lower));
+      const [paramList, paramString] = canonical(params.map((q) => [q[0].toLowerCase(), q[1]]));
       const [headerList, headerString] = canonical(headers);
-      // The Authorization fields up to the signature (the last): a URL carries them URL-encoded, a header raw.
-      const pre = inUrl ? authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList)) : authorization(c.secretId, time, headerList, paramList);
       const b = this._backend;
-      return after(b.sha1(httpString(p.method, p.key[0] == '/' ? p.key : '/' + p.key, paramString, headerString)), (hash) =>
-        after(this._signKey(c, time), (key) =>
-          after(b.hmac(key, stringToSign(time, hash)), (signature): Signed => {
-            const fields = pre + signature;
-            if (!inUrl) out.Authorization = fields;
-            return { headers: out, fields, params };
-          }),
-        ),
-      );
+      return finish(b, b.sha1(httpString(p.method, p.key[0] == '/' ? p.key : '/' + p.key, paramString, headerString)), this._signKey(c, time), c, time, headerList, paramList, out, params, inUrl);
     }) as Signed | PromiseLike<Signed>;
   }
 
