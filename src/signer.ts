@@ -406,7 +406,8 @@ export class CosSigner {
 
   /**
    * Signs a prepared request. `inUrl`: the token goes in the query (presigned URL), else in a header.
-   * Returns the headers to send, the URL query fields and the URL params. Waits only for promises: with
+   * Returns the headers to send, the Authorization fields (URL-encoded for a URL) and the URL params.
+   * Sorts `p.headers` in place. Waits only for promises: with
    * static credentials, a cached SignKey and a synchronous backend it returns the result itself, so large
    * batches make little garbage. @internal
    */
