@@ -2,9 +2,10 @@
 // variants interleaved (bench/interleave.mjs), medians and ratios printed; then heap growth (child
 // process with --expose-gc), a 256 MiB multipart upload against the official SDK's sliceUploadFile
 // (bench/upload.mjs: throughput and peak RSS, a process per upload) and the same batch in real
-// Chromium. See bench/README.md.
-//   node bench/run.mjs [node] [single] [memory] [upload] [browser]   (default: all; BENCH_ROUNDS=n to change rounds,
-//                                                                     BENCH_UPLOAD_ROUNDS=n for the upload's, default 3)
+// Chromium; then (part "bare") the presign batch against the bare crypto.subtle loop in Node, Chromium,
+// Deno, Bun and workerd (bench/ceiling.mjs). See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [upload] [browser] [bare]   (default: all; BENCH_ROUNDS=n to change rounds,
+//                                                                             BENCH_UPLOAD_ROUNDS=n for the upload's, default 3)
 //   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -181,6 +182,11 @@ if (want('browser')) {
   const res = { [`${SUBTLE} (dist/cos-sign.umd.js)`]: b.subtle, [`${SYNC} (dist/sync.umd.js)`]: b.sync, [BJS]: b.js };
   table(`Chromium ${b.version} batch: ${N.toLocaleString('en-US')} presigned URLs in one page (URLs/s)`, res, ops, [BJS]);
   goal('Chromium SubtleCrypto batch >= cos-js-sdk-v5', ops(b.subtle) >= ops(b.js), `${(ops(b.subtle) / ops(b.js)).toFixed(2)}x`);
+}
+
+if (want('bare')) {
+  const { ceilingPart } = await import('./ceiling.mjs');
+  await ceilingPart({ CosSigner, gc, rounds: Number(process.env.BENCH_ROUNDS) || 9, goal });
 }
 
 console.log(`\n### Goals\n\n${goals.map((g) => '    ' + g).join('\n')}`);

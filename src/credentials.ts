@@ -21,14 +21,17 @@ export type CredentialProvider = () => Credentials | PromiseLike<Credentials>;
 /** Gets the credentials to sign with; `force` skips the cache. */
 export type CredentialSource = (force?: boolean) => Promise<Credentials>;
 
+/** `v` is a string that matches `re`. */
+export const is = (v: unknown, re: RegExp): v is string => typeof v == 'string' && re.test(v);
+
 /** Validates credentials and returns a copy; messages name the field, never show a secret. */
 export const checkCredentials = (c: unknown, what = 'credentials'): Credentials => {
   const bad = (field: string, want: string, v: unknown, secret?: boolean) => must('ERR_CREDENTIALS_INVALID', what + field, want, v, secret);
   if (!c || typeof c != 'object') bad('', 'an object { secretId, secretKey, securityToken?, expiration? }', c);
   const { secretId, secretKey, securityToken, expiration } = c as Record<string, unknown>;
-  if (typeof secretId != 'string' || !/^[^\s&]+$/.test(secretId)) bad('.secretId', 'a string without whitespace or "&"', secretId);
-  if (typeof secretKey != 'string' || !/^\S(.*\S)?$/.test(secretKey)) bad('.secretKey', 'a string without surrounding whitespace', secretKey, true);
-  if (securityToken != null && (typeof securityToken != 'string' || !/^[^\r\n]+$/.test(securityToken))) bad('.securityToken', 'a string without CR or LF', securityToken, true);
+  if (!is(secretId, /^[^\s&]+$/)) bad('.secretId', 'a string without whitespace or "&"', secretId);
+  if (!is(secretKey, /^\S(.*\S)?$/)) bad('.secretKey', 'a string without surrounding whitespace', secretKey, true);
+  if (securityToken != null && !is(securityToken, /^[^\r\n]+$/)) bad('.securityToken', 'a string without CR or LF', securityToken, true);
   if (expiration != null && !(isDate(expiration) && +expiration == +expiration)) bad('.expiration', 'a valid Date', expiration);
   return {
     secretId: secretId as string,
@@ -38,19 +41,13 @@ export const checkCredentials = (c: unknown, what = 'credentials'): Credentials 
   };
 };
 
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> => {
-  if (!(ms > 0 && ms < 2 ** 31)) return p;
-  let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider did not answer within ${ms} ms`)),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
-};
+const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
+  ms > 0 && ms < 2 ** 31
+    ? new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider did not answer within ${ms} ms`)), ms);
+        p.then(resolve, reject).finally(() => clearTimeout(timer));
+      })
+    : p;
 
 /**
  * Wraps a provider into a {@link CredentialSource}. Its result is cached until
@@ -73,7 +70,8 @@ export const credentialSource = (input: CredentialProvider, now: () => number, m
     }
     const creds = checkCredentials(c, 'provided credentials');
     const exp = creds.expiration?.getTime();
-    if (exp !== undefined && exp <= now())
+    // (No expiration: undefined <= n is false.)
+    if (exp! <= now())
       fail('ERR_CREDENTIALS_EXPIRED', `provided credentials expired at ${creds.expiration!.toISOString()}`);
     cached = creds;
     until = exp === undefined ? Infinity : exp - Math.min(margin, (exp - start) / 2);
@@ -81,16 +79,10 @@ export const credentialSource = (input: CredentialProvider, now: () => number, m
   };
   return (force) => {
     if (!force && cached && now() < until) return Promise.resolve(cached);
-    if (!pending) {
-      const p: Promise<Credentials> = load().finally(() => {
-        if (pending === p) pending = undefined;
-      });
-      pending = p;
-    }
-    const p = pending;
-    return withTimeout(p, timeout).catch((e) => {
+    const p = (pending ||= load());
+    // Settled or timed out: the next caller starts afresh (success has filled the cache by then).
+    return withTimeout(p, timeout).finally(() => {
       if (pending === p) pending = undefined;
-      throw e;
     });
   };
 };

@@ -21,16 +21,26 @@ export const thenable = (v: unknown): v is PromiseLike<unknown> => !!v && typeof
 export const after = <T, R>(v: T | PromiseLike<T>, f: (v: T) => R | PromiseLike<R>): R | PromiseLike<R> => (thenable(v) ? v.then(f) : f(v));
 
 let TE: TextEncoder | undefined;
-const utf8 = (s: string) => (TE ||= new TextEncoder()).encode(s);
+let BUF = new Uint8Array();
+/**
+ * The UTF-8 bytes of `s`, in one buffer shared by all calls (valid until the next one): WebCrypto copies
+ * its input when called, so a signature allocates no buffers for its input. Key bytes passing through
+ * are overwritten by the same signature's next call (the StringToSign is longer than a key).
+ */
+const utf8 = (s: string) => {
+  if (BUF.length < s.length * 3) BUF = new Uint8Array(s.length * 3);
+  return BUF.subarray(0, (TE ||= new TextEncoder()).encodeInto(s, BUF).written);
+};
 
-let HEX: string[] | undefined;
-/** Lowercase hex of bytes. */
+/** The character codes of a hex string being made (shared: `hex` runs to completion). */
+const CODES: number[] = [];
+/** Lowercase hex of bytes, made as one string (not 40 concatenated pieces). */
 export const hex = (buf: ArrayBuffer | Uint8Array): string => {
-  HEX ||= Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
-  const b = buf instanceof Uint8Array ? buf : new Uint8Array(buf);
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]];
-  return s;
+  let i = 0;
+  for (const b of new Uint8Array(buf as ArrayBuffer)) (CODES[i++] = b >> 4), (CODES[i++] = b & 15);
+  CODES.length = i;
+  while (i--) CODES[i] += CODES[i] < 10 ? 48 : 87;
+  return String.fromCharCode.apply(0, CODES);
 };
 
 /**
@@ -38,11 +48,11 @@ export const hex = (buf: ArrayBuffer | Uint8Array): string => {
  * `ERR_CRYPTO_UNAVAILABLE` where there is none.
  */
 export const subtleBackend = (subtle?: SubtleCrypto): HashBackend<CryptoKey> => {
-  const s = subtle || (globalThis.crypto && globalThis.crypto.subtle);
+  const s = subtle || globalThis.crypto?.subtle;
   if (!s)
     fail(
       'ERR_CRYPTO_UNAVAILABLE',
-      'no crypto.subtle: WebCrypto needs a secure context (https or localhost pages, not plain http) and a current runtime; pass the `crypto` option or use cos-sign/sync',
+      'no crypto.subtle: WebCrypto needs a secure context (https or localhost, not plain http) and a current runtime; pass the `crypto` option or use cos-sign/sync',
     );
   return {
     key: (secret) => s!.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']),

@@ -1,6 +1,6 @@
 import { fail, isDate, must, show, type CosSignErrorCode } from './errors.js';
 import { after, subtleBackend, thenable, type HashBackend } from './crypto.js';
-import { checkCredentials, credentialSource, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
+import { checkCredentials, credentialSource, is, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
 import { authorization, canonical, encode, httpString, isSignedHeader, keyTime, stringToSign, urlPath, type Pair } from './signing.js';
 
 /** Options of `new CosSigner(…)`. One of `region`, `endpoint` or `domain` is required. */
@@ -104,7 +104,7 @@ export interface Prepared {
   host: string;
   /** Query parameters: encoded name (case kept) and encoded value. */
   params: Pair[];
-  /** Signed headers: encoded lowercase name and encoded value. */
+  /** Signed headers: encoded lowercase name and encoded value (sorted in place when signed). */
   headers: Pair[];
   expires: number;
   now: number;
@@ -112,28 +112,26 @@ export interface Prepared {
 
 const HOST = /^[a-z\d]([a-z\d.-]*[a-z\d])?(:\d{1,5})?$/i;
 
-/** `v` is a string that matches `re`. */
-const is = (v: unknown, re: RegExp): v is string => typeof v == 'string' && re.test(v);
-
-/** Encodes (step 6), refusing strings that are not well-formed Unicode (lone surrogates). */
-const enc = (s: string, code: CosSignErrorCode, what: string) => {
+/** Encodes (step 6), refusing strings that are not well-formed Unicode (lone surrogates). `what` (and `name`) say whose. */
+const enc = (s: string, code: CosSignErrorCode, what: string, name?: string) => {
   try {
     return encode(s);
   } catch {
-    return must(code, what, 'well-formed Unicode', s);
+    // The label only when refusing: show() is too dear for every value signed.
+    return must(code, name ? `${what} ${show(name)}` : what, 'well-formed Unicode', s);
   }
 };
 
 /**
- * Validates a params or headers record into encoded pairs (name case kept). Headers: only the signed
- * ones; names must be HTTP tokens; values without CR/LF/NUL or surrounding whitespace. Names equal but
- * for case are refused: which one the server sees would be a guess.
+ * Validates a params or headers record into encoded pairs (params: name case kept; headers: name
+ * lowercased). Headers: only the signed ones; names must be HTTP tokens; values without CR/LF/NUL or
+ * surrounding whitespace. Names equal but for case are refused: which one the server sees would be a guess.
  */
 const pairs = (rec: unknown, code: CosSignErrorCode, what: string, isHeader?: boolean): Pair[] => {
   const out: Pair[] = [];
-  const seen = new Set<string>();
   if (rec === undefined) return out;
   if (!rec || typeof rec != 'object' || Array.isArray(rec)) must(code, what + 's', 'a record of strings', rec);
+  const seen = new Set<string>();
   for (const name of Object.keys(rec as object)) {
     const v = (rec as Record<string, unknown>)[name];
     const s = String(v);
@@ -142,19 +140,39 @@ const pairs = (rec: unknown, code: CosSignErrorCode, what: string, isHeader?: bo
     if (typeof v != 'string' && !Number.isFinite(v)) must(code, `${what} ${show(name)}`, 'a string', v);
     if (isHeader && !/^([^ \t\r\n\0]([^\r\n\0]*[^ \t\r\n\0])?)?$/.test(s)) fail(code, `header ${show(name)} has CR, LF, NUL or surrounding whitespace in its value`);
     const n = enc(name, code, what + ' name');
-    if (seen.has(n.toLowerCase())) fail(code, `${what} ${show(name)} is given twice (names ignore case)`);
-    seen.add(n.toLowerCase());
-    out.push([n, enc(s, code, `${what} ${show(name)}`)]);
+    const lower = n.toLowerCase();
+    if (seen.has(lower)) fail(code, `${what} ${show(name)} is given twice (names ignore case)`);
+    seen.add(lower);
+    out.push([isHeader ? lower : n, enc(s, code, what, name)]);
   }
   return out;
 };
+
+const isToken = (x: Pair) => x[0].toLowerCase() == 'x-cos-security-token';
+
+/**
+ * Steps 9–11 of what {@link CosSigner._sign} prepared: the HMAC of the StringToSign once the hash is
+ * there, then the Authorization fields (a URL carries them URL-encoded, a header raw). Apart from
+ * `_sign`, so that while the hashing runs a pending signature holds only these arguments: in a batch,
+ * thousands of them are the live heap that every GC goes through.
+ */
+const finish = (b: HashBackend, hash: unknown, key: unknown, c: Credentials, time: string, headerList: string, paramList: string, out: AuthHeaders, params: Pair[], inUrl: boolean) =>
+  after(hash as string, (h) =>
+    after(key, (k) =>
+      after(b.hmac(k, stringToSign(time, h)), (signature): Signed => {
+        const fields = (inUrl ? authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList)) : authorization(c.secretId, time, headerList, paramList)) + signature;
+        if (!inUrl) out.Authorization = fields;
+        return { headers: out, fields, params };
+      }),
+    ),
+  );
 
 /** The lazily loaded request, fetch and form code: presigning alone does not pay for it. */
 const more = () => import('./requests.js');
 
 /** The credentials, the key time and the window's end (epoch s) of a signature. */
 type Window = [Credentials, string, number];
-/** What signing a prepared request gives: the headers to send, the URL query fields and the URL params. */
+/** What signing a prepared request gives: the headers to send, the Authorization fields (URL-encoded for a URL) and the URL params. */
 type Signed = { headers: AuthHeaders; fields: string; params: Pair[] };
 
 /**
@@ -257,10 +275,13 @@ export class CosSigner {
    */
   async getPresignedUrl(options: SignOptions): Promise<string> {
     const p = this._prepare(options);
-    const path = urlPath(p.key) ?? fail('ERR_INVALID_KEY', `key ${show(p.key)} has no URL form (URLs collapse a lone "." or ".." segment); sign it with getAuth`);
+    // The key's URL form first: a key without one is refused before anything is signed.
+    const base = `${this._scheme}://${p.host}${urlPath(p.key) ?? fail('ERR_INVALID_KEY', `key ${show(p.key)} has no URL form (URLs collapse a lone "." or ".." segment); sign it with getAuth`)}?`;
     const s = this._sign(p, true);
     const { fields, params } = thenable(s) ? await s : s;
-    return `${this._scheme}://${p.host}${path}?${fields}${params.map((q) => '&' + q[0] + '=' + q[1]).join('')}`;
+    let url = base + fields;
+    for (const q of params) url += '&' + q[0] + '=' + q[1];
+    return url;
   }
 
   /**
@@ -357,7 +378,7 @@ export class CosSigner {
     if (now !== undefined && !(isDate(now) && +now == +now)) must('ERR_INVALID_NOW', 'now', 'a valid Date', now);
     if (typeof signHost != 'boolean') must('ERR_INVALID_OPTION', 'signHost', 'a boolean', signHost);
     host ||= this.#domain ? this.#host : `${bucket.toLowerCase()}.${this.#host}`;
-    const signed = pairs(o.headers, 'ERR_INVALID_HEADER', 'header', true).map((h): Pair => [h[0].toLowerCase(), h[1]]);
+    const signed = pairs(o.headers, 'ERR_INVALID_HEADER', 'header', true);
     if (signHost && !signed.some((h) => h[0] == 'host')) signed.push(['host', encode(host.replace(/:\d+$/, '').toLowerCase())]);
     return { method, key, host, params: pairs(o.params, 'ERR_INVALID_PARAM', 'param'), headers: signed, expires, now: now ? +now : this._now() };
   }
@@ -385,33 +406,25 @@ export class CosSigner {
 
   /**
    * Signs a prepared request. `inUrl`: the token goes in the query (presigned URL), else in a header.
-   * Returns the headers to send, the URL query fields and the URL params. Waits only for promises: with
+   * Returns the headers to send, the Authorization fields (URL-encoded for a URL) and the URL params.
+   * Sorts `p.headers` in place. Waits only for promises: with
    * static credentials, a cached SignKey and a synchronous backend it returns the result itself, so large
    * batches make little garbage. @internal
    */
   _sign(p: Prepared, inUrl: boolean): Signed | PromiseLike<Signed> {
     return after(this._window(p.now, p.expires), ([c, time]) => {
       const token = c.securityToken;
-      const has = (list: Pair[]) => list.some((x) => x[0].toLowerCase() == 'x-cos-security-token');
-      const params = p.params.slice();
-      const headers = p.headers.slice();
+      let params = p.params;
+      let headers = p.headers;
       const out: AuthHeaders = { Authorization: '' };
-      if (token && !has(params))
-        if (inUrl) params.push(['x-cos-security-token', encode(token)]);
-        else if (!has(headers)) headers.push(['x-cos-security-token', encode((out['x-cos-security-token'] = token))]);
+      if (token && !params.some(isToken))
+        if (inUrl) params = [...params, ['x-cos-security-token', encode(token)]];
+        else if (!headers.some(isToken)) headers = [...headers, ['x-cos-security-token', encode((out['x-cos-security-token'] = token))]];
+      // canonical sorts in place: the lowercased params are a new array; the order of p.headers matters to no one.
       const [paramList, paramString] = canonical(params.map((q) => [q[0].toLowerCase(), q[1]]));
       const [headerList, headerString] = canonical(headers);
       const b = this._backend;
-      return after(b.sha1(httpString(p.method, p.key[0] == '/' ? p.key : '/' + p.key, paramString, headerString)), (hash) =>
-        after(this._signKey(c, time), (key) =>
-          after(b.hmac(key, stringToSign(time, hash)), (signature): Signed => {
-            // A URL carries the fields URL-encoded; a header carries them raw.
-            if (inUrl) return { headers: out, fields: authorization(encode(c.secretId), encode(time), encode(headerList), encode(paramList), signature), params };
-            out.Authorization = authorization(c.secretId, time, headerList, paramList, signature);
-            return { headers: out, fields: '', params };
-          }),
-        ),
-      );
+      return finish(b, b.sha1(httpString(p.method, p.key[0] == '/' ? p.key : '/' + p.key, paramString, headerString)), this._signKey(c, time), c, time, headerList, paramList, out, params, inUrl);
     }) as Signed | PromiseLike<Signed>;
   }
 

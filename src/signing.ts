@@ -29,8 +29,18 @@ export type Pair = [name: string, value: string];
  * the `;`-joined name list for `q-header-list` / `q-url-param-list`.
  */
 export const canonical = (pairs: Pair[]): [list: string, joined: string] => {
-  const sorted = pairs.slice().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return [sorted.map((p) => p[0]).join(';'), sorted.map((p) => p[0] + '=' + p[1]).join('&')];
+  // Sorted in place (callers pass arrays of their own), by insertion: there are few, and Array#sort
+  // allocates work arrays. Names are unique (given twice is refused), so comparing with > is enough.
+  let i = 0;
+  for (const p of pairs) {
+    let j = i++;
+    while (j && pairs[j - 1][0] > p[0]) pairs[j] = pairs[--j];
+    pairs[j] = p;
+  }
+  let list = '';
+  let joined = '';
+  for (const p of pairs) (list += (list && ';') + p[0]), (joined += (joined && '&') + p[0] + '=' + p[1]);
+  return [list, joined];
 };
 
 /** Step 8: `${method}\n${path}\n${params}\n${headers}\n`, method lowercased. */
@@ -40,15 +50,9 @@ export const httpString = (method: string, path: string, params: string, headers
 /** Step 9: `sha1\n${keyTime}\n${hex SHA-1 of the HttpString}\n`. */
 export const stringToSign = (time: string, httpStringSha1: string): string => 'sha1\n' + time + '\n' + httpStringSha1 + '\n';
 
-/** Step 11: the Authorization value, fields in COS's order, values raw. */
-export const authorization = (
-  secretId: string,
-  time: string,
-  headerList: string,
-  paramList: string,
-  signature: string,
-): string =>
-  `q-sign-algorithm=sha1&q-ak=${secretId}&q-sign-time=${time}&q-key-time=${time}&q-header-list=${headerList}&q-url-param-list=${paramList}&q-signature=${signature}`;
+/** Step 11: the Authorization value up to the signature (the last field: append it), fields in COS's order, values raw. */
+export const authorization = (secretId: string, time: string, headerList: string, paramList: string): string =>
+  `q-sign-algorithm=sha1&q-ak=${secretId}&q-sign-time=${time}&q-key-time=${time}&q-header-list=${headerList}&q-url-param-list=${paramList}&q-signature=`;
 
 /**
  * A presigned URL's path: the key without one leading `/`, encoded as in step 6 but keeping `/`.
@@ -57,11 +61,11 @@ export const authorization = (
  * are only such a segment: no URL can carry them.
  */
 export const urlPath = (key: string): string | undefined => {
-  const segs = (key[0] === '/' ? key.slice(1) : key).split('/');
-  const dot = (s: string | undefined) => s === '.' || s === '..';
-  if (segs.length === 1 && dot(segs[0])) return undefined;
+  const segs = (key[0] == '/' ? key.slice(1) : key).split('/');
+  const dot = (s: string | undefined) => s == '.' || s == '..';
+  if (segs.length == 1 && dot(segs[0])) return undefined;
   let out = encode(segs[0]);
   for (let i = 1; i < segs.length; i++)
-    out += (dot(segs[i - 1]) || (i === segs.length - 1 && dot(segs[i])) ? '%2F' : '/') + encode(segs[i]);
+    out += (dot(segs[i - 1]) || (i == segs.length - 1 && dot(segs[i])) ? '%2F' : '/') + encode(segs[i]);
   return '/' + out;
 };
