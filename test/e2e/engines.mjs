@@ -651,24 +651,42 @@ const launchWebKit = async (driverPath) => {
     NO_AT_BRIDGE: '1',
   };
 
+  // Drivers start one at a time: between freePort() closing its probe and a driver binding the port,
+  // a second start could be handed the same port, and its /status check answered by the first driver
+  // (whose session the second one's close then ended: "fetch failed" on a loaded machine).
+  let starting = Promise.resolve();
+  const startDriver = () => {
+    const started = starting.then(async () => {
+      const port = await freePort();
+      const driver = track(spawn(driverPath, [`--port=${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
+      const d = { driver, port, stderr: '' };
+      driver.stderr.on('data', (x) => (d.stderr = (d.stderr + x).slice(-2000)));
+      const call = webdriver(`http://127.0.0.1:${port}`);
+      for (const t = Date.now(); ; ) {
+        if (driver.exitCode !== null) throw new Error(`WebKitWebDriver exited with ${driver.exitCode}: ${d.stderr}`);
+        try {
+          await call('GET', '/status', undefined, 1000);
+          if (driver.exitCode === null) return d;
+        } catch (e) {
+          if (Date.now() - t > 10_000) {
+            await stop(driver);
+            throw new Error(`WebKitWebDriver did not answer in 10 s: ${e.message} ${d.stderr}`);
+          }
+        }
+        await sleep(50);
+      }
+    });
+    starting = started.catch(() => {});
+    return started;
+  };
+
   const openSession = async (viewport) => {
-    const port = await freePort();
-    const driver = track(spawn(driverPath, [`--port=${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
-    let stderr = '';
-    driver.stderr.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+    const d = await startDriver();
+    const { driver, port } = d;
+    const stderr = () => d.stderr;
     const call = webdriver(`http://127.0.0.1:${port}`);
     let id;
     try {
-      for (const t = Date.now(); ; ) {
-        if (driver.exitCode !== null) throw new Error(`WebKitWebDriver exited with ${driver.exitCode}: ${stderr}`);
-        try {
-          await call('GET', '/status', undefined, 1000);
-          break;
-        } catch (e) {
-          if (Date.now() - t > 10_000) throw new Error(`WebKitWebDriver did not answer in 10 s: ${e.message} ${stderr}`);
-          await sleep(50);
-        }
-      }
       const s = await call(
         'POST',
         '/session',
@@ -677,12 +695,12 @@ const launchWebKit = async (driverPath) => {
       );
       id = s.sessionId;
       await call('POST', `/session/${id}/timeouts`, { script: 5 * 60_000, pageLoad: TIMEOUT, implicit: 0 });
-      const session = { driver, call, id, version: s.capabilities.browserVersion, stderr: () => stderr };
+      const session = { driver, call, id, version: s.capabilities.browserVersion, stderr };
       await fitViewport(session, viewport);
       return session;
     } catch (e) {
       await stop(driver);
-      if (stderr.trim()) e.message += `\nWebKitWebDriver: ${stderr.trim().slice(-500)}`;
+      if (stderr().trim()) e.message += `\nWebKitWebDriver: ${stderr().trim().slice(-500)}`;
       throw e;
     }
   };

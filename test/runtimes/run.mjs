@@ -158,7 +158,18 @@ let listening;
 /** One browser per engine, launched by its first target, closed after its last. */
 const browsers = {};
 const pending = {};
-const inBrowser = async (engine, file) => {
+/**
+ * One page at a time per engine: two WebKit pages opening together (each its own WebKitWebDriver and
+ * MiniBrowser, besides the one engines.mjs opens ahead) failed now and then on a loaded machine
+ * ("fetch failed", "unknown error" from the driver). The two workers still overlap different engines.
+ */
+const turns = {};
+const inBrowser = (engine, file) => {
+  const turn = (turns[engine] ?? Promise.resolve()).then(() => inBrowserNow(engine, file));
+  turns[engine] = turn.catch(() => {});
+  return turn;
+};
+const inBrowserNow = async (engine, file) => {
   listening ??= new Promise((r) => server.listen(0, '127.0.0.1', r));
   await listening;
   browsers[engine] ??= launch(engine);
