@@ -19,7 +19,11 @@ const files = {
   '/workload.mjs': [here('./workload.mjs'), 'text/javascript'],
 };
 
-export async function runBrowser({ rounds = 5 } = {}) {
+/**
+ * Serves `files` (URL path -> [file, content type]) from 127.0.0.1 and launches headless Chromium
+ * (@sparticuz/chromium, or CHROMIUM_PATH) with `extraArgs`. Also used by bench/runtimes.mjs.
+ */
+export const serveAndLaunch = async (files, extraArgs = []) => {
   const server = createServer((req, res) => {
     const f = files[req.url];
     if (!f) return res.writeHead(404).end();
@@ -29,8 +33,13 @@ export async function runBrowser({ rounds = 5 } = {}) {
   const { chromium } = await import('playwright-core');
   const sparticuz = (await import('@sparticuz/chromium')).default;
   const drop = new Set(['--disable-web-security', '--single-process']);
-  const args = sparticuz.args.filter((a) => !drop.has(a)).concat(['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']);
+  const args = sparticuz.args.filter((a) => !drop.has(a)).concat(['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs]);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || (await sparticuz.executablePath()), headless: true, args });
+  return { server, browser };
+};
+
+export async function runBrowser({ rounds = 5 } = {}) {
+  const { server, browser } = await serveAndLaunch(files);
   try {
     const page = await browser.newPage();
     const errors = [];

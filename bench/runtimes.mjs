@@ -4,11 +4,11 @@
 // installs them once); a runtime that is missing is reported, not measured.
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gcShares, traceGcPauses } from './presign.mjs';
+import { serveAndLaunch } from './browser.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const bin = (name) => here(`../test/runtimes/node_modules/.bin/${name}`);
@@ -102,17 +102,7 @@ export const runChromium = async ({ rounds, sizes }) => {
     '/presign.mjs': [here('./presign.mjs'), 'text/javascript'],
     '/bare.mjs': [here('./bare.mjs'), 'text/javascript'],
   };
-  const server = createServer((req, res) => {
-    const f = files[req.url];
-    if (!f) return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': f[1] + '; charset=utf-8' }).end(readFileSync(f[0]));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { chromium } = await import('playwright-core');
-  const sparticuz = (await import('@sparticuz/chromium')).default;
-  const drop = new Set(['--disable-web-security', '--single-process']);
-  const args = sparticuz.args.filter((a) => !drop.has(a)).concat(['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc']);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || (await sparticuz.executablePath()), headless: true, args });
+  const { server, browser } = await serveAndLaunch(files, ['--js-flags=--expose-gc']);
   try {
     const page = await browser.newPage();
     const errors = [];
