@@ -20,8 +20,9 @@ const files = {
 };
 
 /**
- * Serves `files` (URL path -> [file, content type]) from 127.0.0.1 and launches headless Chromium
- * (@sparticuz/chromium, or CHROMIUM_PATH) with `extraArgs`. Also used by bench/runtimes.mjs.
+ * Serves `files` (URL path -> [file, content type]) from 127.0.0.1, launches headless Chromium
+ * (@sparticuz/chromium, or CHROMIUM_PATH) with `extraArgs`, and opens `/` until it sets `window.ready`.
+ * Also used by bench/runtimes.mjs. Close `browser` and `server` when done.
  */
 export const serveAndLaunch = async (files, extraArgs = []) => {
   const server = createServer((req, res) => {
@@ -35,19 +36,25 @@ export const serveAndLaunch = async (files, extraArgs = []) => {
   const drop = new Set(['--disable-web-security', '--single-process']);
   const args = sparticuz.args.filter((a) => !drop.has(a)).concat(['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs]);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || (await sparticuz.executablePath()), headless: true, args });
-  return { server, browser };
-};
-
-export async function runBrowser({ rounds = 5 } = {}) {
-  const { server, browser } = await serveAndLaunch(files);
   try {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e));
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     await page.waitForFunction(() => window.ready === true || undefined, null, { timeout: 30_000 }).catch(() => {
-      throw new Error(`the bench page did not load: ${errors.join('; ')}`);
+      throw new Error(`the bench page ${files['/'][0]} did not load: ${errors.join('; ')}`);
     });
+    return { server, browser, page };
+  } catch (e) {
+    await browser.close();
+    server.close();
+    throw e;
+  }
+};
+
+export async function runBrowser({ rounds = 5 } = {}) {
+  const { server, browser, page } = await serveAndLaunch(files);
+  try {
     const ok = await page.evaluate(() => window.check());
     if (!ok.subtle || !ok.sync) throw new Error(`in Chromium, cos-sign signs differently from cos-js-sdk-v5: ${JSON.stringify(ok)}`);
     const res = await page.evaluate((r) => window.run(r), rounds);

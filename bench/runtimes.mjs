@@ -102,15 +102,8 @@ export const runChromium = async ({ rounds, sizes }) => {
     '/presign.mjs': [here('./presign.mjs'), 'text/javascript'],
     '/bare.mjs': [here('./bare.mjs'), 'text/javascript'],
   };
-  const { server, browser } = await serveAndLaunch(files, ['--js-flags=--expose-gc']);
+  const { server, browser, page } = await serveAndLaunch(files, ['--js-flags=--expose-gc']);
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(e));
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => window.ready === true || undefined, null, { timeout: 30_000 }).catch(() => {
-      throw new Error(`bench/bare.html did not load: ${errors.join('; ')}`);
-    });
     const { rows } = await page.evaluate((o) => window.presign(o), { rounds, sizes });
     const cdp = await page.context().newCDPSession(page);
     const events = [];
