@@ -227,15 +227,30 @@ export const slug = (heading) =>
     .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
     .replace(/ /g, '-');
 
-/** The anchors of a Markdown text's headings (outside code blocks), with GitHub's -1, -2… for repeats. */
-export const anchors = (markdown, source) => {
-  const code = new Set(fencedBlocks(markdown, source).flatMap((b) => Array.from({ length: b.code.split('\n').length + 2 }, (_, k) => b.line - 1 + k)));
+/** The anchor TypeDoc gives a heading of a project document: as GitHub's, but code spans are left out. */
+export const typedocSlug = (heading) =>
+  heading
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/`[^`]*`/g, '')
+    .trim()
+    .replace(/[\u2000-\u206F\u2E00-\u2E7F\\'!"#$%&()*+,./:;<=>?@[\]^`{|}~]/g, '')
+    .replace(/\s/g, '-')
+    .replace(/--+/, '-')
+    .toLowerCase();
+
+/** The lines of a Markdown text that are inside fenced code blocks (fences included), 1-based. */
+const codeLines = (markdown, source) =>
+  new Set(fencedBlocks(markdown, source).flatMap((b) => Array.from({ length: b.code.split('\n').length + 2 }, (_, k) => b.line - 1 + k)));
+
+/** The anchors of a Markdown text's headings (outside code blocks), made by `slugger`, with -1, -2… for repeats. */
+export const anchors = (markdown, source, slugger = slug) => {
+  const code = codeLines(markdown, source);
   const seen = new Map();
   const out = new Set();
   markdown.split('\n').forEach((l, i) => {
     const h = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(l);
     if (!h || code.has(i + 1)) return;
-    const base = slug(h[1]);
+    const base = slugger(h[1]);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n ? `${base}-${n}` : base);
@@ -248,19 +263,26 @@ export const linkedFiles = (root = ROOT) => [...markdownFiles(root), 'demo/READM
 
 /**
  * Every relative link (`[text](path#anchor)`, `![alt](path)`, `[text](#anchor)`) of `files` outside code:
- * the file must exist in the repository, and an anchor must be a heading of the Markdown file it names.
- * Returns the links checked and the diagnostics, "<file>:<line>: <message>".
+ * the file must exist in the repository, and an anchor must be a heading of the Markdown file it names —
+ * on GitHub, and for README.md and the guides in docs/ also in TypeDoc's rendering (`npm run docs`),
+ * whose anchors leave out a heading's code spans. Returns the links checked and the diagnostics, "<file>:<line>: <message>".
  */
 export const checkLinks = ({ root = ROOT, files = linkedFiles(root) } = {}) => {
   const cache = new Map();
   const headings = (file) => {
-    if (!cache.has(file)) cache.set(file, anchors(readFileSync(file, 'utf8'), relative(root, file)));
+    if (!cache.has(file)) {
+      const markdown = readFileSync(file, 'utf8');
+      const github = anchors(markdown, relative(root, file));
+      const rel = relative(root, file);
+      const typedoc = rel === 'README.md' || rel.startsWith('docs/') ? anchors(markdown, rel, typedocSlug) : github;
+      cache.set(file, new Set([...github].filter((a) => typedoc.has(a))));
+    }
     return cache.get(file);
   };
   const links = [];
   const diagnostics = [];
   for (const { source, markdown } of read(root, files)) {
-    const code = new Set(fencedBlocks(markdown, source).flatMap((b) => Array.from({ length: b.code.split('\n').length + 2 }, (_, k) => b.line - 1 + k)));
+    const code = codeLines(markdown, source);
     markdown.split('\n').forEach((text, i) => {
       if (code.has(i + 1)) return;
       for (const m of text.replace(/`[^`]*`/g, (c) => ' '.repeat(c.length)).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
@@ -272,7 +294,7 @@ export const checkLinks = ({ root = ROOT, files = linkedFiles(root) } = {}) => {
         const where = `${source}:${i + 1}`;
         if (!file.startsWith(root + '/') || !existsSync(file)) diagnostics.push(`${where}: ${target}: no such file in the repository`);
         else if (anchor !== undefined && !file.endsWith('.md')) diagnostics.push(`${where}: ${target}: an anchor into a file that is not Markdown`);
-        else if (anchor !== undefined && !headings(file).has(anchor)) diagnostics.push(`${where}: ${target}: ${relative(root, file)} has no heading #${anchor}`);
+        else if (anchor !== undefined && !headings(file).has(anchor)) diagnostics.push(`${where}: ${target}: ${relative(root, file)} has no heading #${anchor} (in TypeDoc's anchors too, for README.md and docs/)`);
       }
     });
   }
