@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The examples of README.md and of every guide in docs/*.md are what they say they are.
 // - Every ```ts block type-checks against the built types (dist/cos-sign.d.mts, dist/sync.d.mts and
-//   dist/sts.d.mts, as `cos-sign`, `cos-sign/sync` and `cos-sign/sts`), so the README cannot drift from the API. Each block is its own
-//   module (top-level await allowed), strict mode, DOM + Node types. The only ambient help is a minimal
+//   dist/sts.d.mts, as `cos-sign`, `cos-sign/sync` and `cos-sign/sts`), so the docs cannot drift from
+//   the API. Each block is its own module (top-level await allowed), strict mode, DOM + Node types. The only ambient help is a minimal
 //   declaration of the `Deno` and `Bun` globals the runtime recipes use; every other name a block uses
 //   it must import or declare itself.
 // - Every ```js / ```mjs / ```javascript block is JavaScript: `node --check` parses it as an .mjs file,
