@@ -1,7 +1,7 @@
 // The bare crypto.subtle loop: the ceiling for any COS signer on WebCrypto (issue #14). Per signature it
 // makes exactly the two WebCrypto calls a signature needs and nothing else — one SHA-1 digest of the
 // HttpString, one HMAC-SHA1 of the StringToSign with the SignKey, imported once — and hex-encodes their
-// results (SIGNING.md, steps 9–10). Everything that is not those two calls (validation, encoding, sorting,
+// results (docs/signing.md, steps 9–10). Everything that is not those two calls (validation, encoding, sorting,
 // the HttpString itself, the URL) is done before the clock starts, by `httpStrings` below.
 // No imports: the same file runs in Node, Deno, Bun, workerd and the Chromium page.
 
@@ -31,7 +31,7 @@ export const bareSigner = async (subtle, secretKey, time) => {
 export const bareBatch = (sign, httpStrings) => Promise.all(httpStrings.map(sign));
 
 // The inputs, made before timing: the HttpString (steps 3–8) of each presigned GET, for ASCII-safe
-// params and headers (encodeURIComponent plus the RFC 3986 extras, as SIGNING.md step 6 asks).
+// params and headers (encodeURIComponent plus the RFC 3986 extras, as docs/signing.md step 6 asks).
 const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 const canon = (rec) =>
   Object.keys(rec)

@@ -1,4 +1,4 @@
-// The COS signature written directly over node:crypto (SIGNING.md, steps 1-11): the practical ceiling
+// The COS signature written directly over node:crypto (docs/signing.md, steps 1-11): the practical ceiling
 // for a JavaScript signer in Node. Bench-only code, not part of the library. Like a careful hand-written
 // signer it keeps the SignKey of the last key time.
 import { createHash, createHmac } from 'node:crypto';

@@ -234,7 +234,7 @@ describe.concurrent('cos-sign auth', () => {
     const auth = lines[2].slice('Authorization: '.length);
     const f = authFields(auth);
     checkWindow(f['q-key-time'], 300, r.t0, r.t1);
-    // User-Agent is sent but not signed (SIGNING.md step 4); the SDK drops it the same way.
+    // User-Agent is sent but not signed (docs/signing.md step 4); the SDK drops it the same way.
     expect(auth).toBe(sdkAuth({ method: 'put', key: 'a.png', keyTime: f['q-key-time'], headers: { 'content-type': 'image/png', 'user-agent': 'x', host: HOST } }));
     expect(f['q-header-list']).toBe('content-type;host');
   });

@@ -1,7 +1,7 @@
 // Differential property test: cos-sign's Authorization against the official cos-nodejs-sdk-v5's
 // COS.getAuthorization, an implementation this project did not write, over 2,000+ generated requests.
 //
-// Restricted to where the SDKs agree (SIGNING.md §7): the Node SDK sorts the HttpString by the raw
+// Restricted to where the SDKs agree (docs/signing.md §7): the Node SDK sorts the HttpString by the raw
 // lowercased name but q-url-param-list by the encoded one, so param and header NAMES are drawn from
 // characters that encoding leaves alone (A-Z a-z 0-9 - _ . ~), where both orders coincide; header names
 // are whitelisted ones or start with x-cos-/x-ci- (the Node SDK matches those as substrings); header values

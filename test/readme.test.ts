@@ -1,16 +1,20 @@
-// The README cannot drift from the code: its ```ts blocks type-check against the built types, its
-// JavaScript (```js blocks, the "In 30 seconds" example, the html blocks' scripts) parses as JavaScript
-// with `node --check` and its js blocks type-check as JavaScript (scripts/check-readme.mjs), its option tables list exactly the options of the built types with the
-// defaults their TSDoc states (@defaultValue), and its error table lists exactly the error codes.
+// The README and the guides in docs/ cannot drift from the code: their ```ts blocks type-check against
+// the built types, their JavaScript (```js blocks, the README's "In 30 seconds" example, the html blocks'
+// scripts) parses as JavaScript with `node --check` and their js blocks type-check as JavaScript, and
+// their relative links reach files and headings that exist (scripts/check-readme.mjs); their option
+// tables list exactly the options of the built types with the defaults their TSDoc states
+// (@defaultValue), and the error table lists exactly the error codes.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { checkReadme, checkReadmeSyntax, quickExample } from '../scripts/check-readme.mjs';
+import { checkLinks, checkReadme, checkReadmeSyntax, markdownFiles, quickExample } from '../scripts/check-readme.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/** README.md and every docs/*.md, by path. */
+const DOCS = new Map(markdownFiles(ROOT).map((f: string) => [f, readFileSync(join(ROOT, f), 'utf8')]));
 const DTS = join(ROOT, 'dist', 'cos-sign.d.ts');
 
 /** The built declarations, parsed: interface members with their @defaultValue, and the error codes. */
@@ -36,12 +40,13 @@ const declarations = () => {
   return { interfaces, codes };
 };
 
-/** The rows of the Markdown table right after `<!-- marker -->`: first cell (unquoted) → whole row. */
+/** The rows of the Markdown table right after `<!-- marker -->` (in exactly one of README.md and docs/*.md): first cell (unquoted) → whole row. */
 const table = (marker: string): Map<string, string> => {
-  const at = README.indexOf(`<!-- ${marker} -->`);
-  expect(at, `README has no <!-- ${marker} --> table`).toBeGreaterThanOrEqual(0);
+  const holders = [...DOCS].filter(([, text]) => text.includes(`<!-- ${marker} -->`));
+  expect(holders.map(([f]) => f), `one file has the <!-- ${marker} --> table`).toHaveLength(1);
+  const text = holders[0][1];
   const rows = new Map<string, string>();
-  const lines = README.slice(at).split('\n').slice(1);
+  const lines = text.slice(text.indexOf(`<!-- ${marker} -->`)).split('\n').slice(1);
   for (const line of lines.slice(2)) {
     if (!line.startsWith('|')) break;
     const first = /^\|\s*`([^`]+)`/.exec(line);
@@ -54,10 +59,16 @@ const table = (marker: string): Map<string, string> => {
 /** Text for comparing defaults: no backticks or quotes, one space. */
 const plain = (s: string) => s.replace(/[`'"]/g, '').replace(/\s+/g, ' ').trim();
 
-describe('README', () => {
+describe('README and docs/', () => {
+  it('the guides are there, and the README is at most 15,000 bytes', () => {
+    expect([...DOCS.keys()]).toEqual(expect.arrayContaining(['docs/large-files.md', 'docs/credentials.md', 'docs/recipes.md', 'docs/security.md', 'docs/errors.md', 'docs/migrating.md', 'docs/benchmarks.md', 'docs/signing.md']));
+    expect(Buffer.byteLength(README)).toBeLessThanOrEqual(15_000);
+  });
+
   it('every ```ts block type-checks against dist/cos-sign.d.mts, and every ```js block as JavaScript', () => {
     const { blocks, jsBlocks, diagnostics } = checkReadme({ root: ROOT });
-    expect(blocks.length).toBeGreaterThanOrEqual(15);
+    expect([...new Set(blocks.map((b: { source: string }) => b.source))]).toEqual(expect.arrayContaining(['README.md', 'docs/large-files.md', 'docs/requests.md']));
+    expect(blocks.length).toBeGreaterThanOrEqual(25);
     expect(jsBlocks.length).toBeGreaterThanOrEqual(2);
     expect(diagnostics).toEqual([]);
   }, 60_000);
@@ -69,6 +80,12 @@ describe('README', () => {
     expect(items.map((i) => i.what)).toEqual(expect.arrayContaining(['js block', 'html <script type="module">', 'html <script>']));
     expect(diagnostics).toEqual([]);
   }, 60_000);
+
+  it('every relative link reaches a file of the repository, and every #anchor a heading', () => {
+    const { links, diagnostics } = checkLinks({ root: ROOT });
+    expect(links.length).toBeGreaterThan(30);
+    expect(diagnostics).toEqual([]);
+  });
 
   const { interfaces, codes } = declarations();
 

@@ -1,6 +1,6 @@
 // Where cos-sign's signature differs from the official JavaScript SDKs', shown with the SDKs themselves
-// (cos-js-sdk-v5 1.10.1, cos-nodejs-sdk-v5 3.0.0): each claim of the README's "Where the signatures
-// differ" table, and that outside those differences the signatures are the same. Their static
+// (cos-js-sdk-v5 1.10.1, cos-nodejs-sdk-v5 3.0.0): each claim of the "Where the signatures differ"
+// table in docs/migrating.md, and that outside those differences the signatures are the same. Their static
 // COS.getAuthorization and an instance's getObjectUrl (the path of every request they send) choose the
 // signed headers differently, so both are shown. getObjectUrl with static keys answers synchronously
 // and sends nothing.

@@ -80,7 +80,7 @@ const str = (x) => (typeof x === 'string' ? JSON.stringify(x) : JSON.stringify(x
 const eq = (got, want, what) => ok(str(got) === str(want), `${what}: got ${str(got)}, want ${str(want)}`);
 
 // ---------------------------------------------------------------------------------------------
-// An independent verifier (SIGNING.md §2, straight over WebCrypto) for signatures no vector covers.
+// An independent verifier (docs/signing.md §2, straight over WebCrypto) for signatures no vector covers.
 
 const te = new TextEncoder();
 const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');

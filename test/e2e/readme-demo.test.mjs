@@ -1,4 +1,4 @@
-// The README's Demo section tells users how to point their own script at the local COS server. Its
+// The demo guide (docs/demo.md) tells users how to point their own script at the local COS server. Its
 // snippet runs here as written, as a Node .mjs file in a child process, against a demo instance on
 // ephemeral ports: only the two ports are changed, and 'cos-sign' is the built package.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -25,10 +25,9 @@ afterAll(async () => {
   if (dir) await fsp.rm(dir, { recursive: true, force: true });
 });
 
-it("the README's snippet for the local server uploads and downloads through it", async () => {
-  const readme = await fsp.readFile(path.join(root, 'README.md'), 'utf8');
-  const demoSection = readme.slice(readme.indexOf('\n## Demo\n'));
-  const snippets = jsBlocks(demoSection).filter((b) => b.code.includes("domain: '127.0.0.1:8788'"));
+it("the demo guide's snippet for the local server uploads and downloads through it", async () => {
+  const guide = await fsp.readFile(path.join(root, 'docs/demo.md'), 'utf8');
+  const snippets = jsBlocks(guide, 'docs/demo.md').filter((b) => b.code.includes("domain: '127.0.0.1:8788'"));
   expect(snippets).toHaveLength(1);
   const { code } = snippets[0];
   expect(code).toContain("scheme: 'http'");
