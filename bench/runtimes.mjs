@@ -119,7 +119,7 @@ export const runChromium = async ({ rounds, sizes }) => {
       gcs.filter((e) => e.tid == main).sort((a, b) => a.ts - b.ts).map((e) => ({ ms: e.dur / 1000, forced: e.args?.type == 'testing' })),
       traced,
     );
-    rows.forEach((r, i) => ((r.cos.gc = traced.rows[i].cos.gc), (r.bare.gc = traced.rows[i].bare.gc)));
+    for (const [i, r] of rows.entries()) (r.cos.gc = traced.rows[i].cos.gc), (r.bare.gc = traced.rows[i].bare.gc);
     return { name: 'chromium', version: `Chromium ${browser.version()}`, rows };
   } finally {
     await browser.close();

@@ -41,8 +41,8 @@ const nodeUses = (code: string): string[] => {
   const names = (p: any): void => {
     if (!p) return;
     if (p.type === 'Identifier') declared.add(p.name);
-    else if (p.type === 'ObjectPattern') p.properties.forEach((q: any) => names(q.type === 'RestElement' ? q.argument : q.value));
-    else if (p.type === 'ArrayPattern') p.elements.forEach(names);
+    else if (p.type === 'ObjectPattern') for (const q of p.properties) names(q.type === 'RestElement' ? q.argument : q.value);
+    else if (p.type === 'ArrayPattern') for (const q of p.elements) names(q);
     else if (p.type === 'AssignmentPattern') names(p.left);
     else if (p.type === 'RestElement') names(p.argument);
   };

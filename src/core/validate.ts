@@ -11,6 +11,7 @@ export const is = (v: unknown, re: RegExp): v is string => typeof v == 'string' 
 export const REGION = /^[a-z\d][a-z\d-]*[a-z\d]$/;
 
 /** `v` is a Date (from any realm) that holds a time, not `Invalid Date`. */
+// biome-ignore lint/suspicious/noSelfCompare: NaN, an Invalid Date's time, is the one number unequal to itself.
 export const validDate = (v: unknown): v is Date => isDate(v) && +v == +v;
 
 /** The options object of a call; `ERR_INVALID_OPTION` naming `what` (and what it should hold) otherwise. */

@@ -24,7 +24,7 @@ export const parseXml = (xml: string): XmlElement | undefined => {
   const root: XmlElement = { name: '', children: [], text: '' };
   const stack = [root];
   const re = /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<[?!][^>]*>|<(\/?)([^\s/>]+)[^>]*?(\/?)>|([^<]+)/g;
-  for (let m; (m = re.exec(xml)); ) {
+  for (let m: RegExpExecArray | null; (m = re.exec(xml)); ) {
     const top = stack[stack.length - 1]!;
     if (m[1] !== undefined) top.text += m[1];
     else if (m[5] !== undefined) top.text += unxml(m[5]);

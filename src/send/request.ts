@@ -15,7 +15,9 @@ const sign = async (signer: CosSigner, request: Request, options?: RequestSignOp
     params[k] === undefined ? (params[k] = v) : fail('ERR_INVALID_PARAM', `query parameter ${show(k)} is given twice`);
   // Our own lowercasing and trimming: happy-dom's Headers does neither; HTTP trims on the wire.
   const headers: Record<string, string> = Object.create(null);
-  request.headers.forEach((v, k) => (headers[k.toLowerCase()] = v.trim()));
+  request.headers.forEach((v, k) => {
+    headers[k.toLowerCase()] = v.trim();
+  });
   let key: string;
   try {
     key = decodeURIComponent(url.pathname);

@@ -95,6 +95,7 @@ export const credentialSource = (input: CredentialProvider, now: () => number, m
  * ```
  */
 export const fromSts = (data: unknown): Credentials => {
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from elsewhere, each field checked below.
   const d = (data && typeof data == 'object' ? data : must('ERR_CREDENTIALS_INVALID', 'temporary credentials', 'an STS response object', data)) as Record<string, any>;
   if (typeof d.secretId == 'string') return checkCredentials(d);
   const inner = d.credentials && typeof d.credentials == 'object';

@@ -60,6 +60,7 @@ export const getPostPolicy = async (signer: CosSigner, options: PostPolicyOption
   if (contentType !== undefined && !(typeof contentType == 'string' && /^[^\r\n]*$/.test(contentType)))
     bad('contentType', 'a string without CR or LF', contentType);
   if (!Array.isArray(conditions)) bad('conditions', 'an array', conditions);
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: COS replaces ${filename} with the file's name.
   const formKey = key ?? keyPrefix + '${filename}';
   const fields: Record<string, string> = { key: formKey };
   let ak = '';

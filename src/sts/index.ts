@@ -283,12 +283,13 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
     const detail = (e as Error)?.message ?? show(e);
     return fail('ERR_STS', clean(`${where}: network failure, no answer: ${detail}${cause ? ` (${cause.code || cause.message})` : ''}`), e);
   }
+  // biome-ignore lint/suspicious/noExplicitAny: Tencent's JSON answer, each field checked below.
   let r: Record<string, any> | undefined;
   try {
     r = JSON.parse(text).Response;
   } catch {}
-  const id = r && r.RequestId ? `, RequestId ${r.RequestId}` : '';
-  const e = r && r.Error;
+  const id = r?.RequestId ? `, RequestId ${r.RequestId}` : '';
+  const e = r?.Error;
   if (e) fail('ERR_STS', clean(`${where} refused: ${e.Code}: ${e.Message} (HTTP ${res.status}${id})`));
   if (!res.ok || !r || typeof r != 'object')
     fail('ERR_STS', `${where} answered HTTP ${res.status}${r ? '' : `, not a Tencent Cloud API answer (${res.headers.get('content-type') || 'no content-type'})`}${id}`);

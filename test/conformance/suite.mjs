@@ -76,7 +76,7 @@ class Failure extends Error {}
 const ok = (cond, msg) => {
   if (!cond) throw new Failure(msg);
 };
-const str = (x) => (typeof x === 'string' ? JSON.stringify(x) : JSON.stringify(x, (k, v) => (v instanceof Date ? v.toISOString() : v)));
+const str = (x) => (typeof x === 'string' ? JSON.stringify(x) : JSON.stringify(x, (_k, v) => (v instanceof Date ? v.toISOString() : v)));
 const eq = (got, want, what) => ok(str(got) === str(want), `${what}: got ${str(got)}, want ${str(want)}`);
 
 // ---------------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
     } catch (e) {
       result.failed++;
       if (result.failures.length < maxFailures)
-        result.failures.push({ name, message: e instanceof Failure ? e.message : `threw ${e && e.name}: ${e && e.message}` });
+        result.failures.push({ name, message: e instanceof Failure ? e.message : `threw ${e?.name}: ${e?.message}` });
     }
   };
 
@@ -201,7 +201,7 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
     try {
       r = await f();
     } catch (e) {
-      ok(e instanceof CosSignError, `${what}: threw ${e && e.name} (${e && e.message}), not a CosSignError`);
+      ok(e instanceof CosSignError, `${what}: threw ${e?.name} (${e?.message}), not a CosSignError`);
       ok(e instanceof Error && e.name === 'CosSignError', `${what}: a CosSignError must be an Error named CosSignError`);
       ok(typeof e.code === 'string' && e.code.startsWith('ERR_'), `${what}: code ${str(e.code)} does not start with ERR_`);
       if (code) eq(e.code, code, `${what}: code`);
@@ -255,7 +255,7 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
         return;
       }
       sameUrl(url, v.expect.presignedUrl, 'presigned URL');
-      if (v.request.params && v.request.params['x-cos-security-token'])
+      if (v.request.params?.['x-cos-security-token'])
         sameUrl(await signWith(v, 'url', true), v.expect.presignedUrl, 'presigned URL with the token as credentials.securityToken');
       if (v.expect.presignedDownloadUrl) sameUrl(await signWith(v, 'download'), v.expect.presignedDownloadUrl, 'presigned download URL');
     });
@@ -284,7 +284,7 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
       const v = vec(id);
       const token = v.request.params['x-cos-security-token'];
       const signer = new CosSigner({ ...v.signer, credentials: { ...v.signer.credentials, ...(token && { securityToken: token }) } });
-      const { ['x-cos-security-token']: _, ...params } = v.request.params;
+      const { 'x-cos-security-token': _, ...params } = v.request.params;
       const { method, ...call } = { ...v.request, params, now: new Date(v.request.now) };
       const url = method === 'GET' ? await signer.getPresignedDownloadUrl(call) : await signer.getPresignedUrl({ ...call, method });
       sameUrl(url, v.expect.presignedUrl, 'URL');
@@ -461,7 +461,7 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
         return lib.fromSts(JSON.parse(JSON.stringify(sts)));
       },
     });
-    const { ['x-cos-security-token']: _, ...params } = v.request.params;
+    const { 'x-cos-security-token': _, ...params } = v.request.params;
     const req = { ...v.request, params, now: new Date(v.request.now) };
     const [a, b] = await Promise.all([signer.getPresignedUrl(req), signer.getPresignedUrl(req)]);
     sameUrl(a, v.expect.presignedUrl, 'URL');
@@ -626,7 +626,7 @@ export async function runSuite(lib, { vectors, sts, stsSharedErrors = true, maxF
       try {
         r = await f();
       } catch (e) {
-        ok(e instanceof sts.CosSignError && e instanceof Error && e.name === 'CosSignError', `${what}: threw ${e && e.name} (${e && e.message}), not cos-sign/sts's CosSignError`);
+        ok(e instanceof sts.CosSignError && e instanceof Error && e.name === 'CosSignError', `${what}: threw ${e?.name} (${e?.message}), not cos-sign/sts's CosSignError`);
         eq(e.code, code, `${what}: code`);
         ok(typeof e.message === 'string' && e.message.length > 10, `${what}: message ${str(e.message)} says nothing`);
         ok(!e.message.includes(STS_VECTOR.options.secretKey), `${what}: the message shows the SecretKey`);

@@ -111,7 +111,7 @@ eachEngine(
       // The list shows the image through a presigned GET (cross-origin, private bucket).
       await page.waitForFunction(() => {
         const img = document.querySelector('#objects tr[data-key="uploads/screenshot.png"] img');
-        return img && img.complete && img.naturalWidth === 640;
+        return img?.complete && img.naturalWidth === 640;
       });
       for (const p of ['put', 'presign', 'post'])
         for (const s of Object.keys(SIZES)) {
@@ -220,7 +220,7 @@ eachEngine(
           const res = await original(input, init);
           if (new URL(String(input instanceof Request ? input.url : input), location.href).pathname !== '/presign') return res;
           const body = await res.json();
-          body.url = body.url.replace(/q-signature=([0-9a-f])/, (m, c) => `q-signature=${c === '0' ? '1' : '0'}`);
+          body.url = body.url.replace(/q-signature=([0-9a-f])/, (_m, c) => `q-signature=${c === '0' ? '1' : '0'}`);
           return new Response(JSON.stringify(body), { status: res.status, statusText: res.statusText, headers: res.headers });
         };
       });
@@ -255,7 +255,7 @@ eachEngine(
       let r = await check(href);
       expect(r.kind).toBe('ok');
       expect(r.text).toMatch(/Content-Disposition: attachment/);
-      r = await check(href.replace(/q-signature=([0-9a-f]+)/, (m, s) => `q-signature=${s.slice(0, -1)}${s.endsWith('a') ? 'b' : 'a'}`));
+      r = await check(href.replace(/q-signature=([0-9a-f]+)/, (_m, s) => `q-signature=${s.slice(0, -1)}${s.endsWith('a') ? 'b' : 'a'}`));
       expect(r).toMatchObject({ kind: 'bad', code: 'SignatureDoesNotMatch' });
       expect(r.text).toMatch(/refused the signature/);
       await page.screenshot({ path: shot('tampered-link.png'), selector: '.inspect' });

@@ -168,7 +168,7 @@ describe('refusals carry COS codes', () => {
 
   it('tampered: 403 SignatureDoesNotMatch (signature, key, method, signed header, signed param)', async () => {
     const auth = sdkAuth({ ...perm, method: 'PUT', key, headers: { 'Content-Type': 'text/plain' } });
-    const flipped = auth.replace(/q-signature=(.)/, (m, c) => `q-signature=${c === 'a' ? 'b' : 'a'}`);
+    const flipped = auth.replace(/q-signature=(.)/, (_m, c) => `q-signature=${c === 'a' ? 'b' : 'a'}`);
     const send = (k, a, headers = { 'Content-Type': 'text/plain' }, method = 'PUT', q = '') =>
       fetch(`${cosUrl}/${k}${q}`, { method, body: method === 'PUT' ? 'x' : undefined, headers: { ...headers, Authorization: a } });
     await expectRefusal(await send(key, flipped), 403, 'SignatureDoesNotMatch');

@@ -130,8 +130,8 @@ const unwrap = (json) => {
 const ERROR_HOOK = () => {
   if (window.__engineErrors) return;
   const { errors, console: logged } = (window.__engineErrors = { errors: [], console: [] });
-  addEventListener('error', (e) => e instanceof ErrorEvent && errors.push(String((e.error && e.error.message) || e.message).replace(/^\w*Error: /, '')));
-  addEventListener('unhandledrejection', (e) => errors.push(String((e.reason && e.reason.message) || e.reason)));
+  addEventListener('error', (e) => e instanceof ErrorEvent && errors.push(String((e.error?.message) || e.message).replace(/^\w*Error: /, '')));
+  addEventListener('unhandledrejection', (e) => errors.push(String((e.reason?.message) || e.reason)));
   const orig = console.error;
   console.error = (...a) => (logged.push(a.map(String).join(' ')), orig.apply(console, a));
 };
@@ -615,7 +615,7 @@ const webdriver = (base) => {
     } catch {
       throw new Error(`WebDriver ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
     }
-    if (!res.ok || (json.value && json.value.error)) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
+    if (!res.ok || (json.value?.error)) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
     return json.value;
   };
   return call;

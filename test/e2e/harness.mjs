@@ -112,7 +112,7 @@ const hasSigner = (g) => !!window[g].state.signer;
  */
 export const ready = async (page, { global = 'cosDemo', check = hasSigner } = {}) => {
   try {
-    await page.waitForFunction((g) => !!(window[g] && window[g].ready), global, { timeout: 15_000 }); // a boolean: a promise would be awaited
+    await page.waitForFunction((g) => !!(window[g]?.ready), global, { timeout: 15_000 }); // a boolean: a promise would be awaited
     await page.evaluate((g) => window[g].ready.then(() => true), global);
     if (!(await page.evaluate(check, global))) throw new Error('not ready');
   } catch (e) {

@@ -24,7 +24,7 @@ const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const multipartEtag = (parts) => `"${md5(Buffer.concat(parts.map((b) => Buffer.from(md5(b), 'hex'))))}-${parts.length}"`;
 const encKey = (key) => key.split('/').map(encodeURIComponent).join('/');
 const nowS = () => Math.floor(Date.now() / 1000);
-const decode = (s) => s.replace(/&(lt|gt|amp|quot|apos);/g, (m, n) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[n]);
+const decode = (s) => s.replace(/&(lt|gt|amp|quot|apos);/g, (_m, n) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[n]);
 /** The text of every <name>…</name> (entities decoded). */
 const all = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => decode(m[1]));
 const one = (xml, name) => all(xml, name)[0];
@@ -621,13 +621,13 @@ describe('the Host header signed with or without its port', () => {
       const put = (a) => fetch(urlOf(key), { method: 'PUT', body: host, headers: { 'Content-Type': 'text/plain', Authorization: a } });
       expect((await put(auth)).status).toBe(200);
       expect((await cos.readObject(key)).data.toString()).toBe(host);
-      const flipped = auth.replace(/q-signature=(.)/, (m, c) => `q-signature=${c === 'a' ? 'b' : 'a'}`);
+      const flipped = auth.replace(/q-signature=(.)/, (_m, c) => `q-signature=${c === 'a' ? 'b' : 'a'}`);
       await expectError(await put(flipped), 403, 'SignatureDoesNotMatch');
       // A presigned URL signed for the same host.
       const get = sign({ method: 'GET', key, host });
       const q = get
         .split('&')
-        .map((kv) => kv.replace(/=(.*)$/, (m, v) => `=${encodeURIComponent(v)}`))
+        .map((kv) => kv.replace(/=(.*)$/, (_m, v) => `=${encodeURIComponent(v)}`))
         .join('&');
       expect(await (await fetch(`${urlOf(key)}?${q}`)).text()).toBe(host);
     }
