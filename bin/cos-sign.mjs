@@ -7,7 +7,7 @@
 // where the request needs it (the URL's x-cos-security-token, the header).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { CosSigner, CosSignError } from '../dist/cos-sign.mjs';
+import { CosSigner, CosSignError, getPostPolicy } from '../dist/cos-sign.mjs';
 
 const HOST_OPTIONS = `  --region R          the bucket's region, e.g. ap-guangzhou (default: $COS_REGION)
   --endpoint E        host suffix instead of the region's: host = <bucket>.E
@@ -226,7 +226,7 @@ const commands = {
       if (!/^20[014]$/.test(status)) throw new UsageError(`--success-action-status must be 200, 201 or 204, received ${JSON.stringify(status)}`);
       options.successActionStatus = Number(status);
     }
-    const form = await signer.getPostPolicy(options);
+    const form = await getPostPolicy(signer, options);
     if (v.json) return JSON.stringify({ url: form.url, fields: form.fields }, null, 2) + '\n';
     return form.url + '\n' + Object.entries(form.fields).map(([k, x]) => `${k}=${x}\n`).join('');
   },

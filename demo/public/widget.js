@@ -7,12 +7,12 @@
  *   - temporary keys from the backend's /sts      fetchCredentials('/sts')  (refreshed before they expire)
  *   - upload by presigned PUT                     signer.getPresignedUrl({ method: 'PUT', … }) + XHR
  *   - upload by a URL the backend presigned       GET /presign + XHR
- *   - upload by POST form with a size limit       signer.getPostPolicy({ contentLengthRange, … }) + XHR
+ *   - upload by POST form with a size limit       getPostPolicy(signer, { contentLengthRange, … }) + XHR
  *   - large files in parts, pause and resume      upload(signer, { uploadId, signal, onProgress, onUploadId })
  *     (also after a reload: the uploadId is kept  listParts / abortMultipartUpload
  *     in localStorage against the file)
  *   - list the bucket, page by page               for await (const page of listObjects(signer, …))
- *   - delete                                      signer.fetch(…) (retries on clock skew / refused key)
+ *   - delete                                      signedFetch(signer, …) (retries on clock skew / refused key)
  *   - download links ("save as")                  signer.getPresignedDownloadUrl({ params: { 'response-content-disposition' } })
  *   - COS's XML errors, readable                  parseCosError(xhr.responseText)
  * Uploads use XMLHttpRequest because fetch() has no upload progress events (upload() does the same).
@@ -128,7 +128,7 @@
     '    <div id="check-result" class="result" aria-live="polite"></div>' +
     '  </section>' +
     '</main>' +
-    '<footer>Signed by <code>cos-sign</code> in this page: <code>getPresignedUrl</code>, <code>getPostPolicy</code>, <code>upload</code>, <code>listObjects</code>, <code>fetch</code>. Objects are private; every link is signed. <a href="/uppy.html">The same bucket through Uppy 6 →</a></footer>';
+    '<footer>Signed by <code>cos-sign</code> in this page: <code>getPresignedUrl</code>, <code>getPostPolicy</code>, <code>upload</code>, <code>listObjects</code>, <code>signedFetch</code>. Objects are private; every link is signed. <a href="/uppy.html">The same bucket through Uppy 6 →</a></footer>';
 
   // The widget's functions share one object, `w`, made by mount():
   //   w.lib            cos-sign (ES module or UMD global)
@@ -563,8 +563,8 @@
   function signPostForm(w, item, type) {
     var cfg = w.state.config;
     var f = item.file;
-    return w.state.signer
-      .getPostPolicy({ bucket: cfg.bucket, key: item.key, contentLengthRange: [0, cfg.maxUploadBytes], contentType: type })
+    return w.lib
+      .getPostPolicy(w.state.signer, { bucket: cfg.bucket, key: item.key, contentLengthRange: [0, cfg.maxUploadBytes], contentType: type })
       .then(function (form) {
         var body = new FormData();
         Object.keys(form.fields).forEach(function (k) { body.append(k, form.fields[k]); });
@@ -606,7 +606,7 @@
   }
 
   /**
-   * The two recoveries signer.fetch() does, done here for XHR: a clock off by 30 s or more (COS's
+   * The two recoveries signedFetch() does, done here for XHR: a clock off by 30 s or more (COS's
    * ServerTime, else its Date, becomes the signer's clock) and a refused temporary key (new keys).
    * Returns the retry's promise, or undefined when neither applies.
    */
@@ -802,10 +802,10 @@
     $('check-url').focus();
   }
 
-  /** Deletes an object with a signed DELETE (signer.fetch: retried on clock skew or a refused key), then lists again. */
+  /** Deletes an object with a signed DELETE (signedFetch: retried on clock skew or a refused key), then lists again. */
   function removeObject(w, key) {
     var url = cosBase(w.state.config) + '/' + key.split('/').map(encodeURIComponent).join('/');
-    return w.state.signer.fetch(url, { method: 'DELETE' }).then(function () { return listObjects(w); });
+    return w.lib.signedFetch(w.state.signer, url, { method: 'DELETE' }).then(function () { return listObjects(w); });
   }
 
   // ---- checking a presigned URL ------------------------------------------------------------------

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start } from '../../demo/server/index.mjs';
 import { createCosServer } from '../../demo/server/cos-server.mjs';
-import { CosSigner, fetchCredentials, fromSts } from '../../dist/cos-sign.mjs';
+import { CosSigner, fetchCredentials, fromSts, getPostPolicy, signedFetch } from '../../dist/cos-sign.mjs';
 import { startStsStandIn } from '../sts-standin.mjs';
 
 const require = createRequire(import.meta.url);
@@ -280,7 +280,7 @@ describe('POST Object (HTML form + policy)', () => {
 
   it('a form from cos-sign getPostPolicy (temporary keys) uploads', async () => {
     const signer = new CosSigner({ domain: demo.config.domain, scheme: 'http', credentials: fetchCredentials(demo.pageUrl + '/sts') });
-    const { url, fields } = await signer.getPostPolicy({ bucket: demo.cos.bucket, keyPrefix: 'uploads/lib/', contentLengthRange: [1, 3000], contentType: 'image/png' });
+    const { url, fields } = await getPostPolicy(signer, { bucket: demo.cos.bucket, keyPrefix: 'uploads/lib/', contentLengthRange: [1, 3000], contentType: 'image/png' });
     expect(fields['x-cos-security-token']).toBeTruthy();
     const data = randomBytes(3000);
     const res = await post(fields, data, 'from-lib.png');
@@ -294,7 +294,7 @@ describe('POST Object (HTML form + policy)', () => {
 });
 
 describe('cos-sign (dist) against the local server', () => {
-  it('presigned URLs, auth headers, signRequest and fetch, permanent and temporary keys', async () => {
+  it('presigned URLs, auth headers and signedFetch, permanent and temporary keys', async () => {
     for (const credentials of [{ secretId: perm.id, secretKey: perm.sk }, fetchCredentials(demo.pageUrl + '/sts')]) {
       const signer = new CosSigner({ domain: demo.config.domain, scheme: 'http', credentials });
       const bucket = demo.cos.bucket;
@@ -305,7 +305,7 @@ describe('cos-sign (dist) against the local server', () => {
       const h = await signer.getAuthHeaders({ method: 'GET', bucket, key });
       let res = await fetch(`${cosUrl}/${encKey(key).replace(/\.\.\//, '..%2F')}`, { headers: h });
       expect(res.status).toBe(200);
-      res = await signer.fetch(`${cosUrl}/uploads/lib/x.txt?x-cos-meta-ignored=1`, { method: 'PUT', body: 'two', headers: { 'x-cos-meta-by': 'fetch' } });
+      res = await signedFetch(signer, `${cosUrl}/uploads/lib/x.txt?x-cos-meta-ignored=1`, { method: 'PUT', body: 'two', headers: { 'x-cos-meta-by': 'fetch' } });
       expect(res.status).toBe(200);
       expect((await demo.cos.readObject('uploads/lib/x.txt')).headers['x-cos-meta-by']).toBe('fetch');
       const dl = await signer.getPresignedDownloadUrl({ bucket, key: 'uploads/lib/x.txt', params: { 'response-content-disposition': 'attachment' } });
@@ -318,13 +318,13 @@ describe('cos-sign (dist) against the local server', () => {
     }
   });
 
-  it('signer.fetch adopts the server clock when it is 20 minutes off (either way)', async () => {
+  it('signedFetch adopts the server clock when it is 20 minutes off (either way)', async () => {
     for (const skew of [20 * 60_000, -20 * 60_000]) {
       const cos = await createCosServer({ clockSkewMs: skew });
       const url = await cos.listen(0);
       cos.addKey(perm.id, perm.sk);
       const signer = new CosSigner({ domain: url.slice(7), scheme: 'http', credentials: { secretId: perm.id, secretKey: perm.sk } });
-      const res = await signer.fetch(`${url}/uploads/skew.txt`, { method: 'PUT', body: 'skew' });
+      const res = await signedFetch(signer, `${url}/uploads/skew.txt`, { method: 'PUT', body: 'skew' });
       expect(res.status).toBe(200);
       expect(Math.abs(signer.clockOffset - skew)).toBeLessThan(3000);
       expect(cos.state.refusals.map((r) => r.code)).toEqual([skew > 0 ? 'AccessDenied' : 'RequestTimeTooSkewed']);
@@ -355,12 +355,12 @@ describe('storage', () => {
     let url = await cos.listen(0);
     cos.addKey(perm.id, perm.sk);
     const signer = () => new CosSigner({ domain: url.slice(7), scheme: 'http', credentials: { secretId: perm.id, secretKey: perm.sk } });
-    expect((await signer().fetch(`${url}/kept.txt`, { method: 'PUT', body: 'kept' })).status).toBe(200);
+    expect((await signedFetch(signer(), `${url}/kept.txt`, { method: 'PUT', body: 'kept' })).status).toBe(200);
     await cos.close();
     cos = await createCosServer({ dataDir: dir });
     url = await cos.listen(0);
     cos.addKey(perm.id, perm.sk);
-    expect(await (await signer().fetch(`${url}/kept.txt`)).text()).toBe('kept');
+    expect(await (await signedFetch(signer(), `${url}/kept.txt`)).text()).toBe('kept');
     await cos.close();
     await fsp.rm(dir, { recursive: true, force: true });
   });
