@@ -16,23 +16,20 @@ const ts = () => typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, 
 /** Bundles @noble/hashes from node_modules (its own imports are relative); nothing else is resolved there. */
 const noble = { name: 'noble', resolveId: (id) => (id.startsWith('@noble/hashes/') ? fileURLToPath(import.meta.resolve(id)) : null) };
 
-/** What the main and sts entries share goes in one chunk named `shared` (not `crypto`: in the CommonJS files that name would hide the global). */
-const shared = (id) => (/[\\/]src[\\/](errors|crypto)\.ts$/.test(id) ? 'shared' : null);
-
-const entry = (input, file, name, beside, umdInput = input) => [
+const entry = (input, file, name, beside) => [
   {
     input: { [file]: input, ...beside },
-    // dir, not file: CosSigner loads its request/form code (src/requests.ts) with import(), so that
-    // presigning alone does not pay for it; that module becomes a chunk beside the entry.
+    // dir, not file: with `beside`, what both entries use (the errors, so one CosSignError class) is
+    // a chunk of its own (`cos-sign-shared`).
     output: [
-      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'cos-sign-[name].mjs', manualChunks: beside && shared },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'cos-sign-[name].cjs', manualChunks: beside && shared },
+      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'cos-sign-shared.mjs' },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'cos-sign-shared.cjs' },
     ],
     plugins: [noble, ts()],
   },
   {
-    input: umdInput,
-    output: { file: `dist/${file}.umd.js`, format: 'umd', name, inlineDynamicImports: true, plugins: [terser({ ecma: 2020 })] },
+    input,
+    output: { file: `dist/${file}.umd.js`, format: 'umd', name, plugins: [terser({ ecma: 2020 })] },
     plugins: [noble, ts()],
   },
   {
@@ -43,7 +40,7 @@ const entry = (input, file, name, beside, umdInput = input) => [
 ];
 
 export default [
-  ...entry('src/index.ts', 'cos-sign', 'CosSign', { sts: 'src/sts.ts' }, 'src/umd.ts'),
+  ...entry('src/index.ts', 'cos-sign', 'CosSign', { sts: 'src/sts/index.ts' }),
   ...entry('src/sync.ts', 'sync', 'CosSignSync'),
-  ...entry('src/sts.ts', 'sts', 'CosSignSts').slice(1),
+  ...entry('src/sts/index.ts', 'sts', 'CosSignSts').slice(1),
 ];

@@ -1,19 +1,36 @@
 /**
  * Sign Tencent Cloud COS requests and presign URLs over WebCrypto.
+ *
+ * Layers, each importing only the ones listed before it: `core/` (errors, validation, XML),
+ * `sign/` (the algorithm, hashing, credentials, `CosSigner`, `getPostPolicy`), `send/` (sending with
+ * retries and recovery, `signRequest`, `signedFetch`), `transfer/` (multipart, `upload`, listing), and
+ * beside them `bridges/uppy`, `sts/` and `sync`. Every export is a name a bundler can drop unused.
  * @module cos-sign
  */
-export { CosSigner } from './signer.js';
-export type { CosSignerOptions, SignOptions, AuthHeaders } from './signer.js';
-export { CosSignError } from './errors.js';
-export type { CosSignErrorCode } from './errors.js';
-export { fromSts, fetchCredentials } from './credentials.js';
-export type { Credentials, CredentialProvider, FetchCredentialsOptions } from './credentials.js';
-export type { HashBackend } from './crypto.js';
-export type { RequestSignOptions, PostPolicyOptions, PostPolicy } from './signer.js';
-export { parseCosError } from './cos-error.js';
-export type { CosErrorBody } from './cos-error.js';
-export { upload, createMultipartUpload, uploadPart, listParts, completeMultipartUpload, abortMultipartUpload, listMultipartUploads, listObjects } from './lazy.js';
-export type { UploadOptions, UploadResult } from './upload.js';
+export { CosSignError } from './core/errors.js';
+export type { CosSignErrorCode } from './core/errors.js';
+export { parseCosError } from './core/cos-error.js';
+export type { CosErrorBody } from './core/cos-error.js';
+
+export { CosSigner } from './sign/signer.js';
+export type { AuthHeaders, AuthorizeOptions, Authorized, CosSignerOptions, SignOptions, PolicyWriter } from './sign/signer.js';
+export type { HashBackend } from './sign/hash.js';
+export { fromSts, fetchCredentials } from './sign/credentials.js';
+export type { Credentials, CredentialProvider, FetchCredentialsOptions } from './sign/credentials.js';
+export { getPostPolicy } from './sign/post-policy.js';
+export type { PostPolicyOptions, PostPolicy } from './sign/post-policy.js';
+
+export { signRequest, signedFetch } from './send/request.js';
+export type { RequestSignOptions } from './send/request.js';
+
+export {
+  createMultipartUpload,
+  uploadPart,
+  listParts,
+  completeMultipartUpload,
+  abortMultipartUpload,
+  listMultipartUploads,
+} from './transfer/multipart.js';
 export type {
   MultipartCallOptions,
   CreatedUpload,
@@ -28,7 +45,11 @@ export type {
   MultipartUploadInfo,
   CompletedUpload,
   UploadBody,
-} from './multipart.js';
-export type { ListObjectsOptions, ObjectInfo, ObjectsPage } from './list.js';
-export { uppySignRequest } from './uppy.js';
-export type { UppyRequest, UppySigned } from './uppy.js';
+} from './transfer/multipart.js';
+export { upload } from './transfer/upload.js';
+export type { UploadOptions, UploadResult } from './transfer/upload.js';
+export { listObjects } from './transfer/list.js';
+export type { ListObjectsOptions, ObjectInfo, ObjectsPage } from './transfer/list.js';
+
+export { uppySignRequest } from './bridges/uppy.js';
+export type { UppyRequest, UppySigned } from './bridges/uppy.js';

@@ -117,19 +117,19 @@ describe('credential provider', () => {
     const later = await signer.getAuth({ method: 'GET', bucket, key: 'a', now: new Date(T0 + 61_000) }).catch((x) => x);
     expect([later.code, later.message]).toEqual([
       'ERR_CREDENTIALS_EXPIRED',
-      'the credentials expire at 2026-01-01T00:01:00.000Z, too soon to sign at 2026-01-01T00:01:01.000Z: get fresh credentials',
+      'credentials expire at 2026-01-01T00:01:00.000Z, too soon to sign at 2026-01-01T00:01:01.000Z: get fresh ones',
     ]);
     // Expiring within the signing time's second is too soon too: a signature ends at a later whole second.
     const close = new CosSigner({ region: 'ap-guangzhou', credentials: { secretId: 'AKIDs', secretKey: 'hunter2secret', expiration: new Date(T0 + 500) } });
     const e = await close.getAuth({ method: 'GET', bucket, key: 'a', now: new Date(T0 + 200) }).catch((x) => x);
-    expect(e.message).toBe('the credentials expire at 2026-01-01T00:00:00.500Z, too soon to sign at 2026-01-01T00:00:00.200Z: get fresh credentials');
+    expect(e.message).toBe('credentials expire at 2026-01-01T00:00:00.500Z, too soon to sign at 2026-01-01T00:00:00.200Z: get fresh ones');
     await vi.advanceTimersByTimeAsync(60_000);
     // Past the expiration on the clock, whatever the signing time.
     for (const now of [undefined, new Date(T0)]) {
       const e = await signer.getAuth({ method: 'GET', bucket, key: 'a', now }).catch((x) => x);
       expect([e.code, e.message]).toEqual([
         'ERR_CREDENTIALS_EXPIRED',
-        'the credentials expired at 2026-01-01T00:01:00.000Z, before the current time 2026-01-01T00:01:00.000Z: get fresh credentials',
+        'credentials expired at 2026-01-01T00:01:00.000Z, now 2026-01-01T00:01:00.000Z: get fresh ones',
       ]);
     }
   });

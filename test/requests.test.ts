@@ -1,4 +1,4 @@
-// signRequest, signer.fetch and getPostPolicy, checked by implementations this project did not write:
+// signRequest, signedFetch and getPostPolicy, checked by implementations this project did not write:
 // cos-nodejs-sdk-v5's COS.getAuthorization recomputing from what the request actually carries, a local
 // HTTP server on 127.0.0.1 that verifies with node:crypto, and node:crypto for the POST policy.
 import { createHash, createHmac } from 'node:crypto';
@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import COS from 'cos-nodejs-sdk-v5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CosSigner, parseCosError } from '../src/index.js';
+import { CosSigner, getPostPolicy, parseCosError, signedFetch, signRequest } from '../src/index.js';
 import { verify } from './cos-verify.js';
 
 const credentials = { secretId: 'AKIDexampleSecretId0123456789ABCDEF', secretKey: 'exampleSecretKey0123456789abcdefg' };
@@ -41,7 +41,7 @@ describe('signRequest', () => {
       body: 'hello',
       headers: { 'Content-Type': 'text/plain', 'x-cos-meta-Author': ' Ann ', 'User-Agent': 'changes-in-transit', 'X-Other': '1' },
     });
-    const signed = await signer.signRequest(req);
+    const signed = await signRequest(signer, req);
     const auth = signed.headers.get('authorization')!;
     expect(auth).toBe(oracle(signed, credentials.secretKey));
     expect(auth).toContain('q-header-list=content-type;host;x-cos-meta-author&q-url-param-list=acl;max-keys;prefix&');
@@ -53,14 +53,14 @@ describe('signRequest', () => {
 
   it('adds the token header for temporary credentials, and the result verifies', async () => {
     const temp = new CosSigner({ region: 'ap-guangzhou', credentials: { ...credentials, securityToken: 'tok+/=' } });
-    const signed = await temp.signRequest(new Request(`https://${bucketHost}/a.txt`));
+    const signed = await signRequest(temp, new Request(`https://${bucketHost}/a.txt`));
     expect(signed.headers.get('x-cos-security-token')).toBe('tok+/=');
     expect(signed.headers.get('authorization')).toContain('q-header-list=host;x-cos-security-token&');
     expect(signed.headers.get('authorization')).toBe(oracle(signed, credentials.secretKey));
   });
 
   it('refuses a URL with a repeated query parameter', async () => {
-    await expect(signer.signRequest(new Request(`https://${bucketHost}/a?x=1&x=2`))).rejects.toMatchObject({ code: 'ERR_INVALID_PARAM' });
+    await expect(signRequest(signer, new Request(`https://${bucketHost}/a?x=1&x=2`))).rejects.toMatchObject({ code: 'ERR_INVALID_PARAM' });
   });
 });
 
@@ -73,7 +73,7 @@ describe('parseCosError', () => {
   });
 });
 
-describe('signer.fetch against a server whose clock runs 10 minutes ahead', () => {
+describe('signedFetch against a server whose clock runs 10 minutes ahead', () => {
   const skew = 10 * 60_000;
   const log: string[] = [];
   let server: Server;
@@ -121,10 +121,10 @@ describe('signer.fetch against a server whose clock runs 10 minutes ahead', () =
   it('gets one RequestTimeTooSkewed, adopts the server time, retries once, and the next call needs no retry', async () => {
     log.length = 0;
     const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
-    const res = await signer.fetch(`${origin}/dir/${encodeURIComponent('中文 文件.txt')}?x-cos-traffic-limit=819200`, { method: 'PUT', body: 'hello', headers: { 'Content-Type': 'text/plain' } });
+    const res = await signedFetch(signer, `${origin}/dir/${encodeURIComponent('中文 文件.txt')}?x-cos-traffic-limit=819200`, { method: 'PUT', body: 'hello', headers: { 'Content-Type': 'text/plain' } });
     expect(log).toEqual(['RequestTimeTooSkewed', 'ok PUT /dir/中文 文件.txt?x-cos-traffic-limit=819200 hello']);
     expect(Math.abs(signer.clockOffset - skew)).toBeLessThan(5_000);
-    const res2 = await signer.fetch(`${origin}/b.txt`, { method: 'PUT', body: 'again' });
+    const res2 = await signedFetch(signer, `${origin}/b.txt`, { method: 'PUT', body: 'again' });
     expect(res2.status).toBe(200);
     expect(log.slice(2)).toEqual(['ok PUT /b.txt again']);
   });
@@ -133,7 +133,7 @@ describe('signer.fetch against a server whose clock runs 10 minutes ahead', () =
     log.length = 0;
     const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
     const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('x')), c.close()) });
-    const res = await signer.fetch(`${origin}/s.txt`, { method: 'PUT', body: stream, duplex: 'half' } as RequestInit);
+    const res = await signedFetch(signer, `${origin}/s.txt`, { method: 'PUT', body: stream, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(403);
     expect(parseCosError(await res.text())?.Code).toBe('RequestTimeTooSkewed');
     expect(log).toEqual(['RequestTimeTooSkewed']);
@@ -155,7 +155,7 @@ describe('signer.fetch against a server whose clock runs 10 minutes ahead', () =
           : new Response('ok');
       },
     });
-    const res = await signer.fetch(`https://${bucketHost}/a.txt`, { method: 'PUT', body: 'x' });
+    const res = await signedFetch(signer, `https://${bucketHost}/a.txt`, { method: 'PUT', body: 'x' });
     expect(res.status).toBe(200);
     expect([calls, sent]).toEqual([2, ['t1', 't2']]);
   });
@@ -167,7 +167,7 @@ describe('getPostPolicy', () => {
 
   it('signs the policy as COS POST Object says: HMAC-SHA1(SignKey, SHA1(policy)), checked with node:crypto', async () => {
     const signer = new CosSigner({ region: 'ap-guangzhou', credentials: { ...credentials, securityToken: 'tok' } });
-    const { url, fields } = await signer.getPostPolicy({
+    const { url, fields } = await getPostPolicy(signer, {
       bucket: 'examplebucket-1250000000',
       keyPrefix: 'uploads/中文/',
       expires: 600,
@@ -202,11 +202,11 @@ describe('getPostPolicy', () => {
 
   it('pins an exact key and refuses bad options', async () => {
     const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
-    const { fields } = await signer.getPostPolicy({ bucket: 'examplebucket-1250000000', key: 'a.txt', now });
+    const { fields } = await getPostPolicy(signer, { bucket: 'examplebucket-1250000000', key: 'a.txt', now });
     expect(fields.key).toBe('a.txt');
     expect(decode(fields.policy!).conditions).toContainEqual({ key: 'a.txt' });
     expect(fields['x-cos-security-token']).toBeUndefined();
     for (const bad of [{}, { key: 'a', keyPrefix: 'b' }, { key: 'a', contentLengthRange: [5, 1] }, { key: 'a', successActionStatus: 302 }, { key: 'a', expires: 0 }])
-      await expect(signer.getPostPolicy({ bucket: 'examplebucket-1250000000', ...bad } as any)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_INVALID_(POLICY|EXPIRES)$/) });
+      await expect(getPostPolicy(signer, { bucket: 'examplebucket-1250000000', ...bad } as any)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_INVALID_(POLICY|EXPIRES)$/) });
   });
 });

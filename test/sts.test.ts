@@ -14,9 +14,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assumeRole, cosPolicy, COS_UPLOAD_ACTIONS, CosSignError, getFederationToken, stsJson, type CamPolicy } from '../src/sts.js';
+import { assumeRole, cosPolicy, COS_UPLOAD_ACTIONS, CosSignError, getFederationToken, stsJson, type CamPolicy } from '../src/sts/index.js';
 import { CosSignError as MainCosSignError, fromSts } from '../src/index.js';
-import { tc3Authorization } from '../src/tc3.js';
+import { tc3Authorization } from '../src/sts/tc3.js';
 // @ts-expect-error plain JS without types
 import { startStsStandIn } from './sts-standin.mjs';
 // @ts-expect-error plain JS without types

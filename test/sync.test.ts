@@ -7,7 +7,7 @@ import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CosSigner } from '../src/index.js';
-import { subtleBackend } from '../src/crypto.js';
+import { subtleBackend } from '../src/sign/hash.js';
 import { syncBackend } from '../src/sync.js';
 
 const text = fc.oneof(

@@ -17,8 +17,8 @@ import {
   uploadPart,
   type UploadOptions,
 } from '../src/index.js';
-import { planParts } from '../src/upload.js';
-import { backoff } from '../src/send.js';
+import { planParts } from '../src/transfer/upload.js';
+import { backoff } from '../src/send/send.js';
 import { bytes, cosError, fakeCos } from './fake-cos.js';
 import { createHash } from 'node:crypto';
 

@@ -294,7 +294,7 @@ describe('POST Object (HTML form + policy)', () => {
 });
 
 describe('cos-sign (dist) against the local server', () => {
-  it('presigned URLs, auth headers and signedFetch, permanent and temporary keys', async () => {
+  it('presigned URLs, auth headers, signedFetch, permanent and temporary keys', async () => {
     for (const credentials of [{ secretId: perm.id, secretKey: perm.sk }, fetchCredentials(demo.pageUrl + '/sts')]) {
       const signer = new CosSigner({ domain: demo.config.domain, scheme: 'http', credentials });
       const bucket = demo.cos.bucket;
@@ -318,7 +318,7 @@ describe('cos-sign (dist) against the local server', () => {
     }
   });
 
-  it('signedFetch adopts the server clock when it is 20 minutes off (either way)', async () => {
+  it('signer.fetch adopts the server clock when it is 20 minutes off (either way)', async () => {
     for (const skew of [20 * 60_000, -20 * 60_000]) {
       const cos = await createCosServer({ clockSkewMs: skew });
       const url = await cos.listen(0);

@@ -2,25 +2,25 @@
  * `upload()`: a whole object into COS, one PUT for small bodies and a resumable multipart upload for
  * large ones, with parts in parallel, retries, progress and cancellation.
  */
-import { fail, must } from './errors.js';
-import { locate, send } from './send.js';
+import { fail, must } from '../core/errors.js';
+import { int, object } from '../core/validate.js';
+import { send } from '../send/send.js';
+import type { CosSigner } from '../sign/signer.js';
 import {
   checkUploadId,
   completeMultipartUpload,
   createMultipartUpload,
-  int,
   listParts,
   sizeOf,
   toBytes,
   uploadPart,
   type UploadBody,
 } from './multipart.js';
-import type { CosSigner } from './signer.js';
 
-const MiB = 1 << 20;
+const MiB = 1048576;
 /** COS's limits: parts of 1 MiB to 5 GiB (the last may be smaller), at most 10,000 of them. */
 const MIN_PART = MiB;
-const MAX_PART = 5 * 1024 * MiB;
+const MAX_PART = 5368709120; // 5 GiB, a literal: a product of names is not dropped by every bundler
 const MAX_PARTS = 1e4;
 
 /** Options of {@link upload}. */
@@ -75,9 +75,23 @@ export const planParts = (total: number, partSize: number): { partSize: number; 
 
 const fn = (name: string, v: unknown) => v === undefined || typeof v == 'function' || must('ERR_INVALID_OPTION', name, 'a function', v);
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * Uploads a whole object: one PutObject up to `multipartThreshold`, a multipart upload above it (or
+ * when resuming an `uploadId`). Parts go `concurrency` at a time, each retried on network errors, 5xx
+ * and 429; the parts are completed in ascending order. Bad options reject with `ERR_INVALID_*` before
+ * any request; COS's refusals with `ERR_COS_RESPONSE`; an abort with the signal's reason.
+ *
+ * @example
+ * ```ts
+ * const { etag } = await upload(signer, {
+ *   bucket: 'examplebucket-1250000000', key: 'videos/big.mp4', body: file,
+ *   onProgress: ({ loaded, total }) => console.log(`${Math.round((100 * loaded) / total)} %`),
+ *   onUploadId: (id) => localStorage.setItem('upload:big.mp4', id),
+ * });
+ * ```
+ */
 export const upload = async (signer: CosSigner, options: UploadOptions): Promise<UploadResult> => {
-  const o = options && typeof options == 'object' ? options : must('ERR_INVALID_OPTION', 'upload options', 'an object', options);
+  const o = object(options, 'upload options');
   const { bucket, key, headers, signal, onProgress, onUploadId, partSize: wanted = 8 * MiB, concurrency = 4, retries = 3 } = o;
   int('partSize', wanted, MIN_PART, MAX_PART);
   const threshold = int('multipartThreshold', o.multipartThreshold ?? wanted, 0, Number.MAX_SAFE_INTEGER);
@@ -89,8 +103,8 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
   if (signal !== undefined && typeof signal?.addEventListener != 'function') must('ERR_INVALID_OPTION', 'signal', 'an AbortSignal', signal);
   const body = toBytes(o.body);
   const total = sizeOf(body);
-  // Validates bucket and key (and headers, below, at signing) before anything is sent.
-  const location = locate(signer, { method: 'PUT', bucket, key, headers });
+  // Validates bucket, key and headers before anything is sent; the URL without a query is the location.
+  const { url: location } = await signer.authorize({ method: 'PUT', bucket, key, headers });
   signal?.throwIfAborted();
 
   let reported = -1;

@@ -1,7 +1,7 @@
 /**
  * The COS request signature (`q-sign-algorithm=sha1`), step by step as COS's documentation names it.
  * Pure functions over already-validated input; the hashing is done by a {@link HashBackend}.
- * The steps are those of SIGNING.md; the numbers in the comments refer to them.
+ * The steps are those of docs/signing.md; the numbers in the comments refer to them.
  */
 
 /** Step 6: UTF-8, then percent-encode every byte but `A-Z a-z 0-9 - _ . ~`, uppercase hex (RFC 3986). */

@@ -3,10 +3,11 @@
  * Abort and List Multipart Uploads. Standalone functions taking the signer first, so that a bundle
  * that only presigns does not carry them. {@link upload} puts them together.
  */
-import { fail, must, show } from './errors.js';
-import { pages, send, sendXml, type Bytes } from './send.js';
-import { all, text } from './xml.js';
-import type { CosSigner } from './signer.js';
+import { fail, must } from '../core/errors.js';
+import { int, object } from '../core/validate.js';
+import { all, text } from '../core/xml.js';
+import { pages, send, sendXml, type Bytes } from '../send/send.js';
+import type { CosSigner } from '../sign/signer.js';
 
 /** What every multipart call takes besides its own options. */
 export interface MultipartCallOptions {
@@ -111,10 +112,6 @@ export interface ListMultipartUploadsOptions extends Omit<MultipartCallOptions, 
 /** A body as {@link uploadPart} and {@link upload} take it. */
 export type UploadBody = Blob | ArrayBuffer | ArrayBufferView | string;
 
-/** `ERR_INVALID_OPTION` unless `v` is an integer in [min, max]. @internal */
-export const int = (name: string, v: unknown, min: number, max: number): number =>
-  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : must('ERR_INVALID_OPTION', name, `an integer from ${min} to ${max}`, v);
-
 /** An upload id: a non-empty string without control characters. @internal */
 export const checkUploadId = (v: unknown): string =>
   typeof v == 'string' && /^[^\0-\x1f\x7f]+$/.test(v) ? v : must('ERR_INVALID_OPTION', 'uploadId', 'a non-empty string', v);
@@ -133,14 +130,30 @@ export const toBytes = (body: unknown): Bytes => {
 /** Bytes in a body. @internal */
 export const sizeOf = (b: Bytes): number => (b instanceof Uint8Array ? b.byteLength : b.size);
 
-const options = <T>(o: T): T => (o && typeof o == 'object' ? o : must('ERR_INVALID_OPTION', 'options', 'an object', o));
+const options = <T>(o: T): T => object(o, 'options');
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * Initiate Multipart Upload. `headers` (Content-Type, Content-Disposition, Cache-Control,
+ * `x-cos-meta-*`, …) are signed, sent, and become the object's when the upload completes.
+ *
+ * @example
+ * ```ts
+ * const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'video.mp4', headers: { 'Content-Type': 'video/mp4' } });
+ * ```
+ */
 export const createMultipartUpload = async (signer: CosSigner, o: CreateMultipartUploadOptions): Promise<CreatedUpload> => ({
   uploadId: text(await sendXml(signer, { ...options(o), method: 'POST', params: { uploads: '' } }, 'InitiateMultipartUploadResult'), 'UploadId')!,
 });
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * Upload Part: sends one part (1 to 10,000; every part but the last at least 1 MiB). `onProgress`
+ * gets the part's bytes sent so far: from XHR upload events in browsers, at the end elsewhere.
+ *
+ * @example
+ * ```ts
+ * const { etag } = await uploadPart(signer, { bucket, key, uploadId, partNumber: 1, body: file.slice(0, 8 << 20) });
+ * ```
+ */
 export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promise<PartETag> => {
   const { key, onProgress } = options(o);
   const partNumber = int('partNumber', o.partNumber, 1, 1e4);
@@ -153,7 +166,14 @@ export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promi
   return { partNumber, etag };
 };
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * List Parts: the parts uploaded so far, every page, ascending.
+ *
+ * @example
+ * ```ts
+ * const parts = await listParts(signer, { bucket, key, uploadId });
+ * ```
+ */
 export const listParts = async (signer: CosSigner, o: ListPartsOptions): Promise<UploadedPart[]> => {
   const params = { uploadId: checkUploadId(options(o).uploadId), 'max-parts': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
   const out: UploadedPart[] = [];
@@ -162,7 +182,15 @@ export const listParts = async (signer: CosSigner, o: ListPartsOptions): Promise
   return out;
 };
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * Complete Multipart Upload: sends the parts sorted by part number; the object then exists. A 200
+ * answer with an `<Error>` body (COS reports late failures so) rejects with `ERR_COS_RESPONSE`.
+ *
+ * @example
+ * ```ts
+ * await completeMultipartUpload(signer, { bucket, key, uploadId, parts: [{ partNumber: 1, etag }] });
+ * ```
+ */
 export const completeMultipartUpload = async (signer: CosSigner, o: CompleteMultipartUploadOptions): Promise<CompletedUpload> => {
   const { bucket, key, parts } = options(o);
   const uploadId = checkUploadId(o.uploadId);
@@ -174,12 +202,27 @@ export const completeMultipartUpload = async (signer: CosSigner, o: CompleteMult
   return { location: text(el, 'Location') || '', bucket: text(el, 'Bucket') || bucket, key: text(el, 'Key') || key, etag: text(el, 'ETag')! };
 };
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * Abort Multipart Upload: COS drops the parts uploaded so far.
+ *
+ * @example
+ * ```ts
+ * await abortMultipartUpload(signer, { bucket, key, uploadId });
+ * ```
+ */
 export const abortMultipartUpload = async (signer: CosSigner, o: UploadIdOptions): Promise<void> => {
   await send(signer, { ...options(o), method: 'DELETE', params: { uploadId: checkUploadId(o.uploadId) } });
 };
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * List Multipart Uploads: the uploads in progress in a bucket (under `prefix`), every page — for
+ * finding an upload to resume, or old ones to abort.
+ *
+ * @example
+ * ```ts
+ * for (const u of await listMultipartUploads(signer, { bucket, prefix: 'videos/' })) console.log(u.key, u.uploadId, u.initiated);
+ * ```
+ */
 export const listMultipartUploads = async (signer: CosSigner, o: ListMultipartUploadsOptions): Promise<MultipartUploadInfo[]> => {
   const { prefix } = options(o);
   const params: Record<string, string | number> = { uploads: '', 'max-uploads': int('pageSize', o.pageSize ?? 1000, 1, 1000) };

@@ -1,3 +1,6 @@
+/** COS's XML error body, read one way for every layer (and for applications). */
+import { parseXml } from './xml.js';
+
 /** The fields of a COS XML error body (`<Error><Code>…</Code>…</Error>`). */
 export interface CosErrorBody {
   /** e.g. `SignatureDoesNotMatch`, `AccessDenied`, `RequestTimeTooSkewed`, `NoSuchKey`. */
@@ -14,25 +17,19 @@ export interface CosErrorBody {
   TraceId?: string;
 }
 
-const unxml = (s: string) =>
-  s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([\da-f]+));/gi, (m, n: string, d?: string, x?: string) =>
-    d || x ? String.fromCodePoint(parseInt(d || x!, d ? 10 : 16)) : ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' } as Record<string, string>)[n.toLowerCase()] ?? m,
-  );
-
 /**
  * Reads COS's XML error body, so an application can show `Code` and `Message` and quote the
  * `RequestId` to support. Returns `undefined` when the text is not a COS error.
  *
  * @example
  * ```ts
- * const res = await signer.fetch(url, { method: 'PUT', body });
+ * const res = await signedFetch(signer, url, { method: 'PUT', body });
  * if (!res.ok) console.error(parseCosError(await res.text())?.Message);
  * ```
  */
 export const parseCosError = (xml: string): CosErrorBody | undefined => {
-  const body = /<Error>([\s\S]*)<\/Error>/.exec(xml)?.[1];
-  if (!body) return undefined;
+  const el = parseXml(xml);
   const out: Record<string, string> = {};
-  for (const m of body.matchAll(/<(\w+)>([^<]*)<\/\1>/g)) out[m[1]] = unxml(m[2]);
+  if (el && el.name == 'Error') for (const c of el.children) out[c.name] = c.text;
   return out.Code ? (out as unknown as CosErrorBody) : undefined;
 };

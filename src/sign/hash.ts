@@ -1,4 +1,4 @@
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
 
 /**
  * The hashing a signature needs: SHA-1 and HMAC-SHA1, lowercase hex out. The default is
@@ -24,10 +24,11 @@ let TE: TextEncoder | undefined;
 let BUF = new Uint8Array();
 /**
  * The UTF-8 bytes of `s`, in one buffer shared by all calls (valid until the next one): WebCrypto copies
- * its input when called, so a signature allocates no buffers for its input. Key bytes passing through
- * are overwritten by the same signature's next call (the StringToSign is longer than a key).
+ * its input when called, and the synchronous backend hashes it at once, so a signature allocates no
+ * buffers for its input. Key bytes passing through are overwritten by the same signature's next call
+ * (the StringToSign is longer than a key).
  */
-const utf8 = (s: string) => {
+export const utf8 = (s: string): Uint8Array<ArrayBuffer> => {
   if (BUF.length < s.length * 3) BUF = new Uint8Array(s.length * 3);
   return BUF.subarray(0, (TE ||= new TextEncoder()).encodeInto(s, BUF).written);
 };
@@ -52,7 +53,7 @@ export const subtleBackend = (subtle?: SubtleCrypto): HashBackend<CryptoKey> => 
   if (!s)
     fail(
       'ERR_CRYPTO_UNAVAILABLE',
-      'no crypto.subtle: WebCrypto needs a secure context (https or localhost, not plain http) and a current runtime; pass the `crypto` option or use cos-sign/sync',
+      'no crypto.subtle: plain http is not a secure context; pass the `crypto` option or use cos-sign/sync',
     );
   return {
     key: (secret) => s!.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']),

@@ -4,7 +4,7 @@
  * It signs what Tencent's own SDKs sign for a JSON POST: the `content-type` and `host` headers, the
  * host without a port (tencentcloud-sdk-nodejs-common's `Sign.sign3`). Used by `cos-sign/sts`.
  */
-import { hex } from './crypto.js';
+import { hex } from '../sign/hash.js';
 
 /** What one TC3 signature covers. @internal */
 export interface Tc3Input {

@@ -1,4 +1,6 @@
-import { fail, isDate, must, show, CosSignError } from './errors.js';
+/** Credentials: their shape and validation, the provider cache, and the helpers that read an STS answer. */
+import { fail, must, show, CosSignError } from '../core/errors.js';
+import { is, timeoutSignal, validDate } from '../core/validate.js';
 
 /** A COS key pair, permanent or temporary (STS). */
 export interface Credentials {
@@ -21,18 +23,15 @@ export type CredentialProvider = () => Credentials | PromiseLike<Credentials>;
 /** Gets the credentials to sign with; `force` skips the cache. */
 export type CredentialSource = (force?: boolean) => Promise<Credentials>;
 
-/** `v` is a string that matches `re`. */
-export const is = (v: unknown, re: RegExp): v is string => typeof v == 'string' && re.test(v);
-
 /** Validates credentials and returns a copy; messages name the field, never show a secret. */
 export const checkCredentials = (c: unknown, what = 'credentials'): Credentials => {
   const bad = (field: string, want: string, v: unknown, secret?: boolean) => must('ERR_CREDENTIALS_INVALID', what + field, want, v, secret);
-  if (!c || typeof c != 'object') bad('', 'an object { secretId, secretKey, securityToken?, expiration? }', c);
+  if (!c || typeof c != 'object') bad('', 'an object { secretId, secretKey }', c);
   const { secretId, secretKey, securityToken, expiration } = c as Record<string, unknown>;
   if (!is(secretId, /^[^\s&]+$/)) bad('.secretId', 'a string without whitespace or "&"', secretId);
   if (!is(secretKey, /^\S(.*\S)?$/)) bad('.secretKey', 'a string without surrounding whitespace', secretKey, true);
   if (securityToken != null && !is(securityToken, /^[^\r\n]+$/)) bad('.securityToken', 'a string without CR or LF', securityToken, true);
-  if (expiration != null && !(isDate(expiration) && +expiration == +expiration)) bad('.expiration', 'a valid Date', expiration);
+  if (expiration != null && !validDate(expiration)) bad('.expiration', 'a valid Date', expiration);
   return {
     secretId: secretId as string,
     secretKey: secretKey as string,
@@ -40,14 +39,6 @@ export const checkCredentials = (c: unknown, what = 'credentials'): Credentials 
     ...(expiration != null && { expiration: new Date(+(expiration as Date)) }),
   };
 };
-
-const withTimeout = <T>(p: Promise<T>, ms: number): Promise<T> =>
-  ms > 0 && ms < 2 ** 31
-    ? new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider did not answer within ${ms} ms`)), ms);
-        p.then(resolve, reject).finally(() => clearTimeout(timer));
-      })
-    : p;
 
 /**
  * Wraps a provider into a {@link CredentialSource}. Its result is cached until
@@ -66,22 +57,26 @@ export const credentialSource = (input: CredentialProvider, now: () => number, m
     try {
       c = await input();
     } catch (e) {
-      throw e instanceof CosSignError ? e : new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider failed: ${(e as Error)?.message ?? show(e)}`, { cause: e });
+      if (e instanceof CosSignError) throw e;
+      fail('ERR_CREDENTIALS_PROVIDER', `credential provider failed: ${(e as Error)?.message ?? show(e)}`, e);
     }
-    const creds = checkCredentials(c, 'provided credentials');
+    // Already expired ones are cached for no time (until < start) and refused by the signer.
+    const creds = (cached = checkCredentials(c, 'provided credentials'));
     const exp = creds.expiration?.getTime();
-    // (No expiration: undefined <= n is false.)
-    if (exp! <= now())
-      fail('ERR_CREDENTIALS_EXPIRED', `provided credentials expired at ${creds.expiration!.toISOString()}`);
-    cached = creds;
     until = exp === undefined ? Infinity : exp - Math.min(margin, (exp - start) / 2);
     return creds;
   };
   return (force) => {
     if (!force && cached && now() < until) return Promise.resolve(cached);
     const p = (pending ||= load());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      if (timeout > 0 && timeout < 2 ** 31)
+        timer = setTimeout(reject, timeout, new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider did not answer within ${timeout} ms`));
+    });
     // Settled or timed out: the next caller starts afresh (success has filled the cache by then).
-    return withTimeout(p, timeout).finally(() => {
+    return Promise.race([p, late]).finally(() => {
+      clearTimeout(timer);
       if (pending === p) pending = undefined;
     });
   };
@@ -143,7 +138,7 @@ export interface FetchCredentialsOptions extends RequestInit {
 export const fetchCredentials =
   (url: string | URL, { timeout = 10_000, fetch: f = globalThis.fetch, ...init }: FetchCredentialsOptions = {}): CredentialProvider =>
   async () => {
-    const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(timeout) : undefined;
+    const signal = timeoutSignal(timeout);
     let res: Response;
     try {
       res = await f(url, { signal, ...init });

@@ -1,9 +1,9 @@
 /** Listing a bucket's objects (GET Bucket), page by page. */
-import { must } from './errors.js';
-import { pages } from './send.js';
-import { int } from './multipart.js';
-import { all, text } from './xml.js';
-import type { CosSigner } from './signer.js';
+import { must } from '../core/errors.js';
+import { int, object } from '../core/validate.js';
+import { all, text } from '../core/xml.js';
+import { pages } from '../send/send.js';
+import type { CosSigner } from '../sign/signer.js';
 
 /** Options of {@link listObjects}. */
 export interface ListObjectsOptions {
@@ -45,9 +45,18 @@ export interface ObjectsPage {
   nextMarker?: string;
 }
 
-/** The implementation of the same-named function in lazy.ts (documented there). */
+/**
+ * Lists a bucket's objects (under `prefix`, grouped by `delimiter`), one page per iteration: each page
+ * is fetched when the loop asks for it, and every page is visited.
+ *
+ * @example
+ * ```ts
+ * for await (const page of listObjects(signer, { bucket, prefix: 'photos/', delimiter: '/' }))
+ *   for (const o of page.objects) console.log(o.key, o.size, o.lastModified);
+ * ```
+ */
 export async function* listObjects(signer: CosSigner, o: ListObjectsOptions): AsyncGenerator<ObjectsPage, void, undefined> {
-  if (!o || typeof o != 'object') must('ERR_INVALID_OPTION', 'list options', 'an object', o);
+  object(o, 'list options');
   const params: Record<string, string | number> = { 'max-keys': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
   for (const name of ['prefix', 'delimiter', 'marker'] as const) {
     const v = o[name];

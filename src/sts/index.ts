@@ -15,13 +15,14 @@
  * ```
  * @module
  */
-import { fail, isDate, must, show } from './errors.js';
-import type { Credentials } from './credentials.js';
+import { fail, must, show } from '../core/errors.js';
+import { is, object, REGION, timeoutSignal, validDate } from '../core/validate.js';
+import type { Credentials } from '../sign/credentials.js';
 import { tc3Authorization } from './tc3.js';
 
-export { CosSignError } from './errors.js';
-export type { CosSignErrorCode } from './errors.js';
-export type { Credentials } from './credentials.js';
+export { CosSignError } from '../core/errors.js';
+export type { CosSignErrorCode } from '../core/errors.js';
+export type { Credentials } from '../sign/credentials.js';
 
 /** What {@link getFederationToken} and {@link assumeRole} return: {@link Credentials} with a token and an expiration, always. */
 export interface TemporaryCredentials extends Credentials {
@@ -108,10 +109,8 @@ export interface CosPolicyOptions {
   allowWholeBucket?: boolean;
 }
 
-const is = (v: unknown, re: RegExp): v is string => typeof v == 'string' && re.test(v);
 /** A key or prefix in a resource: no control characters, and no `*`, which CAM would read as a wildcard. */
 const KEYISH = /^[^\0-\x1f\x7f*]*$/;
-const REGION = /^[a-z\d][a-z\d-]*[a-z\d]$/;
 
 /**
  * A least-privilege CAM policy for temporary COS keys: by default upload-only actions
@@ -129,8 +128,8 @@ const REGION = /^[a-z\d][a-z\d-]*[a-z\d]$/;
  * ```
  */
 export const cosPolicy = (options: CosPolicyOptions): CamPolicy => {
-  if (!options || typeof options != 'object') must('ERR_INVALID_OPTION', 'cosPolicy options', 'an object { bucket, region, prefix?, keys?, actions? }', options);
-  const { bucket, region, prefix, keys, actions = COS_UPLOAD_ACTIONS, allowWholeBucket = false } = options;
+  const o = object(options, 'cosPolicy options', 'an object { bucket, region, prefix?, keys?, actions? }');
+  const { bucket, region, prefix, keys, actions = COS_UPLOAD_ACTIONS, allowWholeBucket = false } = o;
   if (!is(bucket, /^[a-z\d]([a-z\d-]*[a-z\d])?-\d+$/)) must('ERR_INVALID_BUCKET', 'bucket', 'BucketName-APPID, like "examplebucket-1250000000"', bucket);
   if (!is(region, REGION)) must('ERR_INVALID_REGION', 'region', 'like "ap-guangzhou"', region);
   if (typeof allowWholeBucket != 'boolean') must('ERR_INVALID_OPTION', 'allowWholeBucket', 'a boolean', allowWholeBucket);
@@ -178,7 +177,7 @@ export interface StsCallOptions {
    * The `fetch` to send with (called as a plain function).
    * @defaultValue globalThis.fetch
    */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  fetch?: typeof fetch;
   /**
    * Milliseconds to wait for the answer before giving up with `ERR_STS`.
    * @defaultValue 10000
@@ -246,7 +245,7 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
   if (!Number.isSafeInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > 129_600)
     must('ERR_INVALID_EXPIRES', 'durationSeconds', 'an integer from 1 to 129600 (seconds)', durationSeconds);
   if (typeof timeout != 'number' || !(timeout > 0)) must('ERR_INVALID_OPTION', 'timeout', 'a positive number of ms', timeout);
-  if (now !== undefined && !(isDate(now) && +now == +now)) must('ERR_INVALID_NOW', 'now', 'a valid Date', now);
+  if (now !== undefined && !validDate(now)) must('ERR_INVALID_NOW', 'now', 'a valid Date', now);
   if (typeof f != 'function') must('ERR_INVALID_OPTION', 'fetch', 'a function (there is no global fetch here)', f);
   let url: URL;
   try {
@@ -276,7 +275,7 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
   let res: Response;
   let text: string;
   try {
-    const signal = typeof AbortSignal.timeout == 'function' ? AbortSignal.timeout(timeout) : undefined;
+    const signal = timeoutSignal(timeout);
     res = await f(url.href, { method: 'POST', headers, body: payload, signal });
     text = await res.text();
   } catch (e) {
@@ -315,8 +314,7 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
  * ```
  */
 export const getFederationToken = async (options: GetFederationTokenOptions): Promise<TemporaryCredentials> => {
-  if (!options || typeof options != 'object') must('ERR_INVALID_OPTION', 'getFederationToken options', 'an object { secretId, secretKey, policy, … }', options);
-  const { policy, name = 'cos-sign' } = options;
+  const { policy, name = 'cos-sign' } = object(options, 'getFederationToken options', 'an object { secretId, secretKey, policy, … }');
   if (!is(name, NAME) || name.length > 64) must('ERR_INVALID_OPTION', 'name', 'up to 64 letters, digits and _+=,.@-', name);
   return call('GetFederationToken', options, { Name: name, Policy: encodePolicy(policy) });
 };
@@ -331,8 +329,8 @@ export const getFederationToken = async (options: GetFederationTokenOptions): Pr
  * ```
  */
 export const assumeRole = async (options: AssumeRoleOptions): Promise<TemporaryCredentials> => {
-  if (!options || typeof options != 'object') must('ERR_INVALID_OPTION', 'assumeRole options', 'an object { secretId, secretKey, roleArn, roleSessionName, … }', options);
-  const { roleArn, roleSessionName, policy } = options;
+  const o = object(options, 'assumeRole options', 'an object { secretId, secretKey, roleArn, roleSessionName, … }');
+  const { roleArn, roleSessionName, policy } = o;
   if (!is(roleArn, /^qcs::cam::\S+$/)) must('ERR_INVALID_OPTION', 'roleArn', 'like "qcs::cam::uin/100000000001:roleName/name"', roleArn);
   if (!is(roleSessionName, NAME) || roleSessionName.length < 2 || roleSessionName.length > 128)
     must('ERR_INVALID_OPTION', 'roleSessionName', '2 to 128 letters, digits and _+=,.@-', roleSessionName);
@@ -350,7 +348,7 @@ export const assumeRole = async (options: AssumeRoleOptions): Promise<TemporaryC
  */
 export const stsJson = (credentials: TemporaryCredentials): StsJson => {
   const c = credentials || ({} as TemporaryCredentials);
-  if (!is(c.secretId, /./) || !is(c.secretKey, /./) || !is(c.securityToken, /./) || !(isDate(c.expiration) && +c.expiration == +c.expiration))
+  if (!is(c.secretId, /./) || !is(c.secretKey, /./) || !is(c.securityToken, /./) || !validDate(c.expiration))
     must('ERR_CREDENTIALS_INVALID', 'stsJson credentials', 'temporary credentials { secretId, secretKey, securityToken, expiration: Date }', credentials);
   return {
     credentials: { tmpSecretId: c.secretId, tmpSecretKey: c.secretKey, sessionToken: c.securityToken },

@@ -38,7 +38,7 @@ export type CosSignErrorCode =
  */
 export class CosSignError extends Error {
   /** The stable error code, e.g. `ERR_INVALID_KEY`. */
-  readonly code: CosSignErrorCode;
+  declare readonly code: CosSignErrorCode;
   /** With `ERR_COS_RESPONSE`: the HTTP status of COS's answer. */
   declare readonly status?: number;
   /** With `ERR_COS_RESPONSE`: COS's error body (`Code`, `Message`, `RequestId`, …); `undefined` when the answer carried none. */
@@ -55,7 +55,7 @@ export const show = (v: unknown): string =>
   typeof v == 'string'
     ? JSON.stringify(v.length > 64 ? v.slice(0, 64) + '…' : v)
     : isDate(v)
-      ? 'Date ' + String(v)
+      ? 'Date ' + v
       : Array.isArray(v)
         ? 'an array'
         : v && typeof v == 'object'

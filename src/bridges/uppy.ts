@@ -1,6 +1,6 @@
 /** The bridge to Uppy's S3 uploader (`@uppy/aws-s3` 6): its `signRequest` option, presigning for COS. */
-import { must } from './errors.js';
-import type { CosSigner } from './signer.js';
+import { object } from '../core/validate.js';
+import type { CosSigner } from '../sign/signer.js';
 
 /** What `@uppy/aws-s3` 6 asks its `signRequest` to presign. */
 export interface UppyRequest {
@@ -38,7 +38,7 @@ export interface UppySigned {
  * ```
  */
 export const uppySignRequest = (signer: CosSigner, options: { bucket: string; expires?: number }): ((req: UppyRequest) => Promise<UppySigned>) => {
-  const { bucket, expires } = options && typeof options == 'object' ? options : must('ERR_INVALID_OPTION', 'uppySignRequest options', 'an object', options);
+  const { bucket, expires } = object(options, 'uppySignRequest options');
   return async (req) => {
     const { method, key, uploadId, partNumber, contentType, expiresIn } = req || ({} as UppyRequest);
     const params: Record<string, string | number> = {};

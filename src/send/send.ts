@@ -1,20 +1,13 @@
 /**
- * The one seam between the signer and the code that talks to COS (requests.ts, the large-upload and
- * listing functions): a request validated and signed, its URL, sending it with retries, and COS's
- * error answers turned into {@link CosSignError}s. Nothing else outside signer.ts reaches into the
- * signer's internals for a request.
+ * Sending COS API requests: each attempt signed anew through {@link CosSigner.authorize}, sent with
+ * `fetch` (or XMLHttpRequest in browsers, for upload progress), retried on network errors, 5xx and
+ * 429, recovered once from clock skew or a refused temporary key; COS's error answers become
+ * {@link CosSignError}s with COS's `Code`, `Message` and `RequestId`.
  */
-import { CosSignError, fail, show } from './errors.js';
-import type { CosErrorBody } from './cos-error.js';
-import { parseXml, text, type XmlElement } from './xml.js';
-import { urlPath } from './signing.js';
-import type { AuthHeaders, CosSigner, Prepared, SignOptions } from './signer.js';
-
-/** Validates and signs a request: the prepared request and the headers to send (Authorization, token). */
-export const authorize = async (signer: CosSigner, o: SignOptions, host?: string): Promise<[Prepared, AuthHeaders]> => {
-  const p = signer._prepare(o, host);
-  return [p, (await signer._sign(p, false)).headers];
-};
+import { CosSignError, fail } from '../core/errors.js';
+import { parseCosError, type CosErrorBody } from '../core/cos-error.js';
+import { parseXml, text, type XmlElement } from '../core/xml.js';
+import type { CosSigner, SignOptions } from '../sign/signer.js';
 
 /** The bytes of a request body, sliceable without copying. */
 export type Bytes = Blob | Uint8Array;
@@ -37,23 +30,6 @@ export interface CosAnswer {
 }
 
 /**
- * COS's error body, read with the XML reader. (The public `parseCosError` reads the same fields on its
- * own: whatever this lazily loaded code shared with the main entry would land on the presign path.)
- */
-export const parseError = (xml: string): CosErrorBody | undefined => {
-  const el = parseXml(xml);
-  const out: Record<string, string> = {};
-  if (el && el.name == 'Error') for (const c of el.children) out[c.name] = c.text;
-  return out.Code ? (out as unknown as CosErrorBody) : undefined;
-};
-
-/** The object's URL for validated options (`key` `/` for the bucket), without a query: validates them first. */
-export const locate = (signer: CosSigner, o: SignOptions): string => objectUrl(signer, signer._prepare(o));
-
-const objectUrl = (signer: CosSigner, p: Prepared): string =>
-  `${signer._scheme}://${p.host}${urlPath(p.key) ?? fail('ERR_INVALID_KEY', `key ${show(p.key)} has no URL form (URLs collapse a lone "." or ".." segment)`)}`;
-
-/**
  * After a refusal: adopts the server's clock when COS says the local one is off by 30 s or more, or
  * refreshes provided credentials when COS refused the temporary key. True when the request is worth
  * sending once more.
@@ -61,15 +37,12 @@ const objectUrl = (signer: CosSigner, p: Prepared): string =>
 export const recover = async (signer: CosSigner, cos: CosErrorBody | undefined, date: string | null): Promise<boolean> => {
   const code = cos?.Code;
   const server = Date.parse(cos?.ServerTime || date || '');
-  if ((code == 'RequestTimeTooSkewed' || (code == 'AccessDenied' && /expired/i.test(cos!.Message || ''))) && Math.abs(server - signer._now()) >= 3e4) {
+  const skewed = code == 'RequestTimeTooSkewed' || (code == 'AccessDenied' && /expired/i.test(cos!.Message || ''));
+  if (skewed && Math.abs(server - (Date.now() + signer.clockOffset)) >= 3e4) {
     signer.clockOffset = server - Date.now();
     return true;
   }
-  if (signer._provider && /^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(code || '')) {
-    await signer.refreshCredentials();
-    return true;
-  }
-  return false;
+  return /^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(code || '') && signer.refreshCredentials();
 };
 
 /** The delay before retry `attempt` (0-based): half of min(20 s, 500 ms × 2^attempt), plus up to as much again at random. */
@@ -85,8 +58,11 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', stop, { once: true });
   });
 
+/** How one attempt goes out: method, the signed URL and headers, the body. */
+type Out = { method: string; url: string; headers: Record<string, string>; body?: Bytes | string; signal?: AbortSignal };
+
 /** Sends with XMLHttpRequest, for its upload progress events. */
-const xhr = (method: string, url: string, headers: Record<string, string>, body: Bytes | string | undefined, signal: AbortSignal | undefined, onProgress: (n: number) => void) =>
+const xhr = ({ method, url, headers, body, signal }: Out, onProgress: (n: number) => void) =>
   new Promise<CosAnswer>((ok, ko) => {
     const x = new XMLHttpRequest();
     const abort = () => x.abort();
@@ -103,9 +79,9 @@ const xhr = (method: string, url: string, headers: Record<string, string>, body:
     x.send((body ?? null) as XMLHttpRequestBodyInit | null);
   });
 
-/** Sends with `fetch` (the signer's, if it was given one). */
-const viaFetch = async (signer: CosSigner, method: string, url: string, headers: Record<string, string>, body: Bytes | string | undefined, signal?: AbortSignal): Promise<CosAnswer> => {
-  const res = await (signer._fetch || fetch)(url, { method, headers, body: body as BodyInit | undefined, signal });
+/** Sends with `fetch`. */
+const viaFetch = async (f: typeof fetch, { url, body, ...init }: Out): Promise<CosAnswer> => {
+  const res = await f(url, { ...init, body: body as BodyInit | undefined });
   return { status: res.status, header: (n) => res.headers.get(n), text: await res.text() };
 };
 
@@ -121,22 +97,22 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
   let recovered = false;
   for (let attempt = 0; ; ) {
     signal?.throwIfAborted();
-    const [p, auth] = await authorize(signer, call);
-    const url = objectUrl(signer, p) + (p.params.length ? '?' + p.params.map((q) => q[0] + '=' + q[1]).join('&') : '');
-    const headers: Record<string, string> = { ...(call.headers as Record<string, string>), ...(auth as Record<string, string>) };
+    const a = await signer.authorize(call);
+    const out: Out = { method, url: a.url, headers: { ...call.headers, ...a.headers } as Record<string, string>, body, signal };
     let res: CosAnswer | undefined;
     let error: unknown;
     try {
+      // Without a fetch option, browsers send bodies by XMLHttpRequest: fetch has no upload progress.
       res =
-        body !== undefined && onProgress && !signer._fetch && typeof XMLHttpRequest == 'function'
-          ? await xhr(method, url, headers, body, signal, onProgress)
-          : await viaFetch(signer, method, url, headers, body, signal);
+        body !== undefined && onProgress && !a.fetch && typeof XMLHttpRequest == 'function'
+          ? await xhr(out, onProgress)
+          : await viaFetch(a.fetch || fetch, out);
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       error = e;
     }
     if (res && res.status < 300) return res;
-    const cos = res && parseError(res.text);
+    const cos = res && parseCosError(res.text);
     if (res && !recovered && (await recover(signer, cos, res.header('date')))) {
       recovered = true;
       continue;
@@ -145,7 +121,8 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
       await sleep(backoff(attempt++), signal);
       continue;
     }
-    if (!res) return fail('ERR_NETWORK', `${method} ${call.key} failed on the network after ${attempt + 1} attempt(s): ${(error as Error)?.message || error}`, error);
+    if (!res)
+      return fail('ERR_NETWORK', `${method} ${call.key} failed on the network after ${attempt + 1} attempt(s): ${(error as Error)?.message || error}`, error);
     throw cosError(call, res.status, cos);
   }
 };
@@ -168,7 +145,7 @@ export const sendXml = async (signer: CosSigner, call: CosCall, name: string): P
   const res = await send(signer, call);
   const el = parseXml(res.text);
   if (el && el.name == name) return el;
-  throw cosError(call, res.status, parseError(res.text), ` without a ${name}`);
+  throw cosError(call, res.status, parseCosError(res.text), ` without a ${name}`);
 };
 
 /**
