@@ -168,7 +168,7 @@ eachEngine(
         expect(await stored(demo, 'uploads/' + name)).toBe(hashes[name]);
       }
       expect((await demo.cos.readObject('uploads/dropped-b.txt')).headers['content-type']).toBe('text/plain');
-      // Delete, from the list (a signed DELETE through signer.fetch).
+      // Delete, from the list (a signed DELETE through signedFetch).
       await clickButton(page, '#objects tr[data-key="uploads/dropped-b.txt"]', 'Delete');
       await waitForSelector(page, '#objects tr[data-key="uploads/dropped-b.txt"]', { gone: true });
       expect(await demo.cos.readObject('uploads/dropped-b.txt')).toBeUndefined();

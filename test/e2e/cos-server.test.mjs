@@ -318,7 +318,7 @@ describe('cos-sign (dist) against the local server', () => {
     }
   });
 
-  it('signer.fetch adopts the server clock when it is 20 minutes off (either way)', async () => {
+  it('signedFetch adopts the server clock when it is 20 minutes off (either way)', async () => {
     for (const skew of [20 * 60_000, -20 * 60_000]) {
       const cos = await createCosServer({ clockSkewMs: skew });
       const url = await cos.listen(0);

@@ -1,0 +1,101 @@
+// PUT, GET, HEAD and DELETE Object for the local COS server. Every function takes the server's state
+// (cos-server.mjs) first.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { CosRefusal } from './cos-auth.mjs';
+import { commit, dataPath, receive, removeObject, storedHeaders } from './cos-store.mjs';
+
+/** Response headers GET Object lets the caller override with `response-*` query parameters. */
+const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
+const tooLarge = () => new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
+/** `content-type` -> `Content-Type`. */
+const headerCase = (name) => name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase());
+
+/**
+ * PUT Object: the body streamed into a temp file, checked against Content-Length (IncompleteBody) and
+ * Content-MD5 (BadDigest), then committed with the headers an object keeps.
+ */
+export const putObject = async (cos, req, res, key) => {
+  const declared = req.headers['content-length'];
+  if (declared === undefined && !req.headers['transfer-encoding'])
+    throw new CosRefusal(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
+  if (+declared > cos.maxObjectBytes) throw tooLarge();
+  let got;
+  try {
+    got = await receive(cos, req, cos.maxObjectBytes);
+  } catch (e) {
+    if (e instanceof CosRefusal) throw e;
+    // The client went away mid-upload: nothing was stored, nobody to answer.
+    return res.destroy();
+  }
+  const md5 = req.headers['content-md5'];
+  const refusal =
+    declared !== undefined && got.size !== +declared
+      ? new CosRefusal(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.')
+      : md5 && Buffer.from(got.etag, 'hex').toString('base64') !== md5
+        ? new CosRefusal(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.')
+        : undefined;
+  if (refusal) {
+    await fsp.rm(got.tmp, { force: true });
+    throw refusal;
+  }
+  const o = await commit(cos, key, got.tmp, { size: got.size, etag: `"${got.etag}"`, headers: storedHeaders(req.headers) });
+  res.writeHead(200, { ETag: o.etag, 'Content-Length': '0' }).end();
+};
+
+/** GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304) and `response-*` overrides. */
+export const getObject = async (cos, req, res, key, query) => {
+  const o = cos.index.get(key);
+  if (!o) throw new CosRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
+  const h = objectHeaders(o, query);
+  const inm = req.headers['if-none-match'];
+  if (inm && inm.split(/\s*,\s*/).includes(o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
+  const range = byteRange(req.headers.range, o.size);
+  if (range.unsatisfiable) {
+    res.setHeader('Content-Range', `bytes */${o.size}`);
+    throw new CosRefusal(416, 'InvalidRange', 'The requested range is not satisfiable.');
+  }
+  const { start, end } = range;
+  if (range.partial) h['Content-Range'] = `bytes ${start}-${end}/${o.size}`;
+  h['Content-Length'] = String(Math.max(0, end - start + 1));
+  res.writeHead(range.partial ? 206 : 200, h);
+  if (req.method === 'HEAD' || o.size === 0) return res.end();
+  await pipeline(fs.createReadStream(dataPath(cos, o), { start, end }), res).catch(() => res.destroy());
+};
+
+/** The headers of object `o`: its own, its stored ones, then the `response-*` overrides of `query`. */
+const objectHeaders = (o, query) => {
+  const h = {
+    'Content-Type': 'application/octet-stream',
+    ETag: o.etag,
+    'Last-Modified': new Date(o.lastModified).toUTCString(),
+    'Accept-Ranges': 'bytes',
+  };
+  for (const n in o.headers) h[headerCase(n)] = o.headers[n];
+  for (const [k, v] of query) {
+    const n = k.toLowerCase();
+    if (n.startsWith('response-') && OVERRIDES.includes(n.slice(9))) h[headerCase(n.slice(9))] = v;
+  }
+  return h;
+};
+
+/**
+ * The bytes a Range header asks of an object of `size` bytes: { start, end, partial }, or
+ * { unsatisfiable: true }. A header that is not one `bytes=a-b` range is ignored (the whole object).
+ */
+const byteRange = (header, size) => {
+  const whole = { start: 0, end: size - 1, partial: false };
+  const m = header && /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || !(m[1] || m[2])) return whole;
+  const start = m[1] ? +m[1] : Math.max(0, size - +m[2]);
+  const end = m[1] && m[2] ? Math.min(+m[2], size - 1) : size - 1;
+  if (start >= size || start > end || (m[1] && m[2] && +m[2] < +m[1])) return { unsatisfiable: true };
+  return { start, end, partial: true };
+};
+
+/** DELETE Object: 204, whether or not there was one. */
+export const deleteObject = async (cos, res, key) => {
+  await removeObject(cos, key);
+  res.writeHead(204).end();
+};

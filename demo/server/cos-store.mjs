@@ -1,0 +1,131 @@
+// The local COS server's objects on disk: `<data>/objects` holds one data file and one metadata file
+// per object, `<data>/tmp` the uploads being received. An object appears only once complete: its data
+// is renamed into place, then its metadata is written to a temp file and renamed over the old one.
+// Every function takes the server's state (cos-server.mjs): `dirs`, `index` and `now()`.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { CosRefusal } from './cos-auth.mjs';
+
+/** Request headers stored with an object and sent back on GET/HEAD. */
+export const STORED = ['content-type', 'content-disposition', 'content-encoding', 'content-language', 'cache-control', 'expires'];
+
+/** The request headers an object keeps (PutObject, Initiate Multipart Upload); empty ones are dropped. */
+export const storedHeaders = (from) => {
+  const headers = {};
+  for (const h of STORED) if (from[h] !== undefined && from[h] !== '') headers[h] = from[h];
+  for (const h in from) if (h.startsWith('x-cos-meta-')) headers[h] = from[h];
+  return headers;
+};
+
+/**
+ * Prepares the folders under `root` (tmp and multipart emptied: what was in flight does not outlive a
+ * run) and loads the objects a previous run left. Returns { dirs, index }: index is key -> { key, size,
+ * etag, lastModified, headers, file }.
+ */
+export const openStore = async (root) => {
+  const dirs = { root, objects: path.join(root, 'objects'), tmp: path.join(root, 'tmp'), multipart: path.join(root, 'multipart') };
+  await fsp.mkdir(dirs.objects, { recursive: true });
+  for (const d of [dirs.tmp, dirs.multipart]) {
+    await fsp.rm(d, { recursive: true, force: true });
+    await fsp.mkdir(d, { recursive: true });
+  }
+  return { dirs, index: await loadIndex(dirs.objects) };
+};
+
+/** Reads every metadata file; data files no metadata points to are unfinished writes, and removed. */
+const loadIndex = async (objDir) => {
+  const index = new Map();
+  const referenced = new Set();
+  for (const name of await fsp.readdir(objDir)) {
+    if (!name.endsWith('.json')) continue;
+    try {
+      const o = JSON.parse(await fsp.readFile(path.join(objDir, name), 'utf8'));
+      index.set(o.key, o);
+      referenced.add(o.file);
+    } catch {}
+  }
+  for (const name of await fsp.readdir(objDir)) if (name.endsWith('.bin') && !referenced.has(name)) await fsp.rm(path.join(objDir, name), { force: true });
+  return index;
+};
+
+const metaPath = (cos, key) => path.join(cos.dirs.objects, createHash('sha256').update(key).digest('hex') + '.json');
+
+/** Where the bytes of stored object `o` are. */
+export const dataPath = (cos, o) => path.join(cos.dirs.objects, o.file);
+
+/** Makes a finished temp file the object `key`: rename the data, then atomically write its metadata. */
+export const commit = async (cos, key, tmpFile, info) => {
+  const file = randomBytes(12).toString('hex') + '.bin';
+  await fsp.rename(tmpFile, path.join(cos.dirs.objects, file));
+  const o = { key, file, lastModified: new Date(cos.now()).toISOString(), ...info };
+  const mtmp = path.join(cos.dirs.tmp, randomBytes(8).toString('hex') + '.json');
+  await fsp.writeFile(mtmp, JSON.stringify(o));
+  await fsp.rename(mtmp, metaPath(cos, key));
+  const old = cos.index.get(key);
+  cos.index.set(key, o);
+  if (old && old.file !== file) await fsp.rm(dataPath(cos, old), { force: true });
+  return o;
+};
+
+/** Deletes the object `key`, if there is one. */
+export const removeObject = async (cos, key) => {
+  const o = cos.index.get(key);
+  if (!o) return;
+  cos.index.delete(key);
+  await fsp.rm(metaPath(cos, key), { force: true });
+  await fsp.rm(dataPath(cos, o), { force: true });
+};
+
+/**
+ * Streams `source` into a new temp file, hashing it: resolves { tmp, size, etag (hex MD5) }. Past
+ * `limit` bytes it keeps reading (so the client can finish sending and read the refusal) but stores
+ * nothing and rejects with EntityTooLarge. If the source breaks off, the temp file is removed and the
+ * promise rejects.
+ */
+export const receive = (cos, source, limit) =>
+  new Promise((resolve, reject) => {
+    const tmp = path.join(cos.dirs.tmp, randomBytes(12).toString('hex'));
+    const out = fs.createWriteStream(tmp);
+    const md5 = createHash('md5');
+    let size = 0;
+    let over = false;
+    let ended = false;
+    let done = false;
+    const cleanup = (e) => {
+      if (done) return;
+      done = true;
+      out.destroy();
+      // Remove the file once the stream has closed: an open still in flight would create it after the rm.
+      const removeFile = () => fsp.rm(tmp, { force: true }).finally(() => reject(e));
+      if (out.closed) removeFile();
+      else out.once('close', removeFile);
+    };
+    source.on('data', (c) => {
+      if (over || done) return;
+      size += c.length;
+      if (size > limit) {
+        over = true;
+        return;
+      }
+      md5.update(c);
+      if (!out.write(c)) {
+        source.pause();
+        out.once('drain', () => source.resume());
+      }
+    });
+    source.on('end', () => {
+      ended = true;
+      if (over) return cleanup(new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.'));
+      out.end(() => {
+        if (done) return;
+        done = true;
+        resolve({ tmp, size, etag: md5.digest('hex') });
+      });
+    });
+    source.on('error', cleanup);
+    source.on('close', () => ended || cleanup(new Error('the upload was aborted')));
+    out.on('error', cleanup);
+    source.resume();
+  });
