@@ -21,7 +21,7 @@
  * parts; /config's multipartThreshold, 8 MiB, by default), ?partSize=BYTES, ?concurrency=N (parts in
  * flight, 4), ?pageSize=N (entries per GET Bucket page, 1000).
  */
-(function (global) {
+((global) => {
   'use strict';
 
   var PATHS = {
@@ -36,7 +36,7 @@
   /** The listing stops after this many objects (every page up to there). */
   var LIST_MAX = 2000;
 
-  var el = function (tag, attrs, children) {
+  var el = (tag, attrs, children) => {
     var n = document.createElement(tag);
     if (attrs) for (var k in attrs) {
       if (k === 'text') n.textContent = attrs[k];
@@ -44,11 +44,11 @@
       else if (k.slice(0, 2) === 'on') n.addEventListener(k.slice(2), attrs[k]);
       else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) n.setAttribute(k, attrs[k]);
     }
-    (children || []).forEach(function (c) { if (c != null) n.append(c); });
+    (children || []).forEach((c) => { if (c != null) n.append(c); });
     return n;
   };
 
-  var formatBytes = function (n) {
+  var formatBytes = (n) => {
     if (n < 1024) return n + ' B';
     var u = ['KiB', 'MiB', 'GiB', 'TiB'];
     var i = -1;
@@ -56,23 +56,23 @@
     return (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) + ' ' + u[i];
   };
 
-  var formatSeconds = function (s) {
+  var formatSeconds = (s) => {
     s = Math.max(0, Math.round(s));
     var m = Math.floor(s / 60);
     return m ? m + ' min ' + (s % 60 < 10 ? '0' : '') + (s % 60) + ' s' : s + ' s';
   };
 
   /** What a person should read when COS refuses. */
-  var explain = function (err, ctx) {
-    var code = err && err.Code;
-    var msg = (err && err.Message) || '';
-    if (!code) return 'The request failed (' + (ctx && ctx.status ? 'HTTP ' + ctx.status : 'network error: COS unreachable or CORS refused') + ').';
+  var explain = (err, ctx) => {
+    var code = err?.Code;
+    var msg = (err?.Message) || '';
+    if (!code) return 'The request failed (' + (ctx?.status ? 'HTTP ' + ctx.status : 'network error: COS unreachable or CORS refused') + ').';
     if (code === 'SignatureDoesNotMatch') return 'COS refused the signature: the URL, the method or a signed header was changed after signing.';
     if (code === 'AccessDenied' && /expired/i.test(msg) && /policy/i.test(msg)) return 'The upload form has expired. Retry to sign a new one.';
     if (code === 'AccessDenied' && /expired/i.test(msg)) return 'The signature has expired (Request has expired). Sign a new URL: retry, or refresh the list.';
     if (code === 'AccessDenied' && /Policy Condition failed/i.test(msg)) return 'The form does not match its policy: ' + msg.replace(/^.*failed:\s*/, '');
     if (code === 'AccessDenied') return 'Access denied: the request is unsigned, or the key may not do this.';
-    if (code === 'EntityTooLarge') return 'The file is too large' + (ctx && ctx.limit ? ': this bucket takes at most ' + formatBytes(ctx.limit) : '') + '.';
+    if (code === 'EntityTooLarge') return 'The file is too large' + (ctx?.limit ? ': this bucket takes at most ' + formatBytes(ctx.limit) : '') + '.';
     if (code === 'EntityTooSmall') return 'The file is too small for the upload policy.';
     if (code === 'RequestTimeTooSkewed') return 'This computer’s clock is too far from COS’s.';
     if (code === 'InvalidAccessKeyId') return 'COS does not know this key, or the security token does not belong to it.';
@@ -139,7 +139,7 @@
   //   w.listTimer      the pending listing after an upload
   // An upload row is an `item`: { file, key, path, state, progress, multipart, partSize, uploadId, row, … }.
 
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = (id) => document.getElementById(id);
 
   /** Renders the widget into #app (or the body) and starts it. Returns window.cosDemo: { state, ready, listObjects, checkUrl }. */
   function mount(lib, options) {
@@ -148,7 +148,7 @@
     $('bundle-badge').textContent = options.bundle || 'ESM';
     var w = {
       lib: lib,
-      parseCosError: lib.parseCosError || function () { return undefined; },
+      parseCosError: lib.parseCosError || (() => undefined),
       state: { config: null, signer: null, items: [], running: 0, creds: null, stsCount: 0, path: 'put', objects: [], settings: null },
       listing: 0,
       listTimer: null,
@@ -156,10 +156,10 @@
     var demo = (global.cosDemo = { state: w.state, ready: null });
     demo.ready = start(w);
     bindFilePicking(w);
-    $('refresh').addEventListener('click', function () { listObjects(w); });
+    $('refresh').addEventListener('click', () => { listObjects(w); });
     bindCheckPanel(w);
-    demo.listObjects = function () { return listObjects(w); };
-    demo.checkUrl = function (url) { return checkUrl(w, url); };
+    demo.listObjects = () => listObjects(w);
+    demo.checkUrl = (url) => checkUrl(w, url);
     return demo;
   }
 
@@ -168,27 +168,27 @@
   /** Reads /config, shows it, makes the signer and lists the bucket; a failure is shown in the list. */
   function start(w) {
     return fetch('/config')
-      .then(function (r) { return r.json(); })
-      .then(function (config) {
+      .then((r) => r.json())
+      .then((config) => {
         w.state.config = config;
         w.state.settings = settingsFrom(config, new URLSearchParams(location.search));
         showConfig(config, w.state.settings);
         w.state.signer = makeSigner(w, config);
         renderPaths(w);
-        setInterval(function () { showKey(w); }, 1000);
+        setInterval(() => { showKey(w); }, 1000);
         return listObjects(w);
       })
-      .catch(function (e) {
+      .catch((e) => {
         $('objects').innerHTML = '';
-        $('objects').append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not start: ' + (e && e.message ? e.message : e) })]));
+        $('objects').append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not start: ' + (e?.message ? e.message : e) })]));
       });
   }
 
   /** Multipart and listing settings: /config, overridden by the page's query parameters. */
   function settingsFrom(config, q) {
-    var num = function (name, d) {
+    var num = (name, d) => {
       var v = q.get(name);
-      return v !== null && v !== '' && isFinite(+v) ? +v : d;
+      return v !== null && v !== '' && Number.isFinite(+v) ? +v : d;
     };
     var partSize = num('partSize', config.partSize || 8 * 1024 * 1024);
     return {
@@ -213,14 +213,12 @@
   /** The page's signer: temporary keys from /sts (each fetch counted and shown), for the local server or the real COS. */
   function makeSigner(w, config) {
     var fromSts = w.lib.fetchCredentials('/sts');
-    var provider = function () {
-      return Promise.resolve(fromSts()).then(function (c) {
+    var provider = () => Promise.resolve(fromSts()).then((c) => {
         w.state.creds = c;
         w.state.stsCount++;
         showKey(w);
         return c;
       });
-    };
     var where = config.mode === 'local' ? { domain: config.domain, scheme: 'http' } : { region: config.region };
     return new w.lib.CosSigner(Object.assign({ credentials: provider }, where));
   }
@@ -239,11 +237,11 @@
 
   /** The radio buttons of the three upload paths; the choice applies to files chosen afterwards. */
   function renderPaths(w) {
-    Object.keys(PATHS).forEach(function (id) {
+    Object.keys(PATHS).forEach((id) => {
       var p = PATHS[id];
       $('paths').append(
         el('label', { class: 'path' }, [
-          el('input', { type: 'radio', name: 'path', value: id, checked: id === w.state.path ? '' : null, onchange: function () { w.state.path = id; } }),
+          el('input', { type: 'radio', name: 'path', value: id, checked: id === w.state.path ? '' : null, onchange: () => { w.state.path = id; } }),
           el('span', {}, [el('strong', { text: p.label }), el('small', { text: p.detail })]),
         ]),
       );
@@ -255,34 +253,34 @@
   /** Files come from the picker, a drop on the zone, or Enter/Space on the zone (opens the picker). */
   function bindFilePicking(w) {
     var drop = $('drop');
-    $('picker').addEventListener('change', function (e) {
+    $('picker').addEventListener('change', (e) => {
       addFiles(w, e.target.files);
       e.target.value = '';
     });
-    ['dragenter', 'dragover'].forEach(function (t) {
-      drop.addEventListener(t, function (e) {
+    ['dragenter', 'dragover'].forEach((t) => {
+      drop.addEventListener(t, (e) => {
         e.preventDefault();
         drop.classList.add('over');
       });
     });
-    ['dragleave', 'drop'].forEach(function (t) {
-      drop.addEventListener(t, function () { drop.classList.remove('over'); });
+    ['dragleave', 'drop'].forEach((t) => {
+      drop.addEventListener(t, () => { drop.classList.remove('over'); });
     });
-    drop.addEventListener('drop', function (e) {
+    drop.addEventListener('drop', (e) => {
       e.preventDefault();
-      if (e.dataTransfer && e.dataTransfer.files) addFiles(w, e.dataTransfer.files);
+      if (e.dataTransfer?.files) addFiles(w, e.dataTransfer.files);
     });
-    drop.addEventListener('keydown', function (e) {
+    drop.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('picker').click(); }
     });
     // A file dropped beside the zone must not make the browser navigate away.
-    window.addEventListener('dragover', function (e) { e.preventDefault(); });
-    window.addEventListener('drop', function (e) { e.preventDefault(); });
+    window.addEventListener('dragover', (e) => { e.preventDefault(); });
+    window.addEventListener('drop', (e) => { e.preventDefault(); });
   }
 
   /** Queues the files of a FileList and starts what may start. */
   function addFiles(w, list) {
-    Array.prototype.forEach.call(list, function (file) { addFile(w, file); });
+    Array.prototype.forEach.call(list, (file) => { addFile(w, file); });
     pump(w);
   }
 
@@ -304,7 +302,7 @@
       item.path = 'put';
       item.partSize = kept.partSize || item.partSize;
     }
-    if (item.multipart && st.items.some(function (i) { return i.multipart && storeKey(w, i) === storeKey(w, item) && !/^(done|canceled)$/.test(i.state); })) return;
+    if (item.multipart && st.items.some((i) => i.multipart && storeKey(w, i) === storeKey(w, item) && !/^(done|canceled)$/.test(i.state))) return;
     item.row = renderItem(w, item);
     st.items.push(item);
     $('queue').prepend(item.row);
@@ -322,19 +320,19 @@
   function remember(w, item) {
     try {
       localStorage.setItem(storeKey(w, item), JSON.stringify({ uploadId: item.uploadId, partSize: item.partSize, savedAt: Date.now() }));
-    } catch (e) {}
+    } catch {}
   }
   /** The kept { uploadId, partSize } of this file, or null. */
   function recall(w, item) {
     try {
-      var v = JSON.parse(localStorage.getItem(storeKey(w, item)) || 'null');
+      const v = JSON.parse(localStorage.getItem(storeKey(w, item)) || 'null');
       return v && typeof v.uploadId === 'string' ? v : null;
-    } catch (e) {
+    } catch {
       return null;
     }
   }
   function forget(w, item) {
-    try { localStorage.removeItem(storeKey(w, item)); } catch (e) {}
+    try { localStorage.removeItem(storeKey(w, item)); } catch {}
   }
   /** The item's uploadId, also on its row (data-upload-id) for tests. */
   function setUploadId(item, id) {
@@ -349,16 +347,16 @@
     setUploadId(item, kept.uploadId);
     item.row.dataset.resumable = 'true';
     setState(item, 'paused', 'Found an unfinished upload of this file: asking COS how far it got…');
-    var stale = function () { return item.state !== 'paused' || item.uploadId !== kept.uploadId; };
+    var stale = () => item.state !== 'paused' || item.uploadId !== kept.uploadId;
     w.lib
       .listParts(w.state.signer, { bucket: w.state.config.bucket, key: item.key, uploadId: kept.uploadId })
-      .then(function (parts) {
+      .then((parts) => {
         if (!stale()) showPartsThere(item, parts);
       })
-      .catch(function (e) {
+      .catch((e) => {
         if (stale()) return;
-        if (!(e && e.cos && e.cos.Code === 'NoSuchUpload')) {
-          return setState(item, 'paused', 'Unfinished upload found (COS could not list its parts: ' + (e && e.message) + '). Resume tries to go on with it.');
+        if (!(e?.cos && e.cos.Code === 'NoSuchUpload')) {
+          return setState(item, 'paused', 'Unfinished upload found (COS could not list its parts: ' + (e?.message) + '). Resume tries to go on with it.');
         }
         // Completed or discarded elsewhere: start afresh.
         forget(w, item);
@@ -373,8 +371,8 @@
   function showPartsThere(item, parts) {
     var size = item.file.size;
     var count = Math.max(1, Math.ceil(size / item.partSize));
-    var have = parts.filter(function (p) { return p.partNumber <= count && p.size === Math.min(item.partSize, size - (p.partNumber - 1) * item.partSize); });
-    var bytes = have.reduce(function (n, p) { return n + p.size; }, 0);
+    var have = parts.filter((p) => p.partNumber <= count && p.size === Math.min(item.partSize, size - (p.partNumber - 1) * item.partSize));
+    var bytes = have.reduce((n, p) => n + p.size, 0);
     setProgress(item, bytes, size);
     item.row.dataset.partsThere = String(have.length);
     setState(item, 'paused', 'Unfinished upload found: ' + have.length + ' of ' + count + ' parts (' + formatBytes(bytes) + ') are already in COS. Resume sends only the rest; Cancel discards them.');
@@ -388,10 +386,10 @@
     item.bar = el('span', { class: 'fill' });
     item.pct = el('span', { class: 'pct', text: '0%' });
     item.msg = el('span', { class: 'msg', text: 'Waiting…' });
-    item.cancel = el('button', { type: 'button', class: 'ghost small', text: 'Cancel', onclick: function () { cancel(w, item); } });
-    item.retry = el('button', { type: 'button', class: 'small', text: 'Retry', hidden: '', onclick: function () { retry(w, item); } });
-    item.pause = el('button', { type: 'button', class: 'ghost small', text: 'Pause', hidden: '', onclick: function () { pause(item); } });
-    item.resume = el('button', { type: 'button', class: 'small', text: 'Resume', hidden: '', onclick: function () { resume(w, item); } });
+    item.cancel = el('button', { type: 'button', class: 'ghost small', text: 'Cancel', onclick: () => { cancel(w, item); } });
+    item.retry = el('button', { type: 'button', class: 'small', text: 'Retry', hidden: '', onclick: () => { retry(w, item); } });
+    item.pause = el('button', { type: 'button', class: 'ghost small', text: 'Pause', hidden: '', onclick: () => { pause(item); } });
+    item.resume = el('button', { type: 'button', class: 'small', text: 'Resume', hidden: '', onclick: () => { resume(w, item); } });
     item.progressEl = el('span', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0 }, [item.bar]);
     return el('li', { class: 'item', 'data-key': item.key, 'data-state': 'queued', 'data-path': item.path, 'data-multipart': item.multipart ? 'true' : null, 'data-part-size': item.multipart ? item.partSize : null }, [
       fileThumb(f),
@@ -408,8 +406,8 @@
   function fileThumb(f) {
     var thumb = el('span', { class: 'thumb' });
     if (/^image\//.test(f.type) && f.size < 30 * 1024 * 1024) {
-      var img = el('img', { alt: '', src: URL.createObjectURL(f) });
-      img.onload = function () { URL.revokeObjectURL(img.src); };
+      const img = el('img', { alt: '', src: URL.createObjectURL(f) });
+      img.onload = () => { URL.revokeObjectURL(img.src); };
       thumb.append(img);
     } else thumb.textContent = (f.name.split('.').pop() || '?').slice(0, 4).toUpperCase();
     return thumb;
@@ -452,10 +450,10 @@
   function pump(w) {
     var st = w.state;
     while (st.running < CONCURRENCY) {
-      var next = st.items.find(function (i) { return i.state === 'queued'; });
+      const next = st.items.find((i) => i.state === 'queued');
       if (!next) return;
       st.running++;
-      run(w, next).finally(function () {
+      run(w, next).finally(() => {
         st.running--;
         pump(w);
       });
@@ -493,10 +491,10 @@
     return w.lib
       .abortMultipartUpload(w.state.signer, { bucket: w.state.config.bucket, key: item.key, uploadId: id })
       .then(
-        function () { setState(item, 'canceled', 'Canceled: the parts were discarded, nothing was stored.'); },
-        function (e) {
-          if (e && e.cos && e.cos.Code === 'NoSuchUpload') return setState(item, 'canceled', 'Canceled: nothing was stored.');
-          setState(item, 'canceled', 'Canceled, but COS kept the parts: ' + ((e && e.message) || e), e && e.code);
+        () => { setState(item, 'canceled', 'Canceled: the parts were discarded, nothing was stored.'); },
+        (e) => {
+          if (e?.cos && e.cos.Code === 'NoSuchUpload') return setState(item, 'canceled', 'Canceled: nothing was stored.');
+          setState(item, 'canceled', 'Canceled, but COS kept the parts: ' + ((e?.message) || e), e?.code);
         },
       );
   }
@@ -522,14 +520,14 @@
     setState(item, 'signing', 'Signing…');
     item.signedOffset = w.state.signer.clockOffset;
     return prepare(w, item)
-      .then(function (req) {
+      .then((req) => {
         if (item.canceled) return setState(item, 'canceled', 'Canceled.');
         setState(item, 'uploading', 'Uploading…');
         item.row.dataset.url = req.url;
-        return send(item, req).then(function (r) { return finish(w, item, r); });
+        return send(item, req).then((r) => finish(w, item, r));
       })
-      .catch(function (e) {
-        setState(item, 'error', (e && e.message) || String(e), e && e.code ? e.code : '');
+      .catch((e) => {
+        setState(item, 'error', (e?.message) || String(e), e?.code ? e.code : '');
       });
   }
 
@@ -545,18 +543,18 @@
   function signPut(w, item, type) {
     return w.state.signer
       .getPresignedUrl({ method: 'PUT', bucket: w.state.config.bucket, key: item.key, headers: { 'Content-Type': type } })
-      .then(function (url) { return { method: 'PUT', url: url, headers: { 'Content-Type': type }, body: item.file }; });
+      .then((url) => ({ method: 'PUT', url: url, headers: { 'Content-Type': type }, body: item.file }));
   }
 
   /** Server presigns: the backend's /presign signs the PUT with its permanent key. */
   function presignOnServer(item, type) {
     var q = '/presign?method=PUT&key=' + encodeURIComponent(item.key) + '&contentType=' + encodeURIComponent(type);
     return fetch(q)
-      .then(function (r) {
-        if (!r.ok) return r.json().then(function (j) { throw new Error('/presign refused: ' + j.error); });
+      .then((r) => {
+        if (!r.ok) return r.json().then((j) => { throw new Error('/presign refused: ' + j.error); });
         return r.json();
       })
-      .then(function (p) { return { method: 'PUT', url: p.url, headers: p.headers, body: item.file }; });
+      .then((p) => ({ method: 'PUT', url: p.url, headers: p.headers, body: item.file }));
   }
 
   /** POST form: a policy pinning the exact key, the type and the size limit; the file goes last. */
@@ -565,9 +563,9 @@
     var f = item.file;
     return w.lib
       .getPostPolicy(w.state.signer, { bucket: cfg.bucket, key: item.key, contentLengthRange: [0, cfg.maxUploadBytes], contentType: type })
-      .then(function (form) {
+      .then((form) => {
         var body = new FormData();
-        Object.keys(form.fields).forEach(function (k) { body.append(k, form.fields[k]); });
+        Object.keys(form.fields).forEach((k) => { body.append(k, form.fields[k]); });
         body.append('file', f, f.name);
         return { method: 'POST', url: form.url, headers: {}, body: body };
       });
@@ -575,17 +573,17 @@
 
   /** Sends a prepared request by XHR (for upload progress); resolves { status, text, date }, { status: 0 } or { aborted }. */
   function send(item, req) {
-    return new Promise(function (resolve) {
+    return new Promise((resolve) => {
       var xhr = new XMLHttpRequest();
       item.xhr = xhr;
       xhr.open(req.method, req.url);
-      Object.keys(req.headers || {}).forEach(function (h) { xhr.setRequestHeader(h, req.headers[h]); });
-      xhr.upload.onprogress = function (e) { setProgress(item, e.loaded, e.lengthComputable ? e.total : item.file.size, true); };
-      xhr.onload = function () { resolve({ status: xhr.status, text: xhr.responseText, date: xhr.getResponseHeader('Date') }); };
-      xhr.onerror = function () { resolve({ status: 0 }); };
-      xhr.onabort = function () { resolve({ aborted: true }); };
+      Object.keys(req.headers || {}).forEach((h) => { xhr.setRequestHeader(h, req.headers[h]); });
+      xhr.upload.onprogress = (e) => { setProgress(item, e.loaded, e.lengthComputable ? e.total : item.file.size, true); };
+      xhr.onload = () => { resolve({ status: xhr.status, text: xhr.responseText, date: xhr.getResponseHeader('Date') }); };
+      xhr.onerror = () => { resolve({ status: 0 }); };
+      xhr.onabort = () => { resolve({ aborted: true }); };
       xhr.send(req.body);
-    }).finally(function () { item.xhr = null; });
+    }).finally(() => { item.xhr = null; });
   }
 
   /** The answer to one upload: done, canceled, retried once after a recovery, or COS's refusal explained (data-code). */
@@ -622,7 +620,7 @@
       return run(w, item);
     }
     if (/^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(err.Code)) {
-      return signer.refreshCredentials().then(function () { return run(w, item); });
+      return signer.refreshCredentials().then(() => run(w, item));
     }
   }
 
@@ -642,19 +640,19 @@
     setState(item, 'uploading', resuming ? 'Resuming: asking COS which parts it has…' : 'Starting a multipart upload (' + what + ')…');
     return w.lib
       .upload(w.state.signer, uploadOptions(w, item, ctl.signal, (resuming ? 'Resumed: ' : 'Uploading in ') + what))
-      .then(function (r) {
+      .then((r) => {
         forget(w, item);
         setProgress(item, 1, 1);
         setState(item, 'done', 'Uploaded to ' + w.state.config.bucket + '/' + item.key + ' in ' + what);
         item.row.dataset.etag = r.etag;
         scheduleList(w);
       })
-      .catch(function (e) {
+      .catch((e) => {
         if (ctl.signal.aborted) {
           if (item.canceled) return discard(w, item);
           return setState(item, 'paused', 'Paused at ' + item.progress + '%. The parts COS has stay there: Resume sends only the rest, also after a reload.');
         }
-        if (e && e.cos && e.cos.Code === 'NoSuchUpload' && resuming && !fresh) {
+        if (e?.cos && e.cos.Code === 'NoSuchUpload' && resuming && !fresh) {
           // The upload was completed or discarded meanwhile (or expired): start it again.
           forget(w, item);
           setUploadId(item, undefined);
@@ -662,7 +660,7 @@
         }
         multipartFailed(w, item, e);
       })
-      .finally(function () {
+      .finally(() => {
         if (item.controller === ctl) item.controller = null;
       });
   }
@@ -681,11 +679,11 @@
       concurrency: w.state.settings.concurrency,
       uploadId: item.uploadId,
       signal: signal,
-      onUploadId: function (id) {
+      onUploadId: (id) => {
         setUploadId(item, id);
         remember(w, item);
       },
-      onProgress: function (p) {
+      onProgress: (p) => {
         setProgress(item, p.loaded, p.total, true);
         var now = Date.now();
         if (now - shown > 200 || p.loaded === p.total) {
@@ -698,9 +696,9 @@
 
   /** A multipart upload that failed: COS's refusal explained, or the library's error code (data-code). */
   function multipartFailed(w, item, e) {
-    var cos = e && e.cos;
-    setState(item, 'error', explain(cos, { status: e && e.status, limit: w.state.config.maxUploadBytes, multipart: true }), cos ? cos.Code + (cos.RequestId ? ' · RequestId ' + cos.RequestId : '') : (e && e.code) || '');
-    item.row.dataset.code = cos ? cos.Code : e && e.code === 'ERR_NETWORK' ? 'NetworkError' : (e && e.code) || 'Error';
+    var cos = e?.cos;
+    setState(item, 'error', explain(cos, { status: e?.status, limit: w.state.config.maxUploadBytes, multipart: true }), cos ? cos.Code + (cos.RequestId ? ' · RequestId ' + cos.RequestId : '') : (e?.code) || '');
+    item.row.dataset.code = cos ? cos.Code : e && e.code === 'ERR_NETWORK' ? 'NetworkError' : (e?.code) || 'Error';
   }
 
   // ---- the bucket: listing, download links, delete ----------------------------------------------
@@ -708,7 +706,7 @@
   /** Lists again shortly after an upload (several uploads finishing together: one listing). */
   function scheduleList(w) {
     clearTimeout(w.listTimer);
-    w.listTimer = setTimeout(function () { listObjects(w); }, 150);
+    w.listTimer = setTimeout(() => { listObjects(w); }, 150);
   }
 
   /** The bucket's origin, for requests the page builds itself. */
@@ -726,9 +724,9 @@
     var pages = 0;
     var objects = [];
     var it = w.lib.listObjects(w.state.signer, { bucket: w.state.config.bucket, prefix: w.state.config.prefix, pageSize: w.state.settings.pageSize });
-    var next = function () {
+    var next = () => {
       if (mine !== w.listing || objects.length >= LIST_MAX) return it.return();
-      return it.next().then(function (r) {
+      return it.next().then((r) => {
         if (r.done) return;
         pages++;
         objects.push.apply(objects, r.value.objects);
@@ -736,27 +734,27 @@
       });
     };
     return next()
-      .then(function () {
+      .then(() => {
         if (mine !== w.listing) return;
         $('object-list').dataset.pages = String(pages);
         return renderObjects(w, objects, objects.length >= LIST_MAX);
       })
-      .catch(function (e) {
+      .catch((e) => {
         if (mine !== w.listing) return;
         $('objects').innerHTML = '';
-        $('objects').append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not list the bucket: ' + (e && e.cos ? explain(e.cos, { status: e.status }) : (e && e.message) || e) })]));
+        $('objects').append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not list the bucket: ' + (e?.cos ? explain(e.cos, { status: e.status }) : (e?.message) || e) })]));
       });
   }
 
   /** The objects, newest first, each with its links signed; `cut`: the listing stopped at LIST_MAX. */
   function renderObjects(w, objects, cut) {
     w.state.objects = objects;
-    objects.sort(function (a, b) { return b.lastModified.getTime() - a.lastModified.getTime(); });
-    return Promise.all(objects.map(function (o) { return signLinks(w, o); })).then(function (rows) {
+    objects.sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime());
+    return Promise.all(objects.map((o) => signLinks(w, o))).then((rows) => {
       var tb = $('objects');
       tb.innerHTML = '';
       if (!rows.length) tb.append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, text: 'Nothing here yet: upload something.' })]));
-      rows.forEach(function (r) { tb.append(objectRow(w, r)); });
+      rows.forEach((r) => { tb.append(objectRow(w, r)); });
       if (cut) tb.append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, text: 'Showing the first ' + objects.length + ' objects.' })]));
     });
   }
@@ -773,7 +771,7 @@
     return Promise.all([
       signer.getPresignedDownloadUrl({ bucket: bucket, key: o.key, expires: 3600, params: { 'response-content-disposition': disposition } }),
       signer.getPresignedDownloadUrl({ bucket: bucket, key: o.key, expires: 3600 }),
-    ]).then(function (urls) { return { o: o, name: name, download: urls[0], view: urls[1] }; });
+    ]).then((urls) => ({ o: o, name: name, download: urls[0], view: urls[1] }));
   }
 
   /** One row of the list: thumbnail (images, through the presigned GET), key, size, date, Download, Copy link, Delete. */
@@ -789,8 +787,8 @@
       el('td', { class: 'when', text: r.o.lastModified.toLocaleString() }),
       el('td', { class: 'row-actions' }, [
         el('a', { class: 'button small download', href: r.download, 'data-key': r.o.key, text: 'Download' }),
-        el('button', { type: 'button', class: 'ghost small', text: 'Copy link', onclick: function () { copyLink(r.download); } }),
-        el('button', { type: 'button', class: 'ghost small danger', text: 'Delete', onclick: function () { removeObject(w, r.o.key); } }),
+        el('button', { type: 'button', class: 'ghost small', text: 'Copy link', onclick: () => { copyLink(r.download); } }),
+        el('button', { type: 'button', class: 'ghost small danger', text: 'Delete', onclick: () => { removeObject(w, r.o.key); } }),
       ]),
     ]);
   }
@@ -798,28 +796,28 @@
   /** Puts a link in the check box (and the clipboard, when allowed). */
   function copyLink(url) {
     $('check-url').value = url;
-    if (navigator.clipboard) navigator.clipboard.writeText(url).catch(function () {});
+    if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {});
     $('check-url').focus();
   }
 
   /** Deletes an object with a signed DELETE (signedFetch: retried on clock skew or a refused key), then lists again. */
   function removeObject(w, key) {
     var url = cosBase(w.state.config) + '/' + key.split('/').map(encodeURIComponent).join('/');
-    return w.lib.signedFetch(w.state.signer, url, { method: 'DELETE' }).then(function () { return listObjects(w); });
+    return w.lib.signedFetch(w.state.signer, url, { method: 'DELETE' }).then(() => listObjects(w));
   }
 
   // ---- checking a presigned URL ------------------------------------------------------------------
 
   /** The Check form, and the 5-second link for the first object listed. */
   function bindCheckPanel(w) {
-    $('check').addEventListener('submit', function (e) {
+    $('check').addEventListener('submit', (e) => {
       e.preventDefault();
       checkUrl(w, $('check-url').value.trim());
     });
-    $('short-link').addEventListener('click', function () {
+    $('short-link').addEventListener('click', () => {
       var o = w.state.objects[0];
       if (!o) return;
-      w.state.signer.getPresignedDownloadUrl({ bucket: w.state.config.bucket, key: o.key, expires: 5 }).then(function (url) {
+      w.state.signer.getPresignedDownloadUrl({ bucket: w.state.config.bucket, key: o.key, expires: 5 }).then((url) => {
         $('check-url').value = url;
         showResult('info', 'A link valid for 5 seconds is in the box. Check it now, and again in 6 seconds.');
       });
@@ -840,18 +838,18 @@
     var window_ = /[?&]q-sign-time=(\d+)(?:%3B|;)(\d+)/i.exec(url);
     showResult('info', 'Checking…');
     return fetch(url)
-      .then(function (res) {
+      .then((res) => {
         if (!res.ok) return showRefusal(w, res);
-        if (res.body && res.body.cancel) res.body.cancel();
+        if (res.body?.cancel) res.body.cancel();
         var left = window_ ? +window_[2] - (Date.now() + w.state.signer.clockOffset) / 1000 : NaN;
         var cd = res.headers.get('Content-Disposition');
         showResult(
           'ok',
-          'Valid: COS answered ' + res.status + (isFinite(left) ? ', for about ' + formatSeconds(left) + ' more.' : '.'),
+          'Valid: COS answered ' + res.status + (Number.isFinite(left) ? ', for about ' + formatSeconds(left) + ' more.' : '.'),
           (res.headers.get('Content-Length') ? formatBytes(+res.headers.get('Content-Length')) + ' · ' : '') + (cd ? 'Content-Disposition: ' + cd : 'shown inline'),
         );
       })
-      .catch(function () {
+      .catch(() => {
         showResult('bad', 'The URL could not be fetched (network error, or CORS refused).');
         $('check-result').dataset.code = 'NetworkError';
       });
@@ -859,7 +857,7 @@
 
   /** A refused check: COS's error explained, its code in data-code. */
   function showRefusal(w, res) {
-    return res.text().then(function (text) {
+    return res.text().then((text) => {
       var err = w.parseCosError(text);
       showResult('bad', explain(err, { status: res.status }), err ? res.status + ' ' + err.Code + ': ' + (err.Message || '') : 'HTTP ' + res.status);
       $('check-result').dataset.code = err ? err.Code : String(res.status);

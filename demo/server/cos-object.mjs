@@ -50,7 +50,7 @@ export const getObject = async (cos, req, res, key, query) => {
   if (!o) throw new CosRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
   const h = objectHeaders(o, query);
   const inm = req.headers['if-none-match'];
-  if (inm && inm.split(/\s*,\s*/).includes(o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
+  if (inm?.split(/\s*,\s*/).includes(o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
   const range = byteRange(req.headers.range, o.size);
   if (range.unsatisfiable) {
     res.setHeader('Content-Range', `bytes */${o.size}`);

@@ -20,7 +20,7 @@ import {
   sha256,
   startDemo,
   stored,
-  valueOf,
+  inputValue,
   waitForSelector,
   withDemo,
 } from './harness.mjs';
@@ -240,7 +240,7 @@ eachEngine(
       await waitForSelector(page, `a.download[data-key="${key}"]`);
       const href = await page.evaluate((k) => document.querySelector(`a.download[data-key="${k}"]`).href, key);
       await clickButton(page, `#objects tr[data-key="${key}"]`, 'Copy link');
-      expect(await valueOf(page, '#check-url')).toBe(href);
+      expect(await inputValue(page, '#check-url')).toBe(href);
       const check = async (url) => {
         await fill(page, '#check-url', url);
         await page.click('#check button[type=submit]');
@@ -262,13 +262,13 @@ eachEngine(
 
       // 3. A link valid for 5 seconds, checked after it expired.
       // (The box still holds the tampered link, which has a q-sign-time too: wait for the new one.)
-      const tampered = await valueOf(page, '#check-url');
+      const tampered = await inputValue(page, '#check-url');
       await page.click('#short-link');
       await page.waitForFunction((before) => {
         const v = document.getElementById('check-url').value;
         return v !== before && /q-sign-time=/.test(v);
       }, tampered);
-      const shortUrl = await valueOf(page, '#check-url');
+      const shortUrl = await inputValue(page, '#check-url');
       const end = +/q-sign-time=\d+%3B(\d+)/.exec(shortUrl)[1];
       expect((await check(shortUrl)).kind).toBe('ok');
       await new Promise((res) => setTimeout(res, Math.max(0, (end + 1) * 1000 - Date.now() + 100)));
@@ -371,7 +371,7 @@ eachEngine(
                 const c = Object.assign(document.createElement('canvas'), { width: 480, height: 320 });
                 const g = c.getContext('2d');
                 const grad = g.createLinearGradient(0, 0, 480, 320);
-                stops.forEach((s, i) => grad.addColorStop(i / (stops.length - 1), s));
+                for (const [i, s] of stops.entries()) grad.addColorStop(i / (stops.length - 1), s);
                 g.fillStyle = grad;
                 g.fillRect(0, 0, 480, 320);
                 g.fillStyle = 'rgba(255,255,255,.85)';

@@ -173,7 +173,7 @@ export const fill = (page, selector, value) =>
   }, [selector, value]);
 
 /** The value of the input `selector`. */
-export const valueOf = (page, selector) => page.evaluate((s) => document.querySelector(s).value, selector);
+export const inputValue = (page, selector) => page.evaluate((s) => document.querySelector(s).value, selector);
 
 /** Waits until every row of `keys` has finished (done, error or canceled); returns their states. */
 export const settle = async (page, keys, timeout = 60_000) => {

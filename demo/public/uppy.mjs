@@ -60,7 +60,7 @@ const describe = (r) =>
 const start = async () => {
   const config = await (await fetch('/config')).json();
   const q = new URLSearchParams(location.search);
-  const num = (name, d) => (q.get(name) && isFinite(+q.get(name)) ? +q.get(name) : d);
+  const num = (name, d) => (q.get(name) && Number.isFinite(+q.get(name)) ? +q.get(name) : d);
   const threshold = num('multipart', config.multipartThreshold || 8 * MiB);
   // Uppy refuses parts under 5 MiB (S3's minimum; COS takes 1 MiB).
   const chunkSize = Math.max(5 * MiB, num('chunkSize', config.partSize || 8 * MiB));
