@@ -14,7 +14,10 @@ rmSync('dist', { recursive: true, force: true });
 
 const ts = () => typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, compilerOptions: { noEmit: false } });
 /** Bundles @noble/hashes from node_modules (its own imports are relative); nothing else is resolved there. */
-const noble = { name: 'noble', resolveId: (id) => (id.startsWith('@noble/hashes/') ? fileURLToPath(import.meta.resolve(id)) : null) };
+const noble = {
+  name: 'noble',
+  resolveId: (id) => (id.startsWith('@noble/hashes/') ? fileURLToPath(import.meta.resolve(id)) : null),
+};
 
 const entry = (input, file, name, beside) => [
   {

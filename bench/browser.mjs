@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const dist = (f) => (process.env.COS_SIGN_DIST ? process.env.COS_SIGN_DIST.replace(/\/?$/, '/') + f : here('../dist/' + f));
+const dist = (f) =>
+  process.env.COS_SIGN_DIST ? process.env.COS_SIGN_DIST.replace(/\/?$/, '/') + f : here('../dist/' + f);
 const files = {
   '/': [here('./page.html'), 'text/html'],
   '/cos-sign.umd.js': [dist('cos-sign.umd.js'), 'text/javascript'],
@@ -34,16 +35,33 @@ export const serveAndLaunch = async (files, extraArgs = []) => {
   const { chromium } = await import('playwright-core');
   const sparticuz = (await import('@sparticuz/chromium')).default;
   const drop = new Set(['--disable-web-security', '--single-process']);
-  const args = sparticuz.args.filter((a) => !drop.has(a)).concat(['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs]);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || (await sparticuz.executablePath()), headless: true, args });
+  const args = sparticuz.args
+    .filter((a) => !drop.has(a))
+    .concat([
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      ...extraArgs,
+    ]);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || (await sparticuz.executablePath()),
+    headless: true,
+    args,
+  });
   try {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e));
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => window.ready === true || undefined, null, { timeout: 30_000 }).catch(() => {
-      throw new Error(`the bench page ${files['/'][0]} did not load: ${errors.join('; ')}`);
-    });
+    await page
+      .waitForFunction(() => window.ready === true || undefined, null, { timeout: 30_000 })
+      .catch(() => {
+        throw new Error(`the bench page ${files['/'][0]} did not load: ${errors.join('; ')}`);
+      });
     return { server, browser, page };
   } catch (e) {
     await browser.close();
@@ -56,7 +74,8 @@ export async function runBrowser({ rounds = 5 } = {}) {
   const { server, browser, page } = await serveAndLaunch(files);
   try {
     const ok = await page.evaluate(() => window.check());
-    if (!ok.subtle || !ok.sync) throw new Error(`in Chromium, cos-sign signs differently from cos-js-sdk-v5: ${JSON.stringify(ok)}`);
+    if (!ok.subtle || !ok.sync)
+      throw new Error(`in Chromium, cos-sign signs differently from cos-js-sdk-v5: ${JSON.stringify(ok)}`);
     const res = await page.evaluate((r) => window.run(r), rounds);
     return { version: browser.version(), ...res };
   } finally {

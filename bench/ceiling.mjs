@@ -23,10 +23,23 @@ const gcMeter = () => {
  * Runs the part; `goal(what, ok, detail)` records the issue's goals (≥ 80 % of the bare loop in Node and
  * Chromium, every batch size and shape). `runtimes`: which besides Node (default all).
  */
-export async function ceilingPart({ CosSigner, gc, rounds, goal, sizes = [2000, 10000], runtimes = ['chromium', 'deno', 'bun', 'workerd'] }) {
+export async function ceilingPart({
+  CosSigner,
+  gc,
+  rounds,
+  goal,
+  sizes = [2000, 10000],
+  runtimes = ['chromium', 'deno', 'bun', 'workerd'],
+}) {
   // +1: the first round of each batch size and shape warms up and is not counted.
   const n = rounds + 1;
-  const results = [{ name: 'node', version: `Node ${process.version}`, rows: (await presignVsBare(CosSigner, w, { gc, gcMeter, rounds: n, sizes })).rows }];
+  const results = [
+    {
+      name: 'node',
+      version: `Node ${process.version}`,
+      rows: (await presignVsBare(CosSigner, w, { gc, gcMeter, rounds: n, sizes })).rows,
+    },
+  ];
   const runners = { chromium: runChromium, deno: runDeno, bun: runBun, workerd: runWorkerd };
   for (const r of runtimes)
     try {
@@ -34,9 +47,15 @@ export async function ceilingPart({ CosSigner, gc, rounds, goal, sizes = [2000, 
     } catch (e) {
       results.push({ name: r, skipped: `failed: ${e.message.split('\n')[0]}` });
     }
-  console.log(`\n### Presign batch against the bare crypto.subtle loop (bench/bare.mjs), same run, medians of ${rounds} interleaved rounds\n`);
-  console.log('"bare loop": per signature only the two WebCrypto calls (digest, sign; SignKey imported once) and their hex; GC share: of each one\'s batch time.\n');
-  console.log('| runtime | batch | request | cos-sign URLs/s | bare loop URLs/s | cos-sign / bare (rounds: low–high) | GC share cos-sign | GC share bare |');
+  console.log(
+    `\n### Presign batch against the bare crypto.subtle loop (bench/bare.mjs), same run, medians of ${rounds} interleaved rounds\n`,
+  );
+  console.log(
+    '"bare loop": per signature only the two WebCrypto calls (digest, sign; SignKey imported once) and their hex; GC share: of each one\'s batch time.\n',
+  );
+  console.log(
+    '| runtime | batch | request | cos-sign URLs/s | bare loop URLs/s | cos-sign / bare (rounds: low–high) | GC share cos-sign | GC share bare |',
+  );
   console.log('|---|--:|---|--:|--:|--:|--:|--:|');
   for (const res of results) {
     if (res.skipped) {
@@ -51,7 +70,11 @@ export async function ceilingPart({ CosSigner, gc, rounds, goal, sizes = [2000, 
   }
   for (const res of results.filter((x) => (x.name == 'node' || x.name == 'chromium') && x.rows)) {
     const worst = res.rows.reduce((a, b) => (b.ratio < a.ratio ? b : a));
-    goal(`${res.name} presign batch >= 80 % of the bare crypto.subtle loop (every batch and request)`, worst.ratio >= 0.8, `lowest ${pct(worst.ratio)} (${worst.size}, ${worst.shape})`);
+    goal(
+      `${res.name} presign batch >= 80 % of the bare crypto.subtle loop (every batch and request)`,
+      worst.ratio >= 0.8,
+      `lowest ${pct(worst.ratio)} (${worst.size}, ${worst.shape})`,
+    );
   }
   return results;
 }

@@ -18,14 +18,24 @@ const rounds = Number(process.env.BENCH_ROUNDS) || 13;
 const dists = process.argv.slice(2);
 if (!dists.length) throw new Error('usage: node bench/compare.mjs DIST_DIR [DIST_DIR …]');
 const signers = [];
-for (const d of dists) signers.push(new (await import(pathToFileURL(resolve(d, 'cos-sign.mjs')).href)).CosSigner({ region: w.region, credentials: w.creds }));
+for (const d of dists)
+  signers.push(
+    new (await import(pathToFileURL(resolve(d, 'cos-sign.mjs')).href)).CosSigner({
+      region: w.region,
+      credentials: w.creds,
+    }),
+  );
 const t = Math.floor(w.now.getTime() / 1000);
 const bare = await bareSigner(crypto.subtle, w.creds.secretKey, `${t - 60};${t + w.expires}`);
 const q = (a, f) => a.slice().sort((x, y) => x - y)[Math.floor(f * (a.length - 1))];
 const pct = (x) => `${(100 * x).toFixed(1)} %`;
 
-console.log(`Node ${process.version}, ${rounds} rounds (the first not counted); builds: ${dists.map((d, i) => `#${i + 1} ${d}`).join(', ')}\n`);
-console.log(`| batch | request | ${dists.map((_, i) => `#${i + 1} / bare (IQR) | #${i + 1} GC`).join(' | ')} | bare GC |`);
+console.log(
+  `Node ${process.version}, ${rounds} rounds (the first not counted); builds: ${dists.map((d, i) => `#${i + 1} ${d}`).join(', ')}\n`,
+);
+console.log(
+  `| batch | request | ${dists.map((_, i) => `#${i + 1} / bare (IQR) | #${i + 1} GC`).join(' | ')} | bare GC |`,
+);
 console.log(`|--:|---|${dists.map(() => '--:|--:').join('|')}|--:|`);
 for (const size of [2000, 10000])
   for (const shape of Object.keys(SHAPES)) {
@@ -34,9 +44,16 @@ for (const size of [2000, 10000])
     const http = httpStrings(keys, w.host, extra);
     const variants = { bare: () => bareBatch(bare, http) };
     for (const [i, s] of signers.entries())
-      variants[`#${i + 1}`] = () => Promise.all(keys.map((key) => s.getPresignedUrl({ method: 'GET', bucket: w.bucket, key, now: w.now, expires: w.expires, ...extra })));
+      variants[`#${i + 1}`] = () =>
+        Promise.all(
+          keys.map((key) =>
+            s.getPresignedUrl({ method: 'GET', bucket: w.bucket, key, now: w.now, expires: w.expires, ...extra }),
+          ),
+        );
     const names = Object.keys(variants);
-    for (const n of names.slice(1)) if ((await variants[n]()).map(w.qSignature).join() !== (await variants.bare()).join()) throw new Error(`build ${n} signs differently`);
+    for (const n of names.slice(1))
+      if ((await variants[n]()).map(w.qSignature).join() !== (await variants.bare()).join())
+        throw new Error(`build ${n} signs differently`);
     const reps = Math.max(1, Math.round(4000 / size));
     const ms = Object.fromEntries(names.map((n) => [n, []]));
     const gcMs = Object.fromEntries(names.map((n) => [n, 0]));
@@ -58,5 +75,7 @@ for (const size of [2000, 10000])
       const total = ms[n].reduce((a, b) => a + b, 0);
       return `**${pct(median(ratios))}** (${pct(q(ratios, 0.25))}–${pct(q(ratios, 0.75))}) | ${pct(gcMs[n] / total)}`;
     });
-    console.log(`| ${size.toLocaleString('en-US')} | ${shape} | ${cells.join(' | ')} | ${pct(gcMs.bare / ms.bare.reduce((a, b) => a + b, 0))} |`);
+    console.log(
+      `| ${size.toLocaleString('en-US')} | ${shape} | ${cells.join(' | ')} | ${pct(gcMs.bare / ms.bare.reduce((a, b) => a + b, 0))} |`,
+    );
   }

@@ -4,11 +4,24 @@
 // browser page (no imports: the Bench class is passed in).
 
 /** @param {typeof import('tinybench').Bench} Bench */
-export async function interleaved(Bench, variants, { rounds = 5, iterations = 2, time = 0, warmupIterations = 1, gc } = {}) {
+export async function interleaved(
+  Bench,
+  variants,
+  { rounds = 5, iterations = 2, time = 0, warmupIterations = 1, gc } = {},
+) {
   const names = Object.keys(variants);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
-    const bench = new Bench({ iterations, time, warmup: warmupIterations > 0, warmupIterations, warmupTime: 0, retainSamples: true, throws: true, setup: gc && (() => gc()) });
+    const bench = new Bench({
+      iterations,
+      time,
+      warmup: warmupIterations > 0,
+      warmupIterations,
+      warmupTime: 0,
+      retainSamples: true,
+      throws: true,
+      setup: gc && (() => gc()),
+    });
     const order = names.slice(r % names.length).concat(names.slice(0, r % names.length));
     for (const n of order) bench.add(n, variants[n]);
     await bench.run();

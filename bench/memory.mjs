@@ -5,7 +5,9 @@
 import { bucket, now, region } from './workload.mjs';
 
 // COS_SIGN_DIST: another build's dist/ to measure (for comparing changes); by default this checkout's.
-const dist = process.env.COS_SIGN_DIST ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///') : new URL('../dist/', import.meta.url);
+const dist = process.env.COS_SIGN_DIST
+  ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///')
+  : new URL('../dist/', import.meta.url);
 const { CosSigner } = await import(new URL('cos-sign.mjs', dist).href);
 const { syncBackend } = await import(new URL('sync.mjs', dist).href);
 
@@ -13,8 +15,12 @@ const SETS = 1_000;
 const SIGS = 100_000;
 const CHUNK = 1_000;
 const base = now.getTime();
-const cred = (i) => ({ secretId: `AKIDmemory${String(i).padStart(6, '0')}`, secretKey: `secretKeyOfSet${i}xxxxxxxxxxxxxxxx` });
-const sign = (s, i) => s.getPresignedUrl({ method: 'GET', bucket, key: `files/${i}.bin`, now: new Date(base + i * 100) });
+const cred = (i) => ({
+  secretId: `AKIDmemory${String(i).padStart(6, '0')}`,
+  secretKey: `secretKeyOfSet${i}xxxxxxxxxxxxxxxx`,
+});
+const sign = (s, i) =>
+  s.getPresignedUrl({ method: 'GET', bucket, key: `files/${i}.bin`, now: new Date(base + i * 100) });
 const heap = () => {
   for (let i = 0; i < 4; i++) globalThis.gc();
   const m = process.memoryUsage();
@@ -69,6 +75,9 @@ const scenarios = {
 // Every scenario on the default backend; the one that keeps most keys alive on the sync backend too.
 const results = [];
 const names = Object.keys(scenarios);
-for (const [name, bname, backend] of [...names.map((n) => [n, 'SubtleCrypto', undefined]), [names[2], 'cos-sign/sync', syncBackend]])
+for (const [name, bname, backend] of [
+  ...names.map((n) => [n, 'SubtleCrypto', undefined]),
+  [names[2], 'cos-sign/sync', syncBackend],
+])
   results.push({ name: `${name} — ${bname}`, growth: await scenarios[name](backend), goal: true });
 console.log(JSON.stringify({ sets: SETS, signatures: SIGS, scenarios: results }));

@@ -5,7 +5,9 @@ import { createHash, createHmac } from 'node:crypto';
 
 const enc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 const list = (rec) => {
-  const pairs = Object.keys(rec).map((n) => [enc(n).toLowerCase(), enc(String(rec[n]))]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const pairs = Object.keys(rec)
+    .map((n) => [enc(n).toLowerCase(), enc(String(rec[n]))])
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return [pairs.map((p) => p[0]).join(';'), pairs.map((p) => p[0] + '=' + p[1]).join('&')];
 };
 
@@ -18,7 +20,8 @@ export const plainPresigner = ({ secretId, secretKey }, host) => {
     const time = t - 60 + ';' + (t + expires);
     if (time !== lastTime) (lastKey = createHmac('sha1', secretKey).update(time).digest('hex')), (lastTime = time);
     const [paramList, paramString] = list(params);
-    const http = method.toLowerCase() + '\n' + (key[0] === '/' ? key : '/' + key) + '\n' + paramString + '\nhost=' + host + '\n';
+    const http =
+      method.toLowerCase() + '\n' + (key[0] === '/' ? key : '/' + key) + '\n' + paramString + '\nhost=' + host + '\n';
     const sts = 'sha1\n' + time + '\n' + createHash('sha1').update(http).digest('hex') + '\n';
     const sig = createHmac('sha1', lastKey).update(sts).digest('hex');
     const et = enc(time);

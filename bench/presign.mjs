@@ -10,7 +10,10 @@ import { bareBatch, bareSigner, httpStrings } from './bare.mjs';
 /** The two shapes of request the issue measures: a plain GET, and one with two params and a signed Range header. */
 export const SHAPES = {
   plain: {},
-  'params+headers': { params: { 'response-content-type': 'image/jpeg', 'response-cache-control': 'max-age=86400' }, headers: { Range: 'bytes=0-65535' } },
+  'params+headers': {
+    params: { 'response-content-type': 'image/jpeg', 'response-cache-control': 'max-age=86400' },
+    headers: { Range: 'bytes=0-65535' },
+  },
 };
 
 export const median = (a) => {
@@ -28,7 +31,19 @@ export const median = (a) => {
  * counted batches, GC share of that time or undefined), `ratio` = bare ms / cos-sign ms (cos-sign's
  * throughput as a fraction of the bare loop's, medians), `spread` = [lowest, highest] per-round ratio.
  */
-export async function presignVsBare(CosSigner, w, { subtle = globalThis.crypto.subtle, gc, gcMeter, sizes = [2000, 10000], shapes = Object.keys(SHAPES), rounds = 7, log = () => {} } = {}) {
+export async function presignVsBare(
+  CosSigner,
+  w,
+  {
+    subtle = globalThis.crypto.subtle,
+    gc,
+    gcMeter,
+    sizes = [2000, 10000],
+    shapes = Object.keys(SHAPES),
+    rounds = 7,
+    log = () => {},
+  } = {},
+) {
   const signer = new CosSigner({ region: w.region, credentials: w.creds });
   const t = Math.floor(w.now.getTime() / 1000);
   const bare = await bareSigner(subtle, w.creds.secretKey, `${t - 60};${t + w.expires}`);
@@ -41,7 +56,19 @@ export async function presignVsBare(CosSigner, w, { subtle = globalThis.crypto.s
       const extra = SHAPES[shape];
       const http = httpStrings(keys, w.host, extra);
       const variants = {
-        cos: () => Promise.all(keys.map((key) => signer.getPresignedUrl({ method: 'GET', bucket: w.bucket, key, now: w.now, expires: w.expires, ...extra }))),
+        cos: () =>
+          Promise.all(
+            keys.map((key) =>
+              signer.getPresignedUrl({
+                method: 'GET',
+                bucket: w.bucket,
+                key,
+                now: w.now,
+                expires: w.expires,
+                ...extra,
+              }),
+            ),
+          ),
         bare: () => bareBatch(bare, http),
       };
       // Both must sign the same requests the same way before their speed means anything.
@@ -107,6 +134,9 @@ export const gcShares = (gcs, { rows, marks }) => {
 /** The GC pauses in V8's `--trace-gc` output: the "N / M ms" pause of each line, plus its incremental marking steps. */
 export const traceGcPauses = (text) =>
   text.split('\n').flatMap((line) => {
-    const m = /ms: (Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Sweep|Minor Mark-Compact)\b.*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(?: +\(\+ ([\d.]+) ms in)?/.exec(line);
+    const m =
+      /ms: (Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Sweep|Minor Mark-Compact)\b.*?MB, (?:pooled: [\d.]+ MB, )?([\d.]+) \/ [\d.]+ ms(?: +\(\+ ([\d.]+) ms in)?/.exec(
+        line,
+      );
     return m ? [{ ms: Number(m[2]) + Number(m[3] || 0), forced: / testing\b/.test(line) }] : [];
   });

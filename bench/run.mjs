@@ -20,7 +20,9 @@ import { plainPresigner, plainSubtlePresigner } from './plain.mjs';
 import { N, bucket, creds, expires, host, keyTime, keys, now, qSignature, region, sdkPresign } from './workload.mjs';
 
 const require = createRequire(import.meta.url);
-const dist = process.env.COS_SIGN_DIST ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///') : new URL('../dist/', import.meta.url);
+const dist = process.env.COS_SIGN_DIST
+  ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///')
+  : new URL('../dist/', import.meta.url);
 const { CosSigner } = await import(new URL('cos-sign.mjs', dist).href);
 const { syncBackend } = await import(new URL('sync.mjs', dist).href);
 const COSjs = require('cos-js-sdk-v5');
@@ -43,7 +45,9 @@ const table = (title, res, opsOf, baselines) => {
   console.log(`| variant | ops/s (median) | ${baselines.map((b) => `× ${b}`).join(' | ')} |`);
   console.log(`|---|--:|${baselines.map(() => '--:').join('|')}|`);
   for (const [name, r] of Object.entries(res))
-    console.log(`| ${name} | ${fmt(opsOf(r))} | ${baselines.map((b) => (opsOf(r) / opsOf(res[b])).toFixed(2)).join(' | ')} |`);
+    console.log(
+      `| ${name} | ${fmt(opsOf(r))} | ${baselines.map((b) => (opsOf(r) / opsOf(res[b])).toFixed(2)).join(' | ')} |`,
+    );
 };
 
 const JS = `cos-js-sdk-v5 ${sdkVersion('cos-js-sdk-v5')}`;
@@ -53,7 +57,9 @@ const SYNC = 'cos-sign (cos-sign/sync)';
 const PLAIN = 'plain node:crypto';
 const PLAIN_SUBTLE = 'plain crypto.subtle';
 
-console.log(`cos-sign benchmarks — Node ${process.version}, ${os.cpus()[0]?.model} × ${os.cpus().length}, ${rounds} interleaved rounds, medians`);
+console.log(
+  `cos-sign benchmarks — Node ${process.version}, ${os.cpus()[0]?.model} × ${os.cpus().length}, ${rounds} interleaved rounds, medians`,
+);
 
 const subtle = new CosSigner({ region, credentials: creds });
 const sync = new CosSigner({ region, credentials: creds, backend: syncBackend });
@@ -73,8 +79,14 @@ const opts = (key) => ({ method: 'GET', bucket, key, now, expires });
   };
   await check(SUBTLE, Promise.all(list.map((k) => subtle.getPresignedUrl(opts(k)))));
   await check(SYNC, Promise.all(list.map((k) => sync.getPresignedUrl(opts(k)))));
-  await check(JS, list.map((k) => sdkPresign(COSjs, k, kt)));
-  await check(PLAIN, list.map((k) => plain(opts(k))));
+  await check(
+    JS,
+    list.map((k) => sdkPresign(COSjs, k, kt)),
+  );
+  await check(
+    PLAIN,
+    list.map((k) => plain(opts(k))),
+  );
   await check(PLAIN_SUBTLE, Promise.all(list.map((k) => plainSubtle(opts(k)))));
   console.log(`\nAll six variants agree on the signatures of the ${N.toLocaleString('en-US')} URLs.`);
 }
@@ -99,10 +111,23 @@ if (want('node')) {
     { rounds, iterations: 2, gc },
   );
   const ops = (r) => (N * 1000) / r.median;
-  table(`Node batch: ${N.toLocaleString('en-US')} presigned URLs, one clock, one credential set (URLs/s)`, res, ops, [JS, NODE]);
-  console.log(`\n${PLAIN} and ${PLAIN_SUBTLE} are the signature written directly over each API with no input checks (bench/plain.mjs): ceilings, not products.`);
-  goal('SubtleCrypto batch >= 2x cos-js-sdk-v5', ops(res[SUBTLE]) >= 2 * ops(res[JS]), `${(ops(res[SUBTLE]) / ops(res[JS])).toFixed(2)}x`);
-  goal('cos-sign/sync batch >= cos-nodejs-sdk-v5', ops(res[SYNC]) >= ops(res[NODE]), `${(ops(res[SYNC]) / ops(res[NODE])).toFixed(2)}x`);
+  table(`Node batch: ${N.toLocaleString('en-US')} presigned URLs, one clock, one credential set (URLs/s)`, res, ops, [
+    JS,
+    NODE,
+  ]);
+  console.log(
+    `\n${PLAIN} and ${PLAIN_SUBTLE} are the signature written directly over each API with no input checks (bench/plain.mjs): ceilings, not products.`,
+  );
+  goal(
+    'SubtleCrypto batch >= 2x cos-js-sdk-v5',
+    ops(res[SUBTLE]) >= 2 * ops(res[JS]),
+    `${(ops(res[SUBTLE]) / ops(res[JS])).toFixed(2)}x`,
+  );
+  goal(
+    'cos-sign/sync batch >= cos-nodejs-sdk-v5',
+    ops(res[SYNC]) >= ops(res[NODE]),
+    `${(ops(res[SYNC]) / ops(res[NODE])).toFixed(2)}x`,
+  );
 }
 
 if (want('single')) {
@@ -115,8 +140,24 @@ if (want('single')) {
     {
       [SUBTLE]: one(subtle),
       [SYNC]: one(sync),
-      [JS]: () => COSjs.getAuthorization({ SecretId: creds.secretId, SecretKey: creds.secretKey, Method: 'GET', Key: next(), KeyTime: kt, Headers: { Host: host } }),
-      [NODE]: () => COSnode.getAuthorization({ SecretId: creds.secretId, SecretKey: creds.secretKey, Method: 'GET', Key: next(), KeyTime: kt, Headers: { Host: host } }),
+      [JS]: () =>
+        COSjs.getAuthorization({
+          SecretId: creds.secretId,
+          SecretKey: creds.secretKey,
+          Method: 'GET',
+          Key: next(),
+          KeyTime: kt,
+          Headers: { Host: host },
+        }),
+      [NODE]: () =>
+        COSnode.getAuthorization({
+          SecretId: creds.secretId,
+          SecretKey: creds.secretKey,
+          Method: 'GET',
+          Key: next(),
+          KeyTime: kt,
+          Headers: { Host: host },
+        }),
       [PLAIN]: () => plain(opts(next())),
       [PLAIN_SUBTLE]: () => plainSubtle(opts(next())),
     },
@@ -124,13 +165,18 @@ if (want('single')) {
   );
   console.log(`\n### Single: one getAuth at a time, awaited (latency, median)\n`);
   console.log(`| variant | µs per call | calls/s |\n|---|--:|--:|`);
-  for (const [name, r] of Object.entries(res)) console.log(`| ${name} | ${(r.median * 1000).toFixed(1)} | ${fmt(1000 / r.median)} |`);
+  for (const [name, r] of Object.entries(res))
+    console.log(`| ${name} | ${(r.median * 1000).toFixed(1)} | ${fmt(1000 / r.median)} |`);
 }
 
 if (want('memory')) {
-  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory.mjs', import.meta.url))], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('./memory.mjs', import.meta.url))], {
+    encoding: 'utf8',
+  });
   const m = JSON.parse(out);
-  console.log(`\n### Memory: heap growth after ${m.signatures.toLocaleString('en-US')} signatures with ${m.sets.toLocaleString('en-US')} credential sets (after GC)\n`);
+  console.log(
+    `\n### Memory: heap growth after ${m.signatures.toLocaleString('en-US')} signatures with ${m.sets.toLocaleString('en-US')} credential sets (after GC)\n`,
+  );
   console.log(`| scenario | heap growth |\n|---|--:|`);
   for (const s of m.scenarios) console.log(`| ${s.name} | ${(s.growth / 1024 / 1024).toFixed(2)} MB |`);
   const worst = Math.max(...m.scenarios.filter((s) => s.goal).map((s) => s.growth));
@@ -141,15 +187,22 @@ if (want('upload')) {
   const { runUpload, sdkDefaults, COS_SIGN_DEFAULTS, CLIENTS } = await import('./upload.mjs');
   const MiB = 1024 * 1024;
   const uploadRounds = Number(process.env.BENCH_UPLOAD_ROUNDS) || 3;
-  if (typeof fs.openAsBlob != 'function') console.log(`\n### Large upload: skipped (needs fs.openAsBlob, Node >= 19.8; this is ${process.version})`);
+  if (typeof fs.openAsBlob != 'function')
+    console.log(`\n### Large upload: skipped (needs fs.openAsBlob, Node >= 19.8; this is ${process.version})`);
   else {
     const d = sdkDefaults();
     const { partSize, concurrency } = COS_SIGN_DEFAULTS;
     const bound = concurrency * partSize + 32 * MiB;
     const size = 256 * MiB;
-    console.log(`\n### Large upload: ${size / MiB} MiB to the local COS server (demo/server, its own process), ${uploadRounds} rounds, each upload in a fresh process\n`);
-    console.log(`Defaults: cos-sign upload() partSize ${partSize / MiB} MiB, concurrency ${concurrency}, body fs.openAsBlob(file);`);
-    console.log(`${NODE} sliceUploadFile({ FilePath }) ChunkSize ${d.ChunkSize / MiB} MiB (its part size), ChunkParallelLimit ${d.ChunkParallelLimit} (parts in flight), SliceSize ${d.SliceSize / MiB} MiB (uploadFile's multipart threshold), ChunkRetryTimes ${d.ChunkRetryTimes}.\n`);
+    console.log(
+      `\n### Large upload: ${size / MiB} MiB to the local COS server (demo/server, its own process), ${uploadRounds} rounds, each upload in a fresh process\n`,
+    );
+    console.log(
+      `Defaults: cos-sign upload() partSize ${partSize / MiB} MiB, concurrency ${concurrency}, body fs.openAsBlob(file);`,
+    );
+    console.log(
+      `${NODE} sliceUploadFile({ FilePath }) ChunkSize ${d.ChunkSize / MiB} MiB (its part size), ChunkParallelLimit ${d.ChunkParallelLimit} (parts in flight), SliceSize ${d.SliceSize / MiB} MiB (uploadFile's multipart threshold), ChunkRetryTimes ${d.ChunkRetryTimes}.\n`,
+    );
     const u = await runUpload({ rounds: uploadRounds, size, log: (line) => console.log(`    ${line}`) });
     const label = {
       'cos-sign': `cos-sign upload() (${partSize / MiB} MiB × ${concurrency})`,
@@ -157,14 +210,28 @@ if (want('upload')) {
       fetch: `ceiling: bare fetch, cos-sign's plan`,
       http: `ceiling: bare node:http, cos-sign's plan`,
     };
-    console.log(`\n| client | MiB/s (median) | × ${NODE} | peak RSS growth (worst / median of ${uploadRounds}) |\n|---|--:|--:|--:|`);
-    for (const c of CLIENTS) console.log(`| ${label[c]} | ${u[c].mibps.toFixed(1)} | ${(u[c].mibps / u.sdk.mibps).toFixed(2)} | ${(u[c].peak / MiB).toFixed(1)} / ${(u[c].peakMedian / MiB).toFixed(1)} MiB |`);
-    console.log(`\nThe ceilings (bench/upload-client.mjs) send cos-sign's plan over the same Blob with nothing else (presigned by bench/plain.mjs's bare node:crypto signer, no checks or retries): transports, not products.`);
+    console.log(
+      `\n| client | MiB/s (median) | × ${NODE} | peak RSS growth (worst / median of ${uploadRounds}) |\n|---|--:|--:|--:|`,
+    );
+    for (const c of CLIENTS)
+      console.log(
+        `| ${label[c]} | ${u[c].mibps.toFixed(1)} | ${(u[c].mibps / u.sdk.mibps).toFixed(2)} | ${(u[c].peak / MiB).toFixed(1)} / ${(u[c].peakMedian / MiB).toFixed(1)} MiB |`,
+      );
+    console.log(
+      `\nThe ceilings (bench/upload-client.mjs) send cos-sign's plan over the same Blob with nothing else (presigned by bench/plain.mjs's bare node:crypto signer, no checks or retries): transports, not products.`,
+    );
     const ratio = u['cos-sign'].mibps / u.sdk.mibps;
     const forcedGc = process.env.BENCH_UPLOAD_GC_MS;
-    if (forcedGc) console.log(`\nBENCH_UPLOAD_GC_MS=${forcedGc}: a full GC every ${forcedGc} ms during each upload (to tell live memory from garbage); no goal is judged on these figures.`);
+    if (forcedGc)
+      console.log(
+        `\nBENCH_UPLOAD_GC_MS=${forcedGc}: a full GC every ${forcedGc} ms during each upload (to tell live memory from garbage); no goal is judged on these figures.`,
+      );
     else {
-      goal(`upload() throughput >= ${NODE} sliceUploadFile`, ratio >= 1, `${ratio.toFixed(2)}x (${u['cos-sign'].mibps.toFixed(1)} vs ${u.sdk.mibps.toFixed(1)} MiB/s)`);
+      goal(
+        `upload() throughput >= ${NODE} sliceUploadFile`,
+        ratio >= 1,
+        `${ratio.toFixed(2)}x (${u['cos-sign'].mibps.toFixed(1)} vs ${u.sdk.mibps.toFixed(1)} MiB/s)`,
+      );
       goal(
         'upload() peak RSS growth <= concurrency × partSize + 32 MiB',
         u['cos-sign'].peak <= bound,
@@ -180,8 +247,14 @@ if (want('browser')) {
   const ops = (r) => (N * 1000) / r.median;
   const BJS = `${JS} (dist/cos-js-sdk-v5.min.js)`;
   const res = { [`${SUBTLE} (dist/cos-sign.umd.js)`]: b.subtle, [`${SYNC} (dist/sync.umd.js)`]: b.sync, [BJS]: b.js };
-  table(`Chromium ${b.version} batch: ${N.toLocaleString('en-US')} presigned URLs in one page (URLs/s)`, res, ops, [BJS]);
-  goal('Chromium SubtleCrypto batch >= cos-js-sdk-v5', ops(b.subtle) >= ops(b.js), `${(ops(b.subtle) / ops(b.js)).toFixed(2)}x`);
+  table(`Chromium ${b.version} batch: ${N.toLocaleString('en-US')} presigned URLs in one page (URLs/s)`, res, ops, [
+    BJS,
+  ]);
+  goal(
+    'Chromium SubtleCrypto batch >= cos-js-sdk-v5',
+    ops(b.subtle) >= ops(b.js),
+    `${(ops(b.subtle) / ops(b.js)).toFixed(2)}x`,
+  );
 }
 
 if (want('bare')) {

@@ -16,6 +16,11 @@ const gcMeter = () => {
   return () => p.stop().statistics.reduce((s, x) => s + x.cost, 0) / unit;
 };
 const gc = globalThis.Bun ? () => Bun.gc(true) : globalThis.gc;
-const r = await presignVsBare(CosSigner, w, { gc, gcMeter, rounds: Number(rounds), sizes: sizes.split(',').map(Number) });
+const r = await presignVsBare(CosSigner, w, {
+  gc,
+  gcMeter,
+  rounds: Number(rounds),
+  sizes: sizes.split(',').map(Number),
+});
 const version = globalThis.Deno ? `Deno ${Deno.version.deno}` : `Bun ${Bun.version}`;
 console.log('PRESIGN ' + JSON.stringify({ version, rows: r.rows }));

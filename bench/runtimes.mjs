@@ -3,7 +3,16 @@
 // bench/run.mjs (part "bare"). Deno, Bun and workerd come from test/runtimes (`npm run test:runtimes`
 // installs them once); a runtime that is missing is reported, not measured.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,7 +36,9 @@ const run = (cmd, args, opts = {}) =>
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      code === 0 ? resolve({ out, err }) : reject(new Error(`${cmd} exited with ${code}: ${(err || out).slice(-1500)}`));
+      code === 0
+        ? resolve({ out, err })
+        : reject(new Error(`${cmd} exited with ${code}: ${(err || out).slice(-1500)}`));
     });
   });
 
@@ -38,19 +49,47 @@ const result = (text) => {
   return JSON.parse(line.slice(8));
 };
 
-const missing = (name) => ({ name, skipped: `not installed: run \`npm run test:runtimes\` once (it installs ${name} into test/runtimes)` });
+const missing = (name) => ({
+  name,
+  skipped: `not installed: run \`npm run test:runtimes\` once (it installs ${name} into test/runtimes)`,
+});
 
 export const runDeno = async ({ rounds, sizes }) => {
   if (!existsSync(bin('deno'))) return missing('deno');
-  const { out } = await run(bin('deno'), ['run', '--no-remote', '--no-npm', '--no-config', '--no-lock', '--v8-flags=--expose-gc', `--allow-read=${here('.')},${distDir()}`, here('./runtime-entry.mjs'), pathToFileURL(distDir()).href, String(rounds), sizes.join()], {
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', DENO_DIR: join(tmpdir(), 'cos-sign-bench-deno') },
-  });
+  const { out } = await run(
+    bin('deno'),
+    [
+      'run',
+      '--no-remote',
+      '--no-npm',
+      '--no-config',
+      '--no-lock',
+      '--v8-flags=--expose-gc',
+      `--allow-read=${here('.')},${distDir()}`,
+      here('./runtime-entry.mjs'),
+      pathToFileURL(distDir()).href,
+      String(rounds),
+      sizes.join(),
+    ],
+    {
+      env: {
+        ...process.env,
+        DENO_NO_UPDATE_CHECK: '1',
+        NO_COLOR: '1',
+        DENO_DIR: join(tmpdir(), 'cos-sign-bench-deno'),
+      },
+    },
+  );
   return { name: 'deno', ...result(out) };
 };
 
 export const runBun = async ({ rounds, sizes }) => {
   if (!existsSync(bin('bun'))) return missing('bun');
-  const { out } = await run(bin('bun'), ['run', '--no-install', here('./runtime-entry.mjs'), pathToFileURL(distDir()).href, String(rounds), sizes.join()], { env: { ...process.env, NO_COLOR: '1' } });
+  const { out } = await run(
+    bin('bun'),
+    ['run', '--no-install', here('./runtime-entry.mjs'), pathToFileURL(distDir()).href, String(rounds), sizes.join()],
+    { env: { ...process.env, NO_COLOR: '1' } },
+  );
   return { name: 'bun', ...result(out) };
 };
 
@@ -62,8 +101,10 @@ export const runWorkerd = async ({ rounds, sizes }) => {
     mkdirSync(join(dir, 'bench'));
     mkdirSync(join(dir, 'dist'));
     const modules = [];
-    for (const f of ['workerd-entry.mjs', 'presign.mjs', 'bare.mjs', 'workload.mjs']) copyFileSync(here(`./${f}`), join(dir, 'bench', f)), modules.push(`bench/${f}`);
-    for (const f of readdirSync(distDir()).filter((f) => f.endsWith('.mjs'))) copyFileSync(join(distDir(), f), join(dir, 'dist', f)), modules.push(`dist/${f}`);
+    for (const f of ['workerd-entry.mjs', 'presign.mjs', 'bare.mjs', 'workload.mjs'])
+      copyFileSync(here(`./${f}`), join(dir, 'bench', f)), modules.push(`bench/${f}`);
+    for (const f of readdirSync(distDir()).filter((f) => f.endsWith('.mjs')))
+      copyFileSync(join(distDir(), f), join(dir, 'dist', f)), modules.push(`dist/${f}`);
     writeFileSync(join(dir, 'bench/options.json'), JSON.stringify({ rounds, sizes }));
     const list = modules.map((m) => `(name = "${m}", esModule = embed "${m}"),`).join('\n    ');
     writeFileSync(
@@ -83,7 +124,11 @@ const worker :Workerd.Worker = (
     const { out, err } = await run(bin('workerd'), ['test', 'config.capnp'], { cwd: dir });
     const r = result(out + '\n' + err);
     gcShares(traceGcPauses(out), r);
-    return { name: 'workerd', version: `workerd ${JSON.parse(readFileSync(here('../test/runtimes/node_modules/workerd/package.json'), 'utf8')).version}`, rows: r.rows };
+    return {
+      name: 'workerd',
+      version: `workerd ${JSON.parse(readFileSync(here('../test/runtimes/node_modules/workerd/package.json'), 'utf8')).version}`,
+      rows: r.rows,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -116,7 +161,10 @@ export const runChromium = async ({ rounds, sizes }) => {
     const gcs = events.filter((e) => e.ph == 'X' && (e.name == 'MinorGC' || e.name == 'MajorGC'));
     const main = gcs.find((e) => e.args?.type == 'testing')?.tid;
     gcShares(
-      gcs.filter((e) => e.tid == main).sort((a, b) => a.ts - b.ts).map((e) => ({ ms: e.dur / 1000, forced: e.args?.type == 'testing' })),
+      gcs
+        .filter((e) => e.tid == main)
+        .sort((a, b) => a.ts - b.ts)
+        .map((e) => ({ ms: e.dur / 1000, forced: e.args?.type == 'testing' })),
       traced,
     );
     for (const [i, r] of rows.entries()) (r.cos.gc = traced.rows[i].cos.gc), (r.bare.gc = traced.rows[i].bare.gc);

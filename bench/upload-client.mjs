@@ -18,7 +18,9 @@ import { Worker } from 'node:worker_threads';
 
 const cfg = JSON.parse(process.argv[2]);
 const { client, file, warmFile, port, bucket, key, secretId, secretKey, work } = cfg;
-const dist = process.env.COS_SIGN_DIST ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///') : new URL('../dist/', import.meta.url);
+const dist = process.env.COS_SIGN_DIST
+  ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///')
+  : new URL('../dist/', import.meta.url);
 const MiB = 1024 * 1024;
 const require = createRequire(import.meta.url);
 
@@ -26,13 +28,24 @@ let run;
 if (client === 'cos-sign') {
   const { CosSigner, upload } = await import(new URL('cos-sign.mjs', dist).href);
   const signer = new CosSigner({ domain: `127.0.0.1:${port}`, scheme: 'http', credentials: { secretId, secretKey } });
-  run = async (path, k, warm) => (await upload(signer, { bucket, key: k, body: await fs.openAsBlob(path), ...(warm && { partSize: MiB }) })).etag;
+  run = async (path, k, warm) =>
+    (await upload(signer, { bucket, key: k, body: await fs.openAsBlob(path), ...(warm && { partSize: MiB }) })).etag;
 } else if (client === 'sdk') {
   const COS = require('cos-nodejs-sdk-v5');
   // ConfCwd: the SDK's upload-id cache goes to the benchmark's temp folder, not the home folder.
-  const sdk = new COS({ SecretId: secretId, SecretKey: secretKey, Domain: `127.0.0.1:${port}`, Protocol: 'http:', ConfCwd: work });
+  const sdk = new COS({
+    SecretId: secretId,
+    SecretKey: secretKey,
+    Domain: `127.0.0.1:${port}`,
+    Protocol: 'http:',
+    ConfCwd: work,
+  });
   run = (path, k) =>
-    new Promise((ok, ko) => sdk.sliceUploadFile({ Bucket: bucket, Region: 'ap-guangzhou', Key: k, FilePath: path }, (e, d) => (e ? ko(e) : ok(d.ETag))));
+    new Promise((ok, ko) =>
+      sdk.sliceUploadFile({ Bucket: bucket, Region: 'ap-guangzhou', Key: k, FilePath: path }, (e, d) =>
+        e ? ko(e) : ok(d.ETag),
+      ),
+    );
 } else if (client === 'fetch' || client === 'http') {
   // The ceilings: cos-sign's plan (8 MiB slices of the same Blob, 4 in flight) with nothing else —
   // each request presigned by bench/plain.mjs's bare node:crypto signer, no checks, no retries — sent
@@ -49,7 +62,10 @@ if (client === 'cos-sign') {
       const size = body === undefined ? 0 : typeof body == 'string' ? Buffer.byteLength(body) : body.size;
       const req = http.request(url, { method, agent, headers: { ...headers, 'Content-Length': size } }, (res) => {
         let text = '';
-        res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => ok({ status: res.statusCode, etag: res.headers.etag, text }));
+        res
+          .setEncoding('utf8')
+          .on('data', (c) => (text += c))
+          .on('end', () => ok({ status: res.statusCode, etag: res.headers.etag, text }));
       });
       req.on('error', ko);
       if (typeof body != 'object') return req.end(body);
@@ -63,7 +79,10 @@ if (client === 'cos-sign') {
   // bare signer does not percent-encode header values, and the port's ':' would need it.
   const presign = plainPresigner({ secretId, secretKey }, '127.0.0.1');
   const call = async (method, k, params, body) => {
-    const url = presign({ method, key: k, params, now: new Date(), expires: 3600 }).replace('https://127.0.0.1/', `http://${host}/`);
+    const url = presign({ method, key: k, params, now: new Date(), expires: 3600 }).replace(
+      'https://127.0.0.1/',
+      `http://${host}/`,
+    );
     const res = await send(method, url, {}, body);
     if (res.status !== 200) throw new Error(`${method} ${k}: ${res.status} ${res.text}`);
     return res;
@@ -76,7 +95,10 @@ if (client === 'cos-sign') {
     const etags = [];
     let next = 1;
     const worker = async () => {
-      for (let n; (n = next++) <= count; ) etags[n - 1] = (await call('PUT', k, { partNumber: String(n), uploadId }, blob.slice((n - 1) * partSize, n * partSize))).etag;
+      for (let n; (n = next++) <= count; )
+        etags[n - 1] = (
+          await call('PUT', k, { partNumber: String(n), uploadId }, blob.slice((n - 1) * partSize, n * partSize))
+        ).etag;
     };
     await Promise.all(Array.from({ length: Math.min(4, count) }, worker));
     const xml = `<CompleteMultipartUpload>${etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
@@ -110,7 +132,9 @@ Atomics.store(shared, 0, BigInt(base));
 Atomics.store(shared, 1, 0n);
 // Diagnosis only (BENCH_UPLOAD_GC_MS=n): a full GC every n ms during the upload, to tell memory the
 // upload holds from garbage not yet collected.
-const forced = Number(process.env.BENCH_UPLOAD_GC_MS) > 0 && setInterval(() => globalThis.gc(), Number(process.env.BENCH_UPLOAD_GC_MS));
+const forced =
+  Number(process.env.BENCH_UPLOAD_GC_MS) > 0 &&
+  setInterval(() => globalThis.gc(), Number(process.env.BENCH_UPLOAD_GC_MS));
 const t0 = performance.now();
 const etag = await run(file, key, false);
 const ms = performance.now() - t0;

@@ -17,8 +17,18 @@ const COS = createRequire(import.meta.url)('cos-nodejs-sdk-v5');
 const remove = async (key) => {
   const host = `127.0.0.1:${port}`;
   const t = Math.floor(Date.now() / 1000);
-  const Authorization = COS.getAuthorization({ SecretId: secretId, SecretKey: secretKey, Method: 'DELETE', Key: key, Headers: { host }, KeyTime: `${t - 60};${t + 600}` });
-  const res = await fetch(`http://${host}/${key.split('/').map(encodeURIComponent).join('/')}`, { method: 'DELETE', headers: { Authorization } });
+  const Authorization = COS.getAuthorization({
+    SecretId: secretId,
+    SecretKey: secretKey,
+    Method: 'DELETE',
+    Key: key,
+    Headers: { host },
+    KeyTime: `${t - 60};${t + 600}`,
+  });
+  const res = await fetch(`http://${host}/${key.split('/').map(encodeURIComponent).join('/')}`, {
+    method: 'DELETE',
+    headers: { Authorization },
+  });
   await res.arrayBuffer();
   if (res.status !== 204 && res.status !== 200) throw new Error(`DELETE ${key}: ${res.status}`);
 };

@@ -28,7 +28,13 @@ export const COS_SIGN_DEFAULTS = { partSize: 8 * MiB, concurrency: 4 };
 export const sdkDefaults = () => {
   const COS = require('cos-nodejs-sdk-v5');
   const o = new COS({ SecretId: 'x', SecretKey: 'y' }).options;
-  return { ChunkSize: o.ChunkSize, ChunkParallelLimit: o.ChunkParallelLimit, SliceSize: o.SliceSize, ChunkRetryTimes: o.ChunkRetryTimes, version: require('cos-nodejs-sdk-v5/package.json').version };
+  return {
+    ChunkSize: o.ChunkSize,
+    ChunkParallelLimit: o.ChunkParallelLimit,
+    SliceSize: o.SliceSize,
+    ChunkRetryTimes: o.ChunkRetryTimes,
+    version: require('cos-nodejs-sdk-v5/package.json').version,
+  };
 };
 
 /** Writes `size` random bytes to `file`, returning their MD5. */
@@ -57,7 +63,10 @@ const median = (a) => {
 /** Starts the server process; resolves with its port and a `call` for its IPC requests. */
 const startServer = (dataDir, secretId, secretKey) =>
   new Promise((ok, ko) => {
-    const child = fork(here('./upload-server.mjs'), [dataDir, secretId, secretKey], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    const child = fork(here('./upload-server.mjs'), [dataDir, secretId, secretKey], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [],
+    });
     const waiting = new Map();
     child.on('message', (m) => {
       if (m.ready) ok({ child, port: m.ready, bucket: m.bucket, check });
@@ -70,7 +79,8 @@ const startServer = (dataDir, secretId, secretKey) =>
     };
     child.on('exit', died);
     child.on('error', ko);
-    const check = (key, size, md5) => new Promise((res) => (waiting.set(key, res), child.send({ check: key, size, md5 })));
+    const check = (key, size, md5) =>
+      new Promise((res) => (waiting.set(key, res), child.send({ check: key, size, md5 })));
   });
 
 /** The upload process running now (so that an interrupted run can stop it). */
@@ -78,15 +88,21 @@ let running;
 
 /** One upload in a fresh process: its JSON result. */
 const runClient = (cfg) =>
-  new Promise((ok, ko) =>
-    (running = execFile(process.execPath, ['--expose-gc', here('./upload-client.mjs'), JSON.stringify(cfg)], { maxBuffer: 16 * MiB, env: process.env }, (e, stdout, stderr) => {
-      if (e) return ko(new Error(`${cfg.client} upload failed: ${e.message}\n${stderr}`));
-      try {
-        ok(JSON.parse(stdout.trim().split('\n').pop()));
-      } catch {
-        ko(new Error(`${cfg.client}: no result in its output:\n${stdout}\n${stderr}`));
-      }
-    })),
+  new Promise(
+    (ok, ko) =>
+      (running = execFile(
+        process.execPath,
+        ['--expose-gc', here('./upload-client.mjs'), JSON.stringify(cfg)],
+        { maxBuffer: 16 * MiB, env: process.env },
+        (e, stdout, stderr) => {
+          if (e) return ko(new Error(`${cfg.client} upload failed: ${e.message}\n${stderr}`));
+          try {
+            ok(JSON.parse(stdout.trim().split('\n').pop()));
+          } catch {
+            ko(new Error(`${cfg.client}: no result in its output:\n${stdout}\n${stderr}`));
+          }
+        },
+      )),
   );
 
 /**
@@ -122,13 +138,23 @@ export async function runUpload({ rounds = 3, size = 256 * MiB, clients = CLIENT
         const key = `bench/round-${r + 1}/${client}.bin`;
         const res = await runClient({ ...base, client, key });
         const stored = await server.check(key, size, md5);
-        if (!stored.ok) throw new Error(`${client}: the stored object differs from the file (${JSON.stringify({ want: { size, md5 }, got: stored })})`);
+        if (!stored.ok)
+          throw new Error(
+            `${client}: the stored object differs from the file (${JSON.stringify({ want: { size, md5 }, got: stored })})`,
+          );
         const peak = Math.max(res.sampledPeak, res.hwmPeak ?? 0);
         runs[client].push({ ...res, mibps: size / MiB / (res.ms / 1000), peak, etag: stored.etag });
-        log(`round ${r + 1}: ${client.padEnd(9)} ${(size / MiB / (res.ms / 1000)).toFixed(1)} MiB/s, peak RSS growth ${(peak / MiB).toFixed(1)} MiB (sampled ${(res.sampledPeak / MiB).toFixed(1)}, kernel high-water ${res.hwmPeak == null ? 'not raised' : (res.hwmPeak / MiB).toFixed(1)}), bytes verified`);
+        log(
+          `round ${r + 1}: ${client.padEnd(9)} ${(size / MiB / (res.ms / 1000)).toFixed(1)} MiB/s, peak RSS growth ${(peak / MiB).toFixed(1)} MiB (sampled ${(res.sampledPeak / MiB).toFixed(1)}, kernel high-water ${res.hwmPeak == null ? 'not raised' : (res.hwmPeak / MiB).toFixed(1)}), bytes verified`,
+        );
       }
     }
-    const summary = (list) => ({ runs: list, mibps: median(list.map((x) => x.mibps)), peak: Math.max(...list.map((x) => x.peak)), peakMedian: median(list.map((x) => x.peak)) });
+    const summary = (list) => ({
+      runs: list,
+      mibps: median(list.map((x) => x.mibps)),
+      peak: Math.max(...list.map((x) => x.peak)),
+      peakMedian: median(list.map((x) => x.peak)),
+    });
     return { size, rounds, ...Object.fromEntries(clients.map((c) => [c, summary(runs[c])])) };
   } finally {
     process.off('SIGINT', bail).off('SIGTERM', bail);

@@ -121,7 +121,12 @@ const OPTIONS = {
     header: { type: 'string', multiple: true },
     'no-sign-host': { type: 'boolean' },
   },
-  policy: { ...COMMON, 'content-length-range': { type: 'string' }, 'content-type': { type: 'string' }, 'success-action-status': { type: 'string' } },
+  policy: {
+    ...COMMON,
+    'content-length-range': { type: 'string' },
+    'content-type': { type: 'string' },
+    'success-action-status': { type: 'string' },
+  },
 };
 OPTIONS.auth = OPTIONS.url;
 
@@ -129,13 +134,18 @@ OPTIONS.auth = OPTIONS.url;
 const parseTarget = (s, cmd, hasDomain) => {
   if (s === undefined) throw new UsageError(`missing cos://<bucket>/${cmd === 'policy' ? '<keyPrefix>' : '<key>'}`);
   const m = /^cos:\/\/([^/]*)(?:\/([\s\S]*))?$/.exec(s);
-  if (!m) throw new UsageError(`expected cos://<bucket>/${cmd === 'policy' ? '<keyPrefix>' : '<key>'}, received ${JSON.stringify(s)}`);
-  if (!m[1] && !hasDomain) throw new UsageError(`${JSON.stringify(s)} names no bucket (only --domain lets you leave it out)`);
+  if (!m)
+    throw new UsageError(
+      `expected cos://<bucket>/${cmd === 'policy' ? '<keyPrefix>' : '<key>'}, received ${JSON.stringify(s)}`,
+    );
+  if (!m[1] && !hasDomain)
+    throw new UsageError(`${JSON.stringify(s)} names no bucket (only --domain lets you leave it out)`);
   return { bucket: m[1], key: m[2] ?? '' };
 };
 
 const positiveInt = (name, v) => {
-  if (!/^[1-9]\d*$/.test(v)) throw new UsageError(`--${name} must be a positive integer, received ${JSON.stringify(v)}`);
+  if (!/^[1-9]\d*$/.test(v))
+    throw new UsageError(`--${name} must be a positive integer, received ${JSON.stringify(v)}`);
   return Number(v);
 };
 
@@ -143,8 +153,10 @@ const record = (list = [], sep, name) => {
   const out = {};
   for (const item of list) {
     const i = item.indexOf(sep);
-    if (sep === ':' && i < 1) throw new UsageError(`--${name} must look like "Name: value", received ${JSON.stringify(item)}`);
-    if (sep === '=' && i === 0) throw new UsageError(`--${name} must look like name=value, received ${JSON.stringify(item)}`);
+    if (sep === ':' && i < 1)
+      throw new UsageError(`--${name} must look like "Name: value", received ${JSON.stringify(item)}`);
+    if (sep === '=' && i === 0)
+      throw new UsageError(`--${name} must look like name=value, received ${JSON.stringify(item)}`);
     const k = i < 0 ? item : item.slice(0, i);
     const v = i < 0 ? '' : item.slice(i + 1);
     if (Object.hasOwn(out, k)) throw new UsageError(`--${name} ${JSON.stringify(k)} is given twice`);
@@ -163,11 +175,14 @@ const signerFor = (v) => {
   const secretKey = env('COS_SECRET_KEY');
   const missing = [!secretId && 'COS_SECRET_ID', !secretKey && 'COS_SECRET_KEY'].filter(Boolean);
   if (missing.length)
-    throw new UsageError(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set (export your SecretId and SecretKey; for temporary keys also COS_SECURITY_TOKEN)`);
+    throw new UsageError(
+      `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set (export your SecretId and SecretKey; for temporary keys also COS_SECURITY_TOKEN)`,
+    );
   const hosts = ['endpoint', 'domain'].filter((n) => v[n] !== undefined);
   if (hosts.length > 1) throw new UsageError('give at most one of --endpoint and --domain');
   const region = v.region ?? env('COS_REGION');
-  if (!region && !hosts.length) throw new UsageError('no region: set COS_REGION or pass --region (or --endpoint / --domain)');
+  if (!region && !hosts.length)
+    throw new UsageError('no region: set COS_REGION or pass --region (or --endpoint / --domain)');
   if (v.scheme !== undefined && v.scheme !== 'https' && v.scheme !== 'http')
     throw new UsageError(`--scheme must be https or http, received ${JSON.stringify(v.scheme)}`);
   const securityToken = env('COS_SECURITY_TOKEN');
@@ -197,12 +212,17 @@ const commands = {
     const options = signOptions(v, target, headers);
     const auth = await signer.getAuthHeaders(options);
     const all = { ...headers, ...auth };
-    if (!v.json) return Object.entries(all).map(([k, x]) => `${k}: ${x}\n`).join('');
+    if (!v.json)
+      return Object.entries(all)
+        .map(([k, x]) => `${k}: ${x}\n`)
+        .join('');
     let url;
     try {
       // The object's URL (scheme, host, encoded path) from a presigned URL, with the signed params.
       const presigned = await signer.getPresignedUrl({ ...options, params: {} });
-      const query = Object.entries(options.params).map(([k, x]) => encodeURIComponent(k) + (x === '' ? '' : '=' + encodeURIComponent(x)));
+      const query = Object.entries(options.params).map(
+        ([k, x]) => encodeURIComponent(k) + (x === '' ? '' : '=' + encodeURIComponent(x)),
+      );
       url = presigned.slice(0, presigned.indexOf('?')) + (query.length ? '?' + query.join('&') : '');
     } catch {
       url = undefined; // keys such as "." have no URL form; the headers still sign them
@@ -217,18 +237,27 @@ const commands = {
     if (range !== undefined) {
       const m = /^(\d+),(\d+)$/.exec(range);
       if (!m || Number(m[1]) > Number(m[2]))
-        throw new UsageError(`--content-length-range must be MIN,MAX in bytes with MIN <= MAX, received ${JSON.stringify(range)}`);
+        throw new UsageError(
+          `--content-length-range must be MIN,MAX in bytes with MIN <= MAX, received ${JSON.stringify(range)}`,
+        );
       options.contentLengthRange = [Number(m[1]), Number(m[2])];
     }
     if (v['content-type'] !== undefined) options.contentType = v['content-type'];
     const status = v['success-action-status'];
     if (status !== undefined) {
-      if (!/^20[014]$/.test(status)) throw new UsageError(`--success-action-status must be 200, 201 or 204, received ${JSON.stringify(status)}`);
+      if (!/^20[014]$/.test(status))
+        throw new UsageError(`--success-action-status must be 200, 201 or 204, received ${JSON.stringify(status)}`);
       options.successActionStatus = Number(status);
     }
     const form = await getPostPolicy(signer, options);
     if (v.json) return JSON.stringify({ url: form.url, fields: form.fields }, null, 2) + '\n';
-    return form.url + '\n' + Object.entries(form.fields).map(([k, x]) => `${k}=${x}\n`).join('');
+    return (
+      form.url +
+      '\n' +
+      Object.entries(form.fields)
+        .map(([k, x]) => `${k}=${x}\n`)
+        .join('')
+    );
   },
 };
 
@@ -257,7 +286,8 @@ const main = async (argv) => {
     return 0;
   }
   if (!cmd) throw new UsageError('missing command: url, auth or policy');
-  if (!Object.hasOwn(commands, cmd)) throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected url, auth or policy`);
+  if (!Object.hasOwn(commands, cmd))
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected url, auth or policy`);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: OPTIONS[cmd], allowPositionals: true, strict: true });
@@ -291,7 +321,8 @@ main(process.argv.slice(2)).then(
   (e) => {
     const cmd = process.argv[2];
     // One line that ends with the error's code; anything unforeseen keeps a system code (EPIPE…) if it has one.
-    const code = e instanceof UsageError || e instanceof CosSignError || /^E[A-Z0-9_]+$/.test(e?.code) ? e.code : 'ERR_UNEXPECTED';
+    const code =
+      e instanceof UsageError || e instanceof CosSignError || /^E[A-Z0-9_]+$/.test(e?.code) ? e.code : 'ERR_UNEXPECTED';
     const message = (e?.message || String(e)).trim().replace(/\s*\n\s*/g, ' ');
     process.stderr.write(scrub(`cos-sign: ${message} (${code})\n`));
     if (e instanceof UsageError) {

@@ -42,7 +42,11 @@ declare namespace Bun {
 /** The Markdown files whose examples are checked, relative to `root`: README.md, then docs/*.md by name. */
 export const markdownFiles = (root = ROOT) => {
   const docs = join(root, 'docs');
-  const guides = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).sort() : [];
+  const guides = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+    : [];
   return ['README.md', ...guides.map((f) => `docs/${f}`)];
 };
 
@@ -56,7 +60,8 @@ export const fencedBlocks = (markdown, source = 'README.md') => {
     const [, indent, fence, lang] = open;
     const body = [];
     let j = i + 1;
-    for (; j < lines.length && !new RegExp(`^\\s*${fence}\\s*$`).test(lines[j]); j++) body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j]);
+    for (; j < lines.length && !new RegExp(`^\\s*${fence}\\s*$`).test(lines[j]); j++)
+      body.push(lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j]);
     if (j === lines.length) throw new Error(`${source}:${i + 1}: unclosed code block`);
     blocks.push({ source, line: i + 2, lang: lang.toLowerCase(), code: body.join('\n') });
     i = j;
@@ -86,7 +91,12 @@ export const htmlScripts = (markdown, source) =>
     .flatMap((b) =>
       [...b.code.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
         .filter((m) => m[2].trim())
-        .map((m) => ({ source, line: b.line + b.code.slice(0, m.index).split('\n').length - 1, module: /type=["']?module/.test(m[1]), code: m[2] })),
+        .map((m) => ({
+          source,
+          line: b.line + b.code.slice(0, m.index).split('\n').length - 1,
+          module: /type=["']?module/.test(m[1]),
+          code: m[2],
+        })),
     );
 
 /** The Markdown files, read: `{ source, markdown }` for each path relative to `root`. */
@@ -101,10 +111,30 @@ const read = (root, files) => files.map((source) => ({ source, markdown: readFil
 export const checkReadmeSyntax = ({ root = ROOT, files = markdownFiles(root) } = {}) => {
   const items = [];
   for (const { source, markdown } of read(root, files)) {
-    const mine = jsBlocks(markdown, source).map((b) => ({ source, line: b.line, what: `${b.lang} block`, ext: '.mjs', code: b.code }));
+    const mine = jsBlocks(markdown, source).map((b) => ({
+      source,
+      line: b.line,
+      what: `${b.lang} block`,
+      ext: '.mjs',
+      code: b.code,
+    }));
     const quick = source === 'README.md' ? quickExample(markdown) : undefined;
-    if (quick && !mine.some((x) => x.line === quick.line)) mine.push({ source, line: quick.line, what: `"In 30 seconds" (${quick.lang || 'untagged'} block)`, ext: '.mjs', code: quick.code });
-    for (const s of htmlScripts(markdown, source)) mine.push({ source, line: s.line, what: `html <script${s.module ? ' type="module"' : ''}>`, ext: s.module ? '.mjs' : '.cjs', code: s.code });
+    if (quick && !mine.some((x) => x.line === quick.line))
+      mine.push({
+        source,
+        line: quick.line,
+        what: `"In 30 seconds" (${quick.lang || 'untagged'} block)`,
+        ext: '.mjs',
+        code: quick.code,
+      });
+    for (const s of htmlScripts(markdown, source))
+      mine.push({
+        source,
+        line: s.line,
+        what: `html <script${s.module ? ' type="module"' : ''}>`,
+        ext: s.module ? '.mjs' : '.cjs',
+        code: s.code,
+      });
     items.push(...mine);
   }
   const dir = mkdtempSync(join(tmpdir(), 'cos-sign-readme-js-'));
@@ -154,7 +184,10 @@ export const checkReadme = ({ root = ROOT, files = markdownFiles(root) } = {}) =
       // A block whose first line is `// <name>.ts…` is that file, so other blocks of its Markdown file can import it.
       const name = /^\/\/ ([\w-]+\.ts)\b/.exec(b.code)?.[1];
       const file = join(folder(b.source), name ?? `line-${b.line}.ts`);
-      if (name && named.has(file)) throw new Error(`${b.source}:${b.line}: a second block named ${name} (the first is at line ${named.get(file)})`);
+      if (name && named.has(file))
+        throw new Error(
+          `${b.source}:${b.line}: a second block named ${name} (the first is at line ${named.get(file)})`,
+        );
       if (name) named.set(file, b.line);
       b.file = file;
       // `export {}` makes every block a module: its own scope, top-level await allowed.
@@ -202,14 +235,23 @@ export const checkReadme = ({ root = ROOT, files = markdownFiles(root) } = {}) =
     };
     const programs = [ts.createProgram([...tsFiles, env], options, host)];
     // JavaScript as an editor checks a .js file: types from the .d.ts, no strict null checks.
-    if (js.length) programs.push(ts.createProgram([...js.map((b) => b.file), env], { ...options, allowJs: true, checkJs: true, strict: false }, host));
+    if (js.length)
+      programs.push(
+        ts.createProgram(
+          [...js.map((b) => b.file), env],
+          { ...options, allowJs: true, checkJs: true, strict: false },
+          host,
+        ),
+      );
     const diagnostics = programs.flatMap((program) =>
       ts.getPreEmitDiagnostics(program).map((d) => {
         const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
         if (!d.file) return `check-readme: ${text}`;
         const at = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
         const block = [...blocks, ...js].find((b) => b.file === d.file.fileName);
-        return block ? `${block.source}:${block.line + at.line}:${at.character + 1}: ${text}` : `${d.file.fileName}:${at.line + 1}: ${text}`;
+        return block
+          ? `${block.source}:${block.line + at.line}:${at.character + 1}: ${text}`
+          : `${d.file.fileName}:${at.line + 1}: ${text}`;
       }),
     );
     return { blocks, jsBlocks: js, diagnostics };
@@ -240,7 +282,11 @@ export const typedocSlug = (heading) =>
 
 /** The lines of a Markdown text that are inside fenced code blocks (fences included), 1-based. */
 const codeLines = (markdown, source) =>
-  new Set(fencedBlocks(markdown, source).flatMap((b) => Array.from({ length: b.code.split('\n').length + 2 }, (_, k) => b.line - 1 + k)));
+  new Set(
+    fencedBlocks(markdown, source).flatMap((b) =>
+      Array.from({ length: b.code.split('\n').length + 2 }, (_, k) => b.line - 1 + k),
+    ),
+  );
 
 /** The anchors of a Markdown text's headings (outside code blocks), made by `slugger`, with -1, -2… for repeats. */
 export const anchors = (markdown, source, slugger = slug) => {
@@ -259,7 +305,8 @@ export const anchors = (markdown, source, slugger = slug) => {
 };
 
 /** The Markdown files whose links are checked: those with examples, and the demo's and the benchmarks' READMEs. */
-export const linkedFiles = (root = ROOT) => [...markdownFiles(root), 'demo/README.md', 'bench/README.md'].filter((f) => existsSync(join(root, f)));
+export const linkedFiles = (root = ROOT) =>
+  [...markdownFiles(root), 'demo/README.md', 'bench/README.md'].filter((f) => existsSync(join(root, f)));
 
 /**
  * Every relative link (`[text](path#anchor)`, `![alt](path)`, `[text](#anchor)`) of `files` outside code:
@@ -285,16 +332,23 @@ export const checkLinks = ({ root = ROOT, files = linkedFiles(root) } = {}) => {
     const code = codeLines(markdown, source);
     markdown.split('\n').forEach((text, i) => {
       if (code.has(i + 1)) return;
-      for (const m of text.replace(/`[^`]*`/g, (c) => ' '.repeat(c.length)).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+      for (const m of text
+        .replace(/`[^`]*`/g, (c) => ' '.repeat(c.length))
+        .matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
         const target = m[1];
         if (/^[a-z][a-z\d+.-]*:/i.test(target)) continue; // https:, mailto:…
         links.push({ source, line: i + 1, target });
         const [path, anchor] = target.split('#');
         const file = path ? resolve(root, dirname(source), decodeURIComponent(path)) : join(root, source);
         const where = `${source}:${i + 1}`;
-        if (!file.startsWith(root + '/') || !existsSync(file)) diagnostics.push(`${where}: ${target}: no such file in the repository`);
-        else if (anchor !== undefined && !file.endsWith('.md')) diagnostics.push(`${where}: ${target}: an anchor into a file that is not Markdown`);
-        else if (anchor !== undefined && !headings(file).has(anchor)) diagnostics.push(`${where}: ${target}: ${relative(root, file)} has no heading #${anchor} (in TypeDoc's anchors too, for README.md and docs/)`);
+        if (!file.startsWith(root + '/') || !existsSync(file))
+          diagnostics.push(`${where}: ${target}: no such file in the repository`);
+        else if (anchor !== undefined && !file.endsWith('.md'))
+          diagnostics.push(`${where}: ${target}: an anchor into a file that is not Markdown`);
+        else if (anchor !== undefined && !headings(file).has(anchor))
+          diagnostics.push(
+            `${where}: ${target}: ${relative(root, file)} has no heading #${anchor} (in TypeDoc's anchors too, for README.md and docs/)`,
+          );
       }
     });
   }
@@ -310,10 +364,16 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const f of files) {
     const n = (list) => list.filter((x) => x.source === f).length;
     const bad = (list) => list.filter((d) => d.startsWith(`${f}:`)).length;
-    console.log(`${f}: ${n(blocks)} ts and ${n(js)} js blocks, ${bad(diagnostics)} type errors; ${n(syntax.items)} JavaScript examples, ${bad(syntax.diagnostics)} syntax errors`);
+    console.log(
+      `${f}: ${n(blocks)} ts and ${n(js)} js blocks, ${bad(diagnostics)} type errors; ${n(syntax.items)} JavaScript examples, ${bad(syntax.diagnostics)} syntax errors`,
+    );
   }
-  console.log(`links: ${links.links.length} relative links in ${linkedFiles().length} files, ${links.diagnostics.length} broken`);
+  console.log(
+    `links: ${links.links.length} relative links in ${linkedFiles().length} files, ${links.diagnostics.length} broken`,
+  );
   const errors = diagnostics.length + syntax.diagnostics.length + links.diagnostics.length;
-  console.log(`${files.length} Markdown files: ${blocks.length} ts and ${js.length} js blocks, ${syntax.items.length} JavaScript examples; ${errors} errors`);
+  console.log(
+    `${files.length} Markdown files: ${blocks.length} ts and ${js.length} js blocks, ${syntax.items.length} JavaScript examples; ${errors} errors`,
+  );
   process.exitCode = errors ? 1 : 0;
 }

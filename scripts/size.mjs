@@ -28,7 +28,17 @@
 // (`presign.rollup`, `upload.webpack`, …), which wins over the app's, whatever the order.
 //
 // Also a library: `bundleApp` (used by test/conformance.test.ts to bundle an app for the browser).
-import { readFileSync, existsSync, mkdtempSync, mkdirSync, writeFileSync, symlinkSync, unlinkSync, readdirSync, rmSync } from 'node:fs';
+import {
+  readFileSync,
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  writeFileSync,
+  symlinkSync,
+  unlinkSync,
+  readdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
@@ -88,10 +98,11 @@ export const resolveExport = (spec, conditions, pkgDir = root) => {
   const pick = (t) => {
     if (typeof t === 'string') return t;
     if (t && typeof t === 'object')
-      for (const [k, v] of Object.entries(t)) if (conditions.includes(k)) {
-        const r = pick(v);
-        if (r) return r;
-      }
+      for (const [k, v] of Object.entries(t))
+        if (conditions.includes(k)) {
+          const r = pick(v);
+          if (r) return r;
+        }
     return undefined;
   };
   const target = pick(pkg.exports?.[sub]);
@@ -106,7 +117,16 @@ export const resolveExport = (spec, conditions, pkgDir = root) => {
  * options. Returns { code, output, chunks }: the entry chunk's code and rollup output, and every chunk
  * (the entry first).
  */
-export const bundleApp = async (code, { conditions = ['browser', 'import', 'module', 'default'], minify = false, plugins = [], terserOptions, output: outputOptions } = {}) => {
+export const bundleApp = async (
+  code,
+  {
+    conditions = ['browser', 'import', 'module', 'default'],
+    minify = false,
+    plugins = [],
+    terserOptions,
+    output: outputOptions,
+  } = {},
+) => {
   const entry = '\0app.mjs';
   const bundle = await rollup({
     input: entry,
@@ -116,13 +136,18 @@ export const bundleApp = async (code, { conditions = ['browser', 'import', 'modu
     plugins: [
       {
         name: 'app',
-        resolveId: (id) => (id === entry ? id : id === 'cos-sign' || id.startsWith('cos-sign/') ? resolveExport(id, conditions) : null),
+        resolveId: (id) =>
+          id === entry ? id : id === 'cos-sign' || id.startsWith('cos-sign/') ? resolveExport(id, conditions) : null,
         load: (id) => (id === entry ? code : null),
       },
       ...plugins,
     ],
   });
-  const { output } = await bundle.generate({ format: 'es', plugins: minify ? [terser({ ecma: 2020, module: true, ...terserOptions })] : [], ...outputOptions });
+  const { output } = await bundle.generate({
+    format: 'es',
+    plugins: minify ? [terser({ ecma: 2020, module: true, ...terserOptions })] : [],
+    ...outputOptions,
+  });
   await bundle.close();
   // output[0] is the entry chunk; the rest are chunks it imports (statically or with import()).
   return { code: output[0].code, output: output[0], chunks: output.filter((o) => o.type === 'chunk') };
@@ -155,7 +180,9 @@ const transpile = async () => {
     },
     transform(code, id) {
       if (!id.endsWith('.ts')) return null;
-      return ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true } }).outputText;
+      return ts.transpileModule(code, {
+        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
+      }).outputText;
     },
   };
 };
@@ -177,29 +204,47 @@ const why = async (name) => {
     rows.push([id.startsWith(root) ? id.slice(root.length + 1) : 'the app', min.length, gzip(min)]);
   }
   rows.sort((a, b) => b[1] - a[1]);
-  console.log(`\n${label[0].toUpperCase() + label.slice(1)} by source module (each minified and gzipped alone, so the gzip column does not add up):`);
-  for (const [id, min, gz] of rows) console.log(`  ${id.padEnd(22)} ${String(min).padStart(6)} B min  ${String(gz).padStart(5)} B gzip`);
+  console.log(
+    `\n${label[0].toUpperCase() + label.slice(1)} by source module (each minified and gzipped alone, so the gzip column does not add up):`,
+  );
+  for (const [id, min, gz] of rows)
+    console.log(`  ${id.padEnd(22)} ${String(min).padStart(6)} B min  ${String(gz).padStart(5)} B gzip`);
 
   // Per function and method, in the minified bundle. Terser mangles #private names even
   // with top-level names kept, so the names come from an unmangled build of the same code, in order.
-  const min = (mangle) => bundleApp(app, { plugins: [plugin], minify: true, terserOptions: { module: false, toplevel: false, mangle }, output });
+  const min = (mangle) =>
+    bundleApp(app, {
+      plugins: [plugin],
+      minify: true,
+      terserOptions: { module: false, toplevel: false, mangle },
+      output,
+    });
   const members = (code) => {
     const ast = parseAst(code);
     const top = new Set(ast.body.flatMap((st) => (st.type === 'VariableDeclaration' ? st.declarations : [st])));
     const out = [];
     for (const [n] of walk(ast)) {
-      if (n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') out.push([(n.key.type === 'PrivateIdentifier' ? '#' : '.') + (n.key.name ?? n.key.value), n]);
+      if (n.type === 'MethodDefinition' || n.type === 'PropertyDefinition')
+        out.push([(n.key.type === 'PrivateIdentifier' ? '#' : '.') + (n.key.name ?? n.key.value), n]);
       else if (top.has(n) && n.type === 'FunctionDeclaration') out.push([n.id.name, n]);
-      else if (top.has(n) && n.type === 'VariableDeclarator' && /Function/.test(n.init?.type ?? '')) out.push([n.id.name, n]);
+      else if (top.has(n) && n.type === 'VariableDeclarator' && /Function/.test(n.init?.type ?? ''))
+        out.push([n.id.name, n]);
     }
     return out;
   };
   const { code } = await min({ toplevel: false });
   const named = members((await min(false)).code);
-  const fns = members(code).map(([name, n], i) => [named[i]?.[0] ?? name, n.end - n.start, gzip(code.slice(n.start, n.end))]);
+  const fns = members(code).map(([name, n], i) => [
+    named[i]?.[0] ?? name,
+    n.end - n.start,
+    gzip(code.slice(n.start, n.end)),
+  ]);
   fns.sort((a, b) => b[1] - a[1]);
-  console.log(`\nLargest top-level functions and class members (.method, #private) of ${label} (minified; gzip alone):`);
-  for (const [name, min, gz] of fns.slice(0, 16)) console.log(`  ${name.padEnd(28)} ${String(min).padStart(6)} B min  ${String(gz).padStart(5)} B gzip`);
+  console.log(
+    `\nLargest top-level functions and class members (.method, #private) of ${label} (minified; gzip alone):`,
+  );
+  for (const [name, min, gz] of fns.slice(0, 16))
+    console.log(`  ${name.padEnd(28)} ${String(min).padStart(6)} B min  ${String(gz).padStart(5)} B gzip`);
 
   // Longest string literals (error messages mostly).
   const strs = [];
@@ -214,11 +259,16 @@ const why = async (name) => {
     }
   strs.sort((a, b) => b.length - a.length);
   const total = strs.reduce((s, x) => s + x.length, 0);
-  console.log(`\nString literals of the ${name} app: ${strs.length}, ${total} B of ${code.length} B minified (${Math.round((100 * total) / code.length)} %); gzip of them all together: ${gzip(strs.join(''))} B. Longest:`);
-  for (const s of strs.slice(0, 12)) console.log(`  ${String(s.length).padStart(4)} ${s.length > 110 ? s.slice(0, 107) + '…' : s}`);
+  console.log(
+    `\nString literals of the ${name} app: ${strs.length}, ${total} B of ${code.length} B minified (${Math.round((100 * total) / code.length)} %); gzip of them all together: ${gzip(strs.join(''))} B. Longest:`,
+  );
+  for (const s of strs.slice(0, 12))
+    console.log(`  ${String(s.length).padStart(4)} ${s.length > 110 ? s.slice(0, 107) + '…' : s}`);
   let bare = code;
   for (const [a, b] of long.sort((x, y) => y[0] - x[0])) bare = bare.slice(0, a) + bare.slice(b);
-  console.log(`  what-if: with every literal text over 24 characters emptied, this bundle is ${gzip(bare)} B gzip instead of ${gzip(code)} B (names kept)`);
+  console.log(
+    `  what-if: with every literal text over 24 characters emptied, this bundle is ${gzip(bare)} B gzip instead of ${gzip(code)} B (names kept)`,
+  );
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +288,8 @@ export const buildApps = async () => {
     for (const [name, { code }] of Object.entries(APPS)) writeFileSync(join(dir, `${name}.mjs`), code);
     const builds = [];
     for (const name of Object.keys(APPS))
-      for (const bundler of BUNDLERS) builds.push([`${name}.${bundler}`, build[bundler](dir, name, join(dir, `out-${bundler}-${name}`))]);
+      for (const bundler of BUNDLERS)
+        builds.push([`${name}.${bundler}`, build[bundler](dir, name, join(dir, `out-${bundler}-${name}`))]);
     // All settled before the folder goes; the first failure is thrown.
     const done = await Promise.allSettled(builds.map(([, p]) => p));
     const failed = done.find((d) => d.status === 'rejected');
@@ -271,15 +322,33 @@ const build = {
   },
   esbuild: async (dir, app, outdir) => {
     const esbuild = await import('esbuild');
-    const r = await esbuild.build({ entryPoints: [join(dir, `${app}.mjs`)], absWorkingDir: dir, outdir, bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
-    return r.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => ({ fileName: f.path.slice(outdir.length + 1), code: f.text }));
+    const r = await esbuild.build({
+      entryPoints: [join(dir, `${app}.mjs`)],
+      absWorkingDir: dir,
+      outdir,
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
+    return r.outputFiles
+      .filter((f) => f.path.endsWith('.js'))
+      .map((f) => ({ fileName: f.path.slice(outdir.length + 1), code: f.text }));
   },
   webpack: async (dir, app, outdir) => {
     const { default: webpack } = await import('webpack');
     const compiler = webpack({ mode: 'production', context: dir, entry: `./${app}.mjs`, output: { path: outdir } });
     const stats = await new Promise((res, rej) => compiler.run((e, s) => (e ? rej(e) : res(s))));
     await new Promise((res) => compiler.close(res));
-    if (stats.hasErrors()) throw new Error(`webpack: ${stats.toJson({ all: false, errors: true }).errors.map((e) => e.message).join('\n')}`);
+    if (stats.hasErrors())
+      throw new Error(
+        `webpack: ${stats
+          .toJson({ all: false, errors: true })
+          .errors.map((e) => e.message)
+          .join('\n')}`,
+      );
     return readdirSync(outdir)
       .filter((f) => f.endsWith('.js'))
       .sort()
@@ -287,12 +356,21 @@ const build = {
   },
   vite: async (dir, app) => {
     const { build } = await import('vite');
-    const r = await build({ root: dir, configFile: false, logLevel: 'silent', build: { modulePreload: false, write: false, rolldownOptions: { input: join(dir, `${app}.mjs`) } } });
-    return (Array.isArray(r) ? r : [r]).flatMap((o) => o.output).filter((o) => o.type === 'chunk').map((c) => ({ fileName: c.fileName, code: c.code }));
+    const r = await build({
+      root: dir,
+      configFile: false,
+      logLevel: 'silent',
+      build: { modulePreload: false, write: false, rolldownOptions: { input: join(dir, `${app}.mjs`) } },
+    });
+    return (Array.isArray(r) ? r : [r])
+      .flatMap((o) => o.output)
+      .filter((o) => o.type === 'chunk')
+      .map((c) => ({ fileName: c.fileName, code: c.code }));
   },
 };
 const BUNDLER_NAMES = {
-  rollup: () => `rollup ${version('rollup')} + node-resolve ${version('@rollup/plugin-node-resolve')} + terser ${version('@rollup/plugin-terser')}`,
+  rollup: () =>
+    `rollup ${version('rollup')} + node-resolve ${version('@rollup/plugin-node-resolve')} + terser ${version('@rollup/plugin-terser')}`,
   esbuild: () => `esbuild ${version('esbuild')} (minify)`,
   webpack: () => `webpack ${version('webpack')} (production, its terser)`,
   vite: () => `Vite ${version('vite')} (Rolldown; modulePreload off)`,
@@ -305,7 +383,10 @@ export const parseBudgets = (list = []) => {
   const re = new RegExp(`^(umd|(?:${apps})(?:\\.(?:${BUNDLERS.join('|')}))?)=(\\d+)$`);
   const given = list.map((b) => {
     const m = re.exec(b);
-    if (!m) throw new Error(`--budget ${b}: expected KEY=BYTES, KEY one of umd, ${Object.keys(APPS).join(', ')}, or an app and a bundler (e.g. presign.rollup)`);
+    if (!m)
+      throw new Error(
+        `--budget ${b}: expected KEY=BYTES, KEY one of umd, ${Object.keys(APPS).join(', ')}, or an app and a bundler (e.g. presign.rollup)`,
+      );
     return [m[1], Number(m[2])];
   });
   // An app's budget first, then the app-and-bundler ones, so that the more precise one wins.
@@ -319,7 +400,9 @@ const fmt = (n) => n.toLocaleString('en');
 
 const main = async () => {
   const started = performance.now();
-  const { values: args } = parseArgs({ options: { budget: { type: 'string', multiple: true }, why: { type: 'boolean' }, 'no-why': { type: 'boolean' } } });
+  const { values: args } = parseArgs({
+    options: { budget: { type: 'string', multiple: true }, why: { type: 'boolean' }, 'no-why': { type: 'boolean' } },
+  });
   let budget;
   try {
     budget = parseBudgets(args.budget);
@@ -348,20 +431,35 @@ const main = async () => {
     );
   };
   console.log('cos-sign size: min and gzip -9 of every JS chunk an app ships (each gzipped alone), summed');
-  console.log(`  apps built against dist/ through package.json "exports" with ${BUNDLERS.map((b) => BUNDLER_NAMES[b]()).join('; ')}`);
+  console.log(
+    `  apps built against dist/ through package.json "exports" with ${BUNDLERS.map((b) => BUNDLER_NAMES[b]()).join('; ')}`,
+  );
   for (const [name, { what }] of Object.entries(APPS)) {
     console.log(`${name}: ${what}`);
     for (const bundler of BUNDLERS) {
       const chunks = built[`${name}.${bundler}`];
-      row(`${name}.${bundler}`, chunks.reduce((n, c) => n + c.code.length, 0), chunks.reduce((n, c) => n + gzip(c.code), 0), chunks.length);
+      row(
+        `${name}.${bundler}`,
+        chunks.reduce((n, c) => n + c.code.length, 0),
+        chunks.reduce((n, c) => n + gzip(c.code), 0),
+        chunks.length,
+      );
     }
   }
   console.log('umd: the whole UMD file dist/cos-sign.umd.js');
   row('umd', umd.length, gzip(umd));
   // cos-sign/sts, printed apart: its own entry and UMD file, in neither app, no budget here.
-  const sts = existsSync(join(root, 'dist/sts.umd.js')) && [(await bundleApp(`import * as sts from 'cos-sign/sts'; globalThis.sts = sts;`, { minify: true })).code, readFileSync(join(root, 'dist/sts.umd.js'), 'utf8')];
-  if (sts) console.log(`apart: cos-sign/sts (the whole entry, rollup, minified) ${fmt(sts[0].length)} B min, ${fmt(gzip(sts[0]))} B gzip; dist/sts.umd.js ${fmt(sts[1].length)} B min, ${fmt(gzip(sts[1]))} B gzip`);
-  console.log(`for scale: aws4fetch ${fmt(AWS4FETCH)} B (published); cos-js-sdk-v5 1.10.1 dist min.js ${fmt(cosJs.length)} B min, ${fmt(cosJsGz)} B gzip (measured here)`);
+  const sts = existsSync(join(root, 'dist/sts.umd.js')) && [
+    (await bundleApp(`import * as sts from 'cos-sign/sts'; globalThis.sts = sts;`, { minify: true })).code,
+    readFileSync(join(root, 'dist/sts.umd.js'), 'utf8'),
+  ];
+  if (sts)
+    console.log(
+      `apart: cos-sign/sts (the whole entry, rollup, minified) ${fmt(sts[0].length)} B min, ${fmt(gzip(sts[0]))} B gzip; dist/sts.umd.js ${fmt(sts[1].length)} B min, ${fmt(gzip(sts[1]))} B gzip`,
+    );
+  console.log(
+    `for scale: aws4fetch ${fmt(AWS4FETCH)} B (published); cos-js-sdk-v5 1.10.1 dist min.js ${fmt(cosJs.length)} B min, ${fmt(cosJsGz)} B gzip (measured here)`,
+  );
   console.log(`(measured in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
   if (!args['no-why']) for (const name of Object.keys(APPS)) if (args.why || overApps.has(name)) await why(name);
   if (over) {

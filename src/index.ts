@@ -13,7 +13,14 @@ export { parseCosError } from './core/cos-error.js';
 export type { CosErrorBody } from './core/cos-error.js';
 
 export { CosSigner } from './sign/signer.js';
-export type { AuthHeaders, AuthorizeOptions, Authorized, CosSignerOptions, SignOptions, PolicyWriter } from './sign/signer.js';
+export type {
+  AuthHeaders,
+  AuthorizeOptions,
+  Authorized,
+  CosSignerOptions,
+  SignOptions,
+  PolicyWriter,
+} from './sign/signer.js';
 export type { HashBackend } from './sign/hash.js';
 export { fromSts, fetchCredentials } from './sign/credentials.js';
 export type { Credentials, CredentialProvider, FetchCredentialsOptions } from './sign/credentials.js';

@@ -33,7 +33,12 @@ interface Run {
 }
 
 /** Every spelling of a secret a careless printer could produce. */
-const spellings = (s: string) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64'), JSON.stringify(s).slice(1, -1)];
+const spellings = (s: string) => [
+  s,
+  encodeURIComponent(s),
+  Buffer.from(s).toString('base64'),
+  JSON.stringify(s).slice(1, -1),
+];
 
 /**
  * Runs the command with only the given environment (plus PATH), and checks on every run that the
@@ -61,7 +66,8 @@ const cli = (args: string[], env: Record<string, string | undefined> = {}): Prom
         .replace(/([?&]x-cos-security-token=)[^&"\s]*/g, '$1')
         .replace(/^(x-cos-security-token[:=] ?).*$/gm, '$1')
         .replace(/("x-cos-security-token": )"[^"]*"/g, '$1""');
-      for (const s of spellings(e.COS_SECURITY_TOKEN)) expect(rest, 'the token outside its parameter or header').not.toContain(s);
+      for (const s of spellings(e.COS_SECURITY_TOKEN))
+        expect(rest, 'the token outside its parameter or header').not.toContain(s);
     }
     return r;
   });
@@ -77,7 +83,15 @@ const query = (url: string): [string, string][] =>
       return [decodeURIComponent(i < 0 ? kv : kv.slice(0, i)), i < 0 ? '' : decodeURIComponent(kv.slice(i + 1))];
     });
 
-const Q_FIELDS = ['q-sign-algorithm', 'q-ak', 'q-sign-time', 'q-key-time', 'q-header-list', 'q-url-param-list', 'q-signature'];
+const Q_FIELDS = [
+  'q-sign-algorithm',
+  'q-ak',
+  'q-sign-time',
+  'q-key-time',
+  'q-header-list',
+  'q-url-param-list',
+  'q-signature',
+];
 
 /** Splits an Authorization value into its fields; the order must be COS's. */
 const authFields = (auth: string): Record<string, string> => {
@@ -95,7 +109,14 @@ const checkWindow = (keyTime: string, expires: number, t0: number, t1: number) =
 };
 
 /** What the official SDK signs for the same request, with the key time the CLI chose. */
-const sdkAuth = (o: { method: string; key: string; keyTime: string; query?: Record<string, string>; headers?: Record<string, string>; secretKey?: string }) =>
+const sdkAuth = (o: {
+  method: string;
+  key: string;
+  keyTime: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  secretKey?: string;
+}) =>
   COS.getAuthorization({
     SecretId: ID,
     SecretKey: o.secretKey ?? KEY,
@@ -109,7 +130,17 @@ const sdkAuth = (o: { method: string; key: string; keyTime: string; query?: Reco
 /** Checks a presigned URL against the SDK: host, path, params carried, signature. */
 const checkUrl = (
   url: string,
-  want: { method: string; key: string; host?: string; scheme?: string; params?: Record<string, string>; headers?: Record<string, string>; signHost?: boolean; token?: string; expires?: number },
+  want: {
+    method: string;
+    key: string;
+    host?: string;
+    scheme?: string;
+    params?: Record<string, string>;
+    headers?: Record<string, string>;
+    signHost?: boolean;
+    token?: string;
+    expires?: number;
+  },
   t0: number,
   t1: number,
 ) => {
@@ -122,12 +153,21 @@ const checkUrl = (
   const q = query(url);
   const fields = Object.fromEntries(q.slice(0, 7));
   expect(q.slice(0, 7).map((p) => p[0])).toEqual(Q_FIELDS);
-  const signedQuery: Record<string, string> = { ...want.params, ...(want.token && { 'x-cos-security-token': want.token }) };
+  const signedQuery: Record<string, string> = {
+    ...want.params,
+    ...(want.token && { 'x-cos-security-token': want.token }),
+  };
   expect(Object.fromEntries(q.slice(7))).toEqual(signedQuery);
   expect(fields['q-ak']).toBe(ID);
   checkWindow(fields['q-key-time'], want.expires ?? 300, t0, t1);
   const signedHeaders = { ...want.headers, ...(want.signHost !== false && { host: host.replace(/:\d+$/, '') }) };
-  const expected = sdkAuth({ method: want.method, key: want.key, keyTime: fields['q-key-time'], query: signedQuery, headers: signedHeaders });
+  const expected = sdkAuth({
+    method: want.method,
+    key: want.key,
+    keyTime: fields['q-key-time'],
+    query: signedQuery,
+    headers: signedHeaders,
+  });
   expect(Q_FIELDS.map((n) => `${n}=${fields[n]}`).join('&')).toBe(expected);
 };
 
@@ -171,13 +211,36 @@ describe.concurrent('cos-sign url', () => {
     const key = '照片/a b+c%20&d=e?.png';
     const r = ok(
       await timed(
-        ['url', `cos://${BUCKET}/${key}`, '--method', 'put', '--expires', '600', '--region', 'ap-guangzhou', '--param', 'x-cos-traffic-limit=819200', '--param', 'uploads', '--header', 'Content-Type: image/png', '--header', 'x-cos-meta-a:  b c '],
+        [
+          'url',
+          `cos://${BUCKET}/${key}`,
+          '--method',
+          'put',
+          '--expires',
+          '600',
+          '--region',
+          'ap-guangzhou',
+          '--param',
+          'x-cos-traffic-limit=819200',
+          '--param',
+          'uploads',
+          '--header',
+          'Content-Type: image/png',
+          '--header',
+          'x-cos-meta-a:  b c ',
+        ],
         { COS_REGION: 'ap-beijing' },
       ),
     );
     checkUrl(
       r.stdout.trim(),
-      { method: 'put', key, params: { 'x-cos-traffic-limit': '819200', uploads: '' }, headers: { 'content-type': 'image/png', 'x-cos-meta-a': 'b c' }, expires: 600 },
+      {
+        method: 'put',
+        key,
+        params: { 'x-cos-traffic-limit': '819200', uploads: '' },
+        headers: { 'content-type': 'image/png', 'x-cos-meta-a': 'b c' },
+        expires: 600,
+      },
       r.t0,
       r.t1,
     );
@@ -193,12 +256,27 @@ describe.concurrent('cos-sign url', () => {
   });
 
   it('--json: url, method, headers to send and when it expires', async () => {
-    const r = ok(await timed(['url', `cos://${BUCKET}/a.png`, '--method', 'PUT', '--header', 'Content-MD5: 1B2M2Y8AsgTpgAmY7PhCfg==', '--json']));
+    const r = ok(
+      await timed([
+        'url',
+        `cos://${BUCKET}/a.png`,
+        '--method',
+        'PUT',
+        '--header',
+        'Content-MD5: 1B2M2Y8AsgTpgAmY7PhCfg==',
+        '--json',
+      ]),
+    );
     const j = JSON.parse(r.stdout);
     expect(Object.keys(j)).toEqual(['url', 'method', 'headers', 'expiresAt']);
     expect(j.method).toBe('PUT');
     expect(j.headers).toEqual({ 'Content-MD5': '1B2M2Y8AsgTpgAmY7PhCfg==' });
-    checkUrl(j.url, { method: 'put', key: 'a.png', headers: { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' } }, r.t0, r.t1);
+    checkUrl(
+      j.url,
+      { method: 'put', key: 'a.png', headers: { 'content-md5': '1B2M2Y8AsgTpgAmY7PhCfg==' } },
+      r.t0,
+      r.t1,
+    );
     const end = Number(Object.fromEntries(query(j.url))['q-key-time'].split(';')[1]);
     expect(j.expiresAt).toBe(new Date(end * 1000).toISOString());
   });
@@ -211,7 +289,12 @@ describe.concurrent('cos-sign url', () => {
     ]);
     checkUrl(ok(a).stdout.trim(), { method: 'get', key: 'k', signHost: false }, a.t0, a.t1);
     expect(Object.fromEntries(query(a.stdout.trim()))['q-header-list']).toBe('');
-    checkUrl(ok(b).stdout.trim(), { method: 'get', key: 'k', host: `${BUCKET}.cos.accelerate.myqcloud.com` }, b.t0, b.t1);
+    checkUrl(
+      ok(b).stdout.trim(),
+      { method: 'get', key: 'k', host: `${BUCKET}.cos.accelerate.myqcloud.com` },
+      b.t0,
+      b.t1,
+    );
     checkUrl(ok(c).stdout.trim(), { method: 'get', key: 'dir/k', host: '127.0.0.1:8788', scheme: 'http' }, c.t0, c.t1);
   });
 
@@ -221,26 +304,54 @@ describe.concurrent('cos-sign url', () => {
     expect(url.startsWith(`https://${HOST}/?`)).toBe(true);
     const fields = Object.fromEntries(query(url));
     expect(fields.prefix).toBe('photos/');
-    const expected = sdkAuth({ method: 'get', key: '/', keyTime: fields['q-key-time'], query: { prefix: 'photos/' }, headers: { host: HOST } });
+    const expected = sdkAuth({
+      method: 'get',
+      key: '/',
+      keyTime: fields['q-key-time'],
+      query: { prefix: 'photos/' },
+      headers: { host: HOST },
+    });
     expect(Q_FIELDS.map((n) => `${n}=${fields[n]}`).join('&')).toBe(expected);
   });
 });
 
 describe.concurrent('cos-sign auth', () => {
   it('prints the headers to send; the Authorization agrees with the official SDK', async () => {
-    const r = ok(await timed(['auth', `cos://${BUCKET}/a.png`, '--method', 'PUT', '--header', 'Content-Type: image/png', '--header', 'User-Agent: x']));
+    const r = ok(
+      await timed([
+        'auth',
+        `cos://${BUCKET}/a.png`,
+        '--method',
+        'PUT',
+        '--header',
+        'Content-Type: image/png',
+        '--header',
+        'User-Agent: x',
+      ]),
+    );
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines.map((l) => l.slice(0, l.indexOf(':')))).toEqual(['Content-Type', 'User-Agent', 'Authorization']);
     const auth = lines[2].slice('Authorization: '.length);
     const f = authFields(auth);
     checkWindow(f['q-key-time'], 300, r.t0, r.t1);
     // User-Agent is sent but not signed (docs/signing.md step 4); the SDK drops it the same way.
-    expect(auth).toBe(sdkAuth({ method: 'put', key: 'a.png', keyTime: f['q-key-time'], headers: { 'content-type': 'image/png', 'user-agent': 'x', host: HOST } }));
+    expect(auth).toBe(
+      sdkAuth({
+        method: 'put',
+        key: 'a.png',
+        keyTime: f['q-key-time'],
+        headers: { 'content-type': 'image/png', 'user-agent': 'x', host: HOST },
+      }),
+    );
     expect(f['q-header-list']).toBe('content-type;host');
   });
 
   it('with COS_SECURITY_TOKEN: sends and signs x-cos-security-token as a header; --json', async () => {
-    const r = ok(await timed(['auth', `cos://${BUCKET}/dir/a b.txt`, '--method', 'delete', '--param', 'versionId=v1', '--json'], { COS_SECURITY_TOKEN: TOKEN }));
+    const r = ok(
+      await timed(['auth', `cos://${BUCKET}/dir/a b.txt`, '--method', 'delete', '--param', 'versionId=v1', '--json'], {
+        COS_SECURITY_TOKEN: TOKEN,
+      }),
+    );
     const j = JSON.parse(r.stdout);
     expect(j.method).toBe('DELETE');
     expect(j.url).toBe(`https://${HOST}/dir/a%20b.txt?versionId=v1`);
@@ -250,7 +361,13 @@ describe.concurrent('cos-sign auth', () => {
     expect(f['q-header-list']).toBe('host;x-cos-security-token');
     expect(f['q-url-param-list']).toBe('versionid');
     expect(j.headers.Authorization).toBe(
-      sdkAuth({ method: 'delete', key: 'dir/a b.txt', keyTime: f['q-key-time'], query: { versionId: 'v1' }, headers: { host: HOST, 'x-cos-security-token': TOKEN } }),
+      sdkAuth({
+        method: 'delete',
+        key: 'dir/a b.txt',
+        keyTime: f['q-key-time'],
+        query: { versionId: 'v1' },
+        headers: { host: HOST, 'x-cos-security-token': TOKEN },
+      }),
     );
   });
 
@@ -258,7 +375,9 @@ describe.concurrent('cos-sign auth', () => {
     const r = ok(await timed(['auth', `cos://${BUCKET}/a`]));
     const auth = r.stdout.trim().slice('Authorization: '.length);
     const f = authFields(auth);
-    expect(auth).not.toBe(sdkAuth({ method: 'get', key: 'a', keyTime: f['q-key-time'], headers: { host: HOST }, secretKey: KEY + 'x' }));
+    expect(auth).not.toBe(
+      sdkAuth({ method: 'get', key: 'a', keyTime: f['q-key-time'], headers: { host: HOST }, secretKey: KEY + 'x' }),
+    );
     expect(auth).not.toBe(sdkAuth({ method: 'get', key: 'b', keyTime: f['q-key-time'], headers: { host: HOST } }));
     expect(auth).toBe(sdkAuth({ method: 'get', key: 'a', keyTime: f['q-key-time'], headers: { host: HOST } }));
   });
@@ -266,7 +385,14 @@ describe.concurrent('cos-sign auth', () => {
 
 describe.concurrent('cos-sign policy', () => {
   /** Checks a POST Object form independently: SignKey, policy hash, signature, conditions. */
-  const checkForm = (form: { url: string; fields: Record<string, string> }, prefix: string, expires: number, t0: number, t1: number, token?: string) => {
+  const checkForm = (
+    form: { url: string; fields: Record<string, string> },
+    prefix: string,
+    expires: number,
+    t0: number,
+    t1: number,
+    token?: string,
+  ) => {
     expect(form.url).toBe(`https://${HOST}/`);
     const f = form.fields;
     expect(f['q-sign-algorithm']).toBe('sha1');
@@ -274,7 +400,9 @@ describe.concurrent('cos-sign policy', () => {
     checkWindow(f['q-key-time'], expires, t0, t1);
     const text = Buffer.from(f.policy, 'base64').toString('utf8');
     const signKey = createHmac('sha1', KEY).update(f['q-key-time']).digest('hex');
-    expect(f['q-signature']).toBe(createHmac('sha1', signKey).update(createHash('sha1').update(text).digest('hex')).digest('hex'));
+    expect(f['q-signature']).toBe(
+      createHmac('sha1', signKey).update(createHash('sha1').update(text).digest('hex')).digest('hex'),
+    );
     const policy = JSON.parse(text);
     const end = Number(f['q-key-time'].split(';')[1]);
     expect(Math.abs(Date.parse(policy.expiration) / 1000 - end)).toBeLessThanOrEqual(1);
@@ -290,7 +418,17 @@ describe.concurrent('cos-sign policy', () => {
   };
 
   it('--json: a form whose signature and conditions check out (node:crypto)', async () => {
-    const r = ok(await timed(['policy', `cos://${BUCKET}/uploads/`, '--expires', '900', '--content-length-range', '1,10485760', '--json']));
+    const r = ok(
+      await timed([
+        'policy',
+        `cos://${BUCKET}/uploads/`,
+        '--expires',
+        '900',
+        '--content-length-range',
+        '1,10485760',
+        '--json',
+      ]),
+    );
     const form = JSON.parse(r.stdout);
     expect(Object.keys(form)).toEqual(['url', 'fields']);
     const policy = checkForm(form, 'uploads/', 900, r.t0, r.t1);
@@ -298,7 +436,11 @@ describe.concurrent('cos-sign policy', () => {
   });
 
   it('plain output: the URL, then name=value per field; temporary credentials add the token', async () => {
-    const r = ok(await timed(['policy', `cos://${BUCKET}/u/`, '--content-type', 'image/png', '--success-action-status', '201'], { COS_SECURITY_TOKEN: TOKEN }));
+    const r = ok(
+      await timed(['policy', `cos://${BUCKET}/u/`, '--content-type', 'image/png', '--success-action-status', '201'], {
+        COS_SECURITY_TOKEN: TOKEN,
+      }),
+    );
     const [url, ...rest] = r.stdout.trimEnd().split('\n');
     const fields = Object.fromEntries(rest.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     // biome-ignore lint/suspicious/noTemplateCurlyInString: COS's own placeholder in a POST Object key.
@@ -312,7 +454,8 @@ describe.concurrent('cos-sign policy', () => {
   });
 
   it('refuses a malformed --content-length-range (exit 2)', async () => {
-    for (const bad of ['10', '5,1', 'a,b', '-1,5']) usage(await cli(['policy', `cos://${BUCKET}/u/`, '--content-length-range', bad]), /content-length-range/);
+    for (const bad of ['10', '5,1', 'a,b', '-1,5'])
+      usage(await cli(['policy', `cos://${BUCKET}/u/`, '--content-length-range', bad]), /content-length-range/);
   });
 });
 
@@ -332,12 +475,21 @@ describe.concurrent('usage errors exit 2 and say what is wrong', () => {
     [['url', `cos://${BUCKET}/a`, '--param', '=v'], /--param must look like name=value/],
     [['url', `cos://${BUCKET}/a`, '--param', 'a=1', '--param', 'a=2'], /--param "a" is given twice/],
     [['url', `cos://${BUCKET}/a`, '--scheme', 'ftp'], /--scheme must be https or http/],
-    [['url', `cos://${BUCKET}/a`, '--endpoint', 'x.com', '--domain', 'y.com'], /at most one of --endpoint and --domain/],
-    [['url', `cos://${BUCKET}/a`, '--method', 'OPTIONS'], /method must be GET, PUT, POST, DELETE or HEAD.*\(ERR_INVALID_METHOD\)/],
+    [
+      ['url', `cos://${BUCKET}/a`, '--endpoint', 'x.com', '--domain', 'y.com'],
+      /at most one of --endpoint and --domain/,
+    ],
+    [
+      ['url', `cos://${BUCKET}/a`, '--method', 'OPTIONS'],
+      /method must be GET, PUT, POST, DELETE or HEAD.*\(ERR_INVALID_METHOD\)/,
+    ],
     [['url', 'cos://Bad_Bucket/a'], /bucket .*\(ERR_INVALID_BUCKET\)/],
     [['auth', `cos://${BUCKET}/a`, '--header', 'X-Cos-Meta-A: 1\r\nX-Cos-Acl: public-read'], /\(ERR_INVALID_HEADER\)/],
     [['policy', `cos://${BUCKET}/u/`, '--method', 'PUT'], /Unknown option '--method'/],
-    [['policy', `cos://${BUCKET}/u/`, '--success-action-status', '302'], /--success-action-status must be 200, 201 or 204/],
+    [
+      ['policy', `cos://${BUCKET}/u/`, '--success-action-status', '302'],
+      /--success-action-status must be 200, 201 or 204/,
+    ],
   ];
   for (const [args, reason] of cases)
     it(`cos-sign ${args.join(' ')}`.trim(), async () => {
@@ -350,14 +502,62 @@ describe.concurrent('usage errors exit 2 and say what is wrong', () => {
 describe.concurrent('every error is one line that ends with its code', () => {
   // The whole of stderr: the error line, then (usage errors only) where to find the usage.
   const cases: [string, string[], Record<string, string | undefined>, RegExp, number][] = [
-    ['missing variables', ['url', `cos://${BUCKET}/a`], { COS_SECRET_ID: undefined }, /^cos-sign: COS_SECRET_ID is not set \(.*\) \(ERR_USAGE\)\nRun "cos-sign url --help" for usage\.\n$/, 2],
-    ['unknown command', ['sign', `cos://${BUCKET}/a`], {}, /^cos-sign: unknown command "sign": expected url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/, 2],
-    ['no command', [], {}, /^cos-sign: missing command: url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/, 2],
-    ['unknown option', ['auth', `cos://${BUCKET}/a`, '--bogus'], {}, /^cos-sign: Unknown option '--bogus' \(ERR_USAGE\)\nRun "cos-sign auth --help" for usage\.\n$/, 2],
-    ['a multi-line message of node:util parseArgs, joined', ['policy', `cos://${BUCKET}/u/`, '--content-length-range', '-1,5'], {}, /^cos-sign: Option '--content-length-range' argument is ambiguous\. Did you forget [^\n]* \(ERR_USAGE\)\nRun "cos-sign policy --help" for usage\.\n$/, 2],
-    ['no region', ['policy', `cos://${BUCKET}/u/`], { COS_REGION: undefined }, /^cos-sign: no region: set COS_REGION or pass --region \(or --endpoint \/ --domain\) \(ERR_USAGE\)\nRun "cos-sign policy --help" for usage\.\n$/, 2],
-    ['an argument the library refuses', ['url', 'cos://Bad_Bucket/a'], {}, /^cos-sign: [^\n]*bucket[^\n]* \(ERR_INVALID_BUCKET\)\n$/, 2],
-    ['credentials the library refuses', ['auth', `cos://${BUCKET}/a`], { COS_SECRET_ID: 'AKID&x' }, /^cos-sign: [^\n]*secretId[^\n]* \(ERR_CREDENTIALS_INVALID\)\n$/, 1],
+    [
+      'missing variables',
+      ['url', `cos://${BUCKET}/a`],
+      { COS_SECRET_ID: undefined },
+      /^cos-sign: COS_SECRET_ID is not set \(.*\) \(ERR_USAGE\)\nRun "cos-sign url --help" for usage\.\n$/,
+      2,
+    ],
+    [
+      'unknown command',
+      ['sign', `cos://${BUCKET}/a`],
+      {},
+      /^cos-sign: unknown command "sign": expected url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/,
+      2,
+    ],
+    [
+      'no command',
+      [],
+      {},
+      /^cos-sign: missing command: url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/,
+      2,
+    ],
+    [
+      'unknown option',
+      ['auth', `cos://${BUCKET}/a`, '--bogus'],
+      {},
+      /^cos-sign: Unknown option '--bogus' \(ERR_USAGE\)\nRun "cos-sign auth --help" for usage\.\n$/,
+      2,
+    ],
+    [
+      'a multi-line message of node:util parseArgs, joined',
+      ['policy', `cos://${BUCKET}/u/`, '--content-length-range', '-1,5'],
+      {},
+      /^cos-sign: Option '--content-length-range' argument is ambiguous\. Did you forget [^\n]* \(ERR_USAGE\)\nRun "cos-sign policy --help" for usage\.\n$/,
+      2,
+    ],
+    [
+      'no region',
+      ['policy', `cos://${BUCKET}/u/`],
+      { COS_REGION: undefined },
+      /^cos-sign: no region: set COS_REGION or pass --region \(or --endpoint \/ --domain\) \(ERR_USAGE\)\nRun "cos-sign policy --help" for usage\.\n$/,
+      2,
+    ],
+    [
+      'an argument the library refuses',
+      ['url', 'cos://Bad_Bucket/a'],
+      {},
+      /^cos-sign: [^\n]*bucket[^\n]* \(ERR_INVALID_BUCKET\)\n$/,
+      2,
+    ],
+    [
+      'credentials the library refuses',
+      ['auth', `cos://${BUCKET}/a`],
+      { COS_SECRET_ID: 'AKID&x' },
+      /^cos-sign: [^\n]*secretId[^\n]* \(ERR_CREDENTIALS_INVALID\)\n$/,
+      1,
+    ],
   ];
   for (const [what, args, env, stderr, code] of cases)
     it(`${what}: exit ${code}`, async () => {
@@ -370,10 +570,17 @@ describe.concurrent('every error is one line that ends with its code', () => {
 
 describe.concurrent('missing credentials name the variable', () => {
   for (const cmd of ['url', 'auth', 'policy'])
-    it(`${cmd}: COS_SECRET_KEY`, async () => usage(await cli([cmd, `cos://${BUCKET}/a`], { COS_SECRET_KEY: undefined }), /COS_SECRET_KEY is not set/));
-  it('COS_SECRET_ID, also when empty', async () => usage(await cli(['url', `cos://${BUCKET}/a`], { COS_SECRET_ID: '' }), /COS_SECRET_ID is not set/));
-  it('both', async () => usage(await cli(['url', `cos://${BUCKET}/a`], { COS_SECRET_ID: undefined, COS_SECRET_KEY: undefined }), /COS_SECRET_ID and COS_SECRET_KEY are not set/));
-  it('the region', async () => usage(await cli(['url', `cos://${BUCKET}/a`], { COS_REGION: undefined }), /COS_REGION.*--region/));
+    it(`${cmd}: COS_SECRET_KEY`, async () =>
+      usage(await cli([cmd, `cos://${BUCKET}/a`], { COS_SECRET_KEY: undefined }), /COS_SECRET_KEY is not set/));
+  it('COS_SECRET_ID, also when empty', async () =>
+    usage(await cli(['url', `cos://${BUCKET}/a`], { COS_SECRET_ID: '' }), /COS_SECRET_ID is not set/));
+  it('both', async () =>
+    usage(
+      await cli(['url', `cos://${BUCKET}/a`], { COS_SECRET_ID: undefined, COS_SECRET_KEY: undefined }),
+      /COS_SECRET_ID and COS_SECRET_KEY are not set/,
+    ));
+  it('the region', async () =>
+    usage(await cli(['url', `cos://${BUCKET}/a`], { COS_REGION: undefined }), /COS_REGION.*--region/));
   it('a SecretKey the library refuses: exit 1, the code, and not the key', async () => {
     const bad = '  padded-secret-key  ';
     const r = await cli(['url', `cos://${BUCKET}/a`], { COS_SECRET_KEY: bad });
@@ -387,9 +594,23 @@ describe.concurrent('missing credentials name the variable', () => {
 describe.concurrent('--help', () => {
   for (const cmd of ['url', 'auth', 'policy'])
     it(`${cmd} --help works without credentials and lists its options`, async () => {
-      const r = ok(await cli([cmd, '--help'], { COS_SECRET_ID: undefined, COS_SECRET_KEY: undefined, COS_REGION: undefined }));
+      const r = ok(
+        await cli([cmd, '--help'], { COS_SECRET_ID: undefined, COS_SECRET_KEY: undefined, COS_REGION: undefined }),
+      );
       expect(r.stdout).toMatch(new RegExp(`^Usage: cos-sign ${cmd} cos://<bucket>/`));
-      for (const opt of cmd === 'policy' ? ['--expires', '--content-length-range', '--region', '--json'] : ['--method', '--expires', '--param', '--header', '--no-sign-host', '--region', '--endpoint', '--domain', '--json'])
+      for (const opt of cmd === 'policy'
+        ? ['--expires', '--content-length-range', '--region', '--json']
+        : [
+            '--method',
+            '--expires',
+            '--param',
+            '--header',
+            '--no-sign-host',
+            '--region',
+            '--endpoint',
+            '--domain',
+            '--json',
+          ])
         expect(r.stdout).toContain(opt);
       expect(r.stdout).toContain('COS_SECRET_KEY');
       expect((await cli([cmd, '-h'])).stdout).toBe(r.stdout);
@@ -421,9 +642,16 @@ const send = (url: string, method: string, headers: Record<string, string> = {},
 /** A multipart/form-data body: the fields in order, then the file. */
 const multipart = (fields: Record<string, string>, file: Buffer, filename: string) => {
   const boundary = '----cos-sign-cli-test-' + Date.now().toString(36);
-  const parts = Object.entries(fields).map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
-  const head = parts.join('') + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
-  return { body: Buffer.concat([Buffer.from(head), file, Buffer.from(`\r\n--${boundary}--\r\n`)]), type: `multipart/form-data; boundary=${boundary}` };
+  const parts = Object.entries(fields).map(
+    ([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`,
+  );
+  const head =
+    parts.join('') +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  return {
+    body: Buffer.concat([Buffer.from(head), file, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
 };
 
 // End to end: what the command prints works against the demo's COS-compatible server, which verifies
@@ -431,7 +659,12 @@ const multipart = (fields: Record<string, string>, file: Buffer, filename: strin
 describe('against a COS-compatible server (demo/server)', () => {
   const STS_ID = 'AKIDcliTestTemporary0123456789';
   const STS_KEY = 'cliTestTemporaryKey0123456789';
-  let cos: { addKey(id: string, key: string, o?: { token?: string; expiresAt?: number }): void; listen(): Promise<string>; close(): Promise<void>; readObject(k: string): Promise<{ data: Buffer; headers: Record<string, string> } | undefined> };
+  let cos: {
+    addKey(id: string, key: string, o?: { token?: string; expiresAt?: number }): void;
+    listen(): Promise<string>;
+    close(): Promise<void>;
+    readObject(k: string): Promise<{ data: Buffer; headers: Record<string, string> } | undefined>;
+  };
   let domain = '';
   let base = '';
   beforeAll(async () => {
@@ -448,8 +681,12 @@ describe('against a COS-compatible server (demo/server)', () => {
 
   it('url: PUT then GET a key with spaces and Unicode; a tampered URL is refused', async () => {
     const key = 'cli/照片 a+b.txt';
-    const put = ok(await cli(['url', `cos://${BUCKET}/${key}`, '--method', 'PUT', '--header', 'Content-Type: text/plain', ...at()]));
-    expect((await send(put.stdout.trim(), 'PUT', { 'Content-Type': 'text/plain' }, 'hello from the shell')).status).toBe(200);
+    const put = ok(
+      await cli(['url', `cos://${BUCKET}/${key}`, '--method', 'PUT', '--header', 'Content-Type: text/plain', ...at()]),
+    );
+    expect(
+      (await send(put.stdout.trim(), 'PUT', { 'Content-Type': 'text/plain' }, 'hello from the shell')).status,
+    ).toBe(200);
     expect((await cos.readObject(key))?.data.toString()).toBe('hello from the shell');
     const get = ok(await cli(['url', `cos://${BUCKET}/${key}`, ...at()]));
     const r = await send(get.stdout.trim(), 'GET');
@@ -464,12 +701,31 @@ describe('against a COS-compatible server (demo/server)', () => {
 
   it('auth with temporary credentials: the printed headers are all a request needs', async () => {
     const env = { COS_SECRET_ID: STS_ID, COS_SECRET_KEY: STS_KEY, COS_SECURITY_TOKEN: TOKEN };
-    const put = ok(await cli(['auth', `cos://${BUCKET}/cli/t.txt`, '--method', 'PUT', '--header', 'Content-Type: text/plain', '--json', ...at()], env));
+    const put = ok(
+      await cli(
+        [
+          'auth',
+          `cos://${BUCKET}/cli/t.txt`,
+          '--method',
+          'PUT',
+          '--header',
+          'Content-Type: text/plain',
+          '--json',
+          ...at(),
+        ],
+        env,
+      ),
+    );
     const j = JSON.parse(put.stdout);
     expect(j.url).toBe(`http://${domain}/cli/t.txt`);
     expect((await send(j.url, 'PUT', j.headers, 'temporary')).status).toBe(200);
     const head = ok(await cli(['auth', `cos://${BUCKET}/cli/t.txt`, '--method', 'HEAD', ...at()], env));
-    const headers = Object.fromEntries(head.stdout.trimEnd().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+    const headers = Object.fromEntries(
+      head.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+    );
     expect((await send(`${base}/cli/t.txt`, 'HEAD', headers)).status).toBe(200);
     const { 'x-cos-security-token': _, ...withoutToken } = headers;
     expect((await send(`${base}/cli/t.txt`, 'HEAD', withoutToken)).status).toBe(403);
@@ -478,7 +734,9 @@ describe('against a COS-compatible server (demo/server)', () => {
   });
 
   it('policy: a form upload within the size range is stored, one outside it is refused', async () => {
-    const r = ok(await cli(['policy', `cos://${BUCKET}/cli/form/`, '--content-length-range', '1,16', '--json', ...at()]));
+    const r = ok(
+      await cli(['policy', `cos://${BUCKET}/cli/form/`, '--content-length-range', '1,16', '--json', ...at()]),
+    );
     const { url, fields } = JSON.parse(r.stdout);
     expect(url).toBe(`http://${domain}/`);
     const small = multipart(fields, Buffer.from('small file'), 'ok.txt');

@@ -20,8 +20,14 @@ describe('conformance suite on dist/cos-sign.mjs', () => {
   it('passes every check', async () => {
     const r = await runSuite(lib, { sts, vectors: readFileSync(here('./fixtures/python-sdk.jsonl'), 'utf8') });
     // The line test/runtimes/run.mjs reads when it runs this file under the happy-dom project.
-    const env = typeof window === 'undefined' ? `node ${process.version}` : (navigator.userAgent.match(/HappyDOM\/[\d.]+/)?.[0] ?? navigator.userAgent);
-    console.log('CONFORMANCE ' + JSON.stringify({ ...r, resolved: new URL('../dist/cos-sign.mjs', import.meta.url).href, version: env }));
+    const env =
+      typeof window === 'undefined'
+        ? `node ${process.version}`
+        : (navigator.userAgent.match(/HappyDOM\/[\d.]+/)?.[0] ?? navigator.userAgent);
+    console.log(
+      'CONFORMANCE ' +
+        JSON.stringify({ ...r, resolved: new URL('../dist/cos-sign.mjs', import.meta.url).href, version: env }),
+    );
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
     expect(r.passed).toBeGreaterThan(529);
@@ -41,7 +47,8 @@ const nodeUses = (code: string): string[] => {
   const names = (p: any): void => {
     if (!p) return;
     if (p.type === 'Identifier') declared.add(p.name);
-    else if (p.type === 'ObjectPattern') for (const q of p.properties) names(q.type === 'RestElement' ? q.argument : q.value);
+    else if (p.type === 'ObjectPattern')
+      for (const q of p.properties) names(q.type === 'RestElement' ? q.argument : q.value);
     else if (p.type === 'ArrayPattern') for (const q of p.elements) names(q);
     else if (p.type === 'AssignmentPattern') names(p.left);
     else if (p.type === 'RestElement') names(p.argument);
@@ -54,32 +61,63 @@ const nodeUses = (code: string): string[] => {
     if (n.type === 'ClassDeclaration' && n.id) names(n.id);
     if (n.type === 'CatchClause') names(n.param);
     if (n.type === 'MemberExpression' && !n.computed) notRefs.add(n.property);
-    if ((n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.computed && !n.shorthand) notRefs.add(n.key);
-    if (n.type === 'LabeledStatement' || n.type === 'BreakStatement' || n.type === 'ContinueStatement') notRefs.add(n.label);
-    const src = (n.type === 'ImportDeclaration' || n.type === 'ImportExpression' || /^Export(All|Named)/.test(n.type)) && n.source;
+    if (
+      (n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') &&
+      !n.computed &&
+      !n.shorthand
+    )
+      notRefs.add(n.key);
+    if (n.type === 'LabeledStatement' || n.type === 'BreakStatement' || n.type === 'ContinueStatement')
+      notRefs.add(n.label);
+    const src =
+      (n.type === 'ImportDeclaration' || n.type === 'ImportExpression' || /^Export(All|Named)/.test(n.type)) &&
+      n.source;
     if (src) {
       const s = src.type === 'Literal' ? String(src.value) : '<dynamic import>';
       if (s.startsWith('node:') || builtins.has(s) || s === '<dynamic import>') found.push(`import ${s}`);
     }
-    if (n.type === 'MemberExpression' && !n.computed && n.object.type === 'Identifier' && ['globalThis', 'self', 'window'].includes(n.object.name) && NODE_GLOBALS.includes(n.property.name))
+    if (
+      n.type === 'MemberExpression' &&
+      !n.computed &&
+      n.object.type === 'Identifier' &&
+      ['globalThis', 'self', 'window'].includes(n.object.name) &&
+      NODE_GLOBALS.includes(n.property.name)
+    )
       found.push(`${n.object.name}.${n.property.name}`);
   }
   for (const [n] of walk(ast) as Iterable<[any]>)
-    if (n.type === 'Identifier' && !notRefs.has(n) && NODE_GLOBALS.includes(n.name) && !declared.has(n.name)) found.push(n.name);
+    if (n.type === 'Identifier' && !notRefs.has(n) && NODE_GLOBALS.includes(n.name) && !declared.has(n.name))
+      found.push(n.name);
   return [...new Set(found)];
 };
 
 describe('browser bundles carry nothing of Node', () => {
   it('the scan finds what it looks for', () => {
-    expect(nodeUses(`import fs from 'node:fs'; import 'path'; export const f = () => process.env.X + Buffer.from('') + require('x') + __dirname + global.y + globalThis.process;`)).toEqual(
-      ['import node:fs', 'import path', 'globalThis.process', 'process', 'Buffer', 'require', '__dirname', 'global'],
-    );
-    expect(nodeUses(`const o = { process: 1, Buffer }; o.process; class A { require() {} } (function (global) { global.x = 1 })(this);`)).toEqual(['Buffer']);
+    expect(
+      nodeUses(
+        `import fs from 'node:fs'; import 'path'; export const f = () => process.env.X + Buffer.from('') + require('x') + __dirname + global.y + globalThis.process;`,
+      ),
+    ).toEqual([
+      'import node:fs',
+      'import path',
+      'globalThis.process',
+      'process',
+      'Buffer',
+      'require',
+      '__dirname',
+      'global',
+    ]);
+    expect(
+      nodeUses(
+        `const o = { process: 1, Buffer }; o.process; class A { require() {} } (function (global) { global.x = 1 })(this);`,
+      ),
+    ).toEqual(['Buffer']);
   });
 
   // Every ESM file (entries and their chunks) and every UMD file of dist/.
   const files = readdirSync(here('../dist')).filter((f) => f.endsWith('.mjs') || f.endsWith('.umd.js'));
-  it('scans the entry files', () => expect(files).toEqual(expect.arrayContaining(['cos-sign.mjs', 'cos-sign.umd.js', 'sts.mjs', 'sts.umd.js'])));
+  it('scans the entry files', () =>
+    expect(files).toEqual(expect.arrayContaining(['cos-sign.mjs', 'cos-sign.umd.js', 'sts.mjs', 'sts.umd.js'])));
   for (const f of files)
     it(`dist/${f}`, () => {
       expect(nodeUses(readFileSync(here(`../dist/${f}`), 'utf8'))).toEqual([]);

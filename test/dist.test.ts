@@ -10,9 +10,22 @@ import * as esm from '../dist/cos-sign.mjs';
 
 const require = createRequire(import.meta.url);
 const cjs = require('../dist/cos-sign.cjs');
-const umdWindow: Record<string, any> = { crypto: globalThis.crypto, TextEncoder, URL, Headers, Request, Response, setTimeout, clearTimeout, btoa };
+const umdWindow: Record<string, any> = {
+  crypto: globalThis.crypto,
+  TextEncoder,
+  URL,
+  Headers,
+  Request,
+  Response,
+  setTimeout,
+  clearTimeout,
+  btoa,
+};
 umdWindow.self = umdWindow;
-runInNewContext(readFileSync(fileURLToPath(import.meta.url).replace(/test[\\/]dist\.test\.ts$/, 'dist/cos-sign.umd.js'), 'utf8'), umdWindow);
+runInNewContext(
+  readFileSync(fileURLToPath(import.meta.url).replace(/test[\\/]dist\.test\.ts$/, 'dist/cos-sign.umd.js'), 'utf8'),
+  umdWindow,
+);
 const umd = umdWindow.CosSign;
 
 const opts = {
@@ -40,16 +53,24 @@ describe.each([
     const theirs = new lib.CosSigner({ region: 'ap-guangzhou', credentials });
     expect(await theirs.getAuth(opts)).toBe(await ours.getAuth(opts));
     expect(await theirs.getPresignedUrl(opts)).toBe(await ours.getPresignedUrl(opts));
-    const policy = { bucket: opts.bucket, keyPrefix: 'u/', contentLengthRange: [1, 100] as [number, number], now: opts.now };
+    const policy = {
+      bucket: opts.bucket,
+      keyPrefix: 'u/',
+      contentLengthRange: [1, 100] as [number, number],
+      now: opts.now,
+    };
     expect(await lib.getPostPolicy(theirs, policy)).toEqual(await src.getPostPolicy(ours, policy));
-    const req = () => new Request(`https://${opts.bucket}.cos.ap-guangzhou.myqcloud.com/a?acl`, { method: 'PUT', body: 'x' });
+    const req = () =>
+      new Request(`https://${opts.bucket}.cos.ap-guangzhou.myqcloud.com/a?acl`, { method: 'PUT', body: 'x' });
     const a = await lib.signRequest(theirs, req(), { now: opts.now });
     const b = await src.signRequest(ours, req(), { now: opts.now });
     expect(a.headers.get('authorization')).toBe(b.headers.get('authorization'));
   });
 
   it('refuses with its own CosSignError class and a stable code', async () => {
-    const e = await new lib.CosSigner({ region: 'ap-guangzhou', credentials }).getAuth({ ...opts, key: '' }).catch((x: unknown) => x);
+    const e = await new lib.CosSigner({ region: 'ap-guangzhou', credentials })
+      .getAuth({ ...opts, key: '' })
+      .catch((x: unknown) => x);
     expect(e).toBeInstanceOf(lib.CosSignError);
     expect(e.code).toBe('ERR_INVALID_KEY');
   });

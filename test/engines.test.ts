@@ -30,7 +30,11 @@ const misfits = (lockfile: string, range: string) => {
   for (const [path, p] of Object.entries(packages)) {
     const node = Array.isArray(p.engines) ? undefined : p.engines?.node;
     if (path === '' || !node || semver.subset(range, node)) continue;
-    out.push({ name: `${path.slice(path.lastIndexOf('node_modules/') + 13)}@${p.version}`, node, optional: !!p.optional });
+    out.push({
+      name: `${path.slice(path.lastIndexOf('node_modules/') + 13)}@${p.version}`,
+      node,
+      optional: !!p.optional,
+    });
   }
   return out;
 };

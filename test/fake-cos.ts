@@ -19,7 +19,10 @@ const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const xml = (status: number, body: string, headers: Record<string, string> = {}) =>
   new Response(body, { status, headers: { 'Content-Type': 'application/xml', ...headers } });
 export const cosError = (status: number, code: string, message = code) =>
-  xml(status, `<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>req-${code}</RequestId></Error>`);
+  xml(
+    status,
+    `<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>req-${code}</RequestId></Error>`,
+  );
 
 const bytesOf = async (body: unknown): Promise<Uint8Array | undefined> => {
   if (body == null) return undefined;
@@ -30,7 +33,10 @@ const bytesOf = async (body: unknown): Promise<Uint8Array | undefined> => {
 
 export const fakeCos = (secretKey: string) => {
   const objects = new Map<string, { data: Uint8Array; etag: string; headers: Record<string, string> }>();
-  const uploads = new Map<string, { key: string; headers: Record<string, string>; parts: Map<number, { data: Uint8Array; etag: string }> }>();
+  const uploads = new Map<
+    string,
+    { key: string; headers: Record<string, string>; parts: Map<number, { data: Uint8Array; etag: string }> }
+  >();
   const seen: Seen[] = [];
   const faults: Fault[] = [];
   let ids = 0;
@@ -44,7 +50,10 @@ export const fakeCos = (secretKey: string) => {
     if (r.method == 'POST' && 'uploads' in q) {
       const id = `upload-${++ids}`;
       uploads.set(id, { key: r.key, headers: r.headers, parts: new Map() });
-      return xml(200, `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>${r.key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+      return xml(
+        200,
+        `<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>${r.key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      );
     }
     if (r.method == 'PUT' && up) {
       const etag = `"${md5(r.body!)}"`;
@@ -59,13 +68,20 @@ export const fakeCos = (secretKey: string) => {
       return xml(
         200,
         `<ListPartsResult><IsTruncated>${more}</IsTruncated>${more ? `<NextPartNumberMarker>${page[page.length - 1][0]}</NextPartNumberMarker>` : ''}` +
-          page.map(([n, p]) => `<Part><PartNumber>${n}</PartNumber><ETag>${p.etag}</ETag><Size>${p.data.length}</Size></Part>`).join('') +
+          page
+            .map(
+              ([n, p]) =>
+                `<Part><PartNumber>${n}</PartNumber><ETag>${p.etag}</ETag><Size>${p.data.length}</Size></Part>`,
+            )
+            .join('') +
           '</ListPartsResult>',
       );
     }
     if (r.method == 'POST' && up) {
       const text = new TextDecoder().decode(r.body);
-      const parts = [...text.matchAll(/<PartNumber>(\d+)<\/PartNumber><ETag>([^<]*)<\/ETag>/g)].map((m) => [+m[1], m[2].replace(/&quot;/g, '"')] as const);
+      const parts = [...text.matchAll(/<PartNumber>(\d+)<\/PartNumber><ETag>([^<]*)<\/ETag>/g)].map(
+        (m) => [+m[1], m[2].replace(/&quot;/g, '"')] as const,
+      );
       const chunks: Uint8Array[] = [];
       for (const [n, etag] of parts) {
         const p = up.parts.get(n);
@@ -77,7 +93,10 @@ export const fakeCos = (secretKey: string) => {
       const etag = `"${md5(data)}-${parts.length}"`;
       objects.set(up.key, { data, etag, headers: up.headers });
       uploads.delete(q.uploadId);
-      return xml(200, `<CompleteMultipartUploadResult><Location>b/${up.key}</Location><Bucket>b</Bucket><Key>${up.key}</Key><ETag>${etag}</ETag></CompleteMultipartUploadResult>`);
+      return xml(
+        200,
+        `<CompleteMultipartUploadResult><Location>b/${up.key}</Location><Bucket>b</Bucket><Key>${up.key}</Key><ETag>${etag}</ETag></CompleteMultipartUploadResult>`,
+      );
     }
     if (r.method == 'DELETE' && up) {
       uploads.delete(q.uploadId);

@@ -41,7 +41,8 @@ const imports = (files: Source[]): Import[] => {
       if (ts.isImportDeclaration(st)) {
         const c = st.importClause;
         const named = c?.namedBindings && ts.isNamedImports(c.namedBindings) ? c.namedBindings.elements : undefined;
-        typeOnly = !!c && (c.isTypeOnly || (!c.name && !!named && named.length > 0 && named.every((e) => e.isTypeOnly)));
+        typeOnly =
+          !!c && (c.isTypeOnly || (!c.name && !!named && named.length > 0 && named.every((e) => e.isTypeOnly)));
       } else {
         const named = st.exportClause && ts.isNamedExports(st.exportClause) ? st.exportClause.elements : undefined;
         typeOnly = st.isTypeOnly || (!!named && named.length > 0 && named.every((e) => e.isTypeOnly));
@@ -86,7 +87,11 @@ const offences = (files: Source[]): string[] => {
         out.push(`${f.file}:${lineOf(sf, n)}: dynamic import()`);
       if (ts.isPropertyAccessExpression(n) && /^_/.test(n.name.text))
         out.push(`${f.file}:${lineOf(sf, n)}: reads ${n.name.text}`);
-      if (ts.isElementAccessExpression(n) && ts.isStringLiteral(n.argumentExpression) && /^_/.test(n.argumentExpression.text))
+      if (
+        ts.isElementAccessExpression(n) &&
+        ts.isStringLiteral(n.argumentExpression) &&
+        /^_/.test(n.argumentExpression.text)
+      )
         out.push(`${f.file}:${lineOf(sf, n)}: reads ${n.argumentExpression.text}`);
       if (ts.isImportSpecifier(n) && /^_/.test((n.propertyName ?? n.name).text))
         out.push(`${f.file}:${lineOf(sf, n)}: imports ${(n.propertyName ?? n.name).text}`);
@@ -102,9 +107,15 @@ describe('the house (src/)', () => {
   const edges = imports(files);
 
   it('reads every source file and its imports', () => {
-    expect(files.map((f) => f.file)).toEqual(expect.arrayContaining(['index.ts', 'sign/signer.ts', 'send/send.ts', 'transfer/upload.ts']));
+    expect(files.map((f) => f.file)).toEqual(
+      expect.arrayContaining(['index.ts', 'sign/signer.ts', 'send/send.ts', 'transfer/upload.ts']),
+    );
     expect(edges.length).toBeGreaterThan(30);
-    for (const e of edges) expect(files.some((f) => f.file == e.to), `${e.from}:${e.line} -> ${e.to}`).toBe(true);
+    for (const e of edges)
+      expect(
+        files.some((f) => f.file == e.to),
+        `${e.from}:${e.line} -> ${e.to}`,
+      ).toBe(true);
   });
 
   it('has no runtime import circle', () => {
@@ -123,8 +134,14 @@ describe('the house (src/)', () => {
   it('the checks catch what they look for (a wrong example)', () => {
     const bad: Source[] = [
       { file: 'sign/a.ts', text: "import { b } from '../send/b.js';\nexport const a = () => b;" },
-      { file: 'send/b.ts', text: "import { a } from '../sign/a.js';\nimport type { T } from './t.js';\nexport const b = () => a()._x;" },
-      { file: 'send/t.ts', text: "import type { b } from './b.js';\nexport type T = typeof b;\nexport const l = () => import('./b.js');" },
+      {
+        file: 'send/b.ts',
+        text: "import { a } from '../sign/a.js';\nimport type { T } from './t.js';\nexport const b = () => a()._x;",
+      },
+      {
+        file: 'send/t.ts',
+        text: "import type { b } from './b.js';\nexport type T = typeof b;\nexport const l = () => import('./b.js');",
+      },
     ];
     const e = imports(bad);
     expect(circles(e)).toEqual([['sign/a.ts', 'send/b.ts', 'sign/a.ts']]);

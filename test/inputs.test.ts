@@ -9,7 +9,12 @@ import { verify } from './cos-verify.js';
 const secretKey = 'exampleSecretKey0123456789abcdefg';
 const credentials = { secretId: 'AKIDexampleSecretId0123456789ABCDEF', secretKey };
 const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
-const base: SignOptions = { method: 'PUT', bucket: 'examplebucket-1250000000', key: 'a.txt', now: new Date('2023-11-14T22:13:20Z') };
+const base: SignOptions = {
+  method: 'PUT',
+  bucket: 'examplebucket-1250000000',
+  key: 'a.txt',
+  now: new Date('2023-11-14T22:13:20Z'),
+};
 
 const refused = async (p: Promise<unknown> | (() => unknown), code: string, received?: RegExp) => {
   let err: unknown;
@@ -51,7 +56,12 @@ describe('bad per-call input', () => {
     ['header value with CR', { headers: { 'Content-Type': 'a\rb' } }, 'ERR_INVALID_HEADER'],
     ['header value with surrounding space', { headers: { 'Content-Type': ' text/plain' } }, 'ERR_INVALID_HEADER'],
     ['non-ASCII header name', { headers: { 'x-cos-meta-中文': 'v' } }, 'ERR_INVALID_HEADER'],
-    ['header names equal but for case', { headers: { 'Content-Type': 'a', 'content-type': 'b' } }, 'ERR_INVALID_HEADER', /content-type/i],
+    [
+      'header names equal but for case',
+      { headers: { 'Content-Type': 'a', 'content-type': 'b' } },
+      'ERR_INVALID_HEADER',
+      /content-type/i,
+    ],
     ['object header value', { headers: { 'x-cos-meta-a': {} } }, 'ERR_INVALID_HEADER', /an object/],
     ['param names equal but for case', { params: { acl: '', ACL: '' } }, 'ERR_INVALID_PARAM'],
     ['null param value', { params: { prefix: null } }, 'ERR_INVALID_PARAM', /null/],
@@ -72,7 +82,11 @@ describe('bad per-call input', () => {
   });
 
   it('stringifies number values and accepts unsigned headers it drops', async () => {
-    const auth = await signer.getAuth({ ...base, params: { 'max-keys': 10 }, headers: { 'Content-Length': 5, 'User-Agent': 'x\ny' } });
+    const auth = await signer.getAuth({
+      ...base,
+      params: { 'max-keys': 10 },
+      headers: { 'Content-Length': 5, 'User-Agent': 'x\ny' },
+    });
     expect(auth).toContain('q-header-list=content-length;host&q-url-param-list=max-keys&');
   });
 
@@ -128,12 +142,17 @@ describe('bad signer options', () => {
     ['invalid expiration', { secretId: 'AKIDx', secretKey, expiration: 'tomorrow' }, /expiration/],
   ];
   for (const [what, c, msg] of creds)
-    it(`refuses ${what}`, () => refused(() => new CosSigner({ region: 'ap-guangzhou', credentials: c as any }), 'ERR_CREDENTIALS_INVALID', msg));
+    it(`refuses ${what}`, () =>
+      refused(() => new CosSigner({ region: 'ap-guangzhou', credentials: c as any }), 'ERR_CREDENTIALS_INVALID', msg));
 
   it('explains a missing WebCrypto (plain-http page, old runtime) and names the crypto option', async () => {
     vi.stubGlobal('crypto', undefined);
     try {
-      const e = await refused(() => new CosSigner({ region: 'ap-guangzhou', credentials }), 'ERR_CRYPTO_UNAVAILABLE', /secure context/);
+      const e = await refused(
+        () => new CosSigner({ region: 'ap-guangzhou', credentials }),
+        'ERR_CRYPTO_UNAVAILABLE',
+        /secure context/,
+      );
       expect(e.message).toMatch(/`crypto` option/);
       expect(e.message).toMatch(/plain http/);
     } finally {
@@ -143,7 +162,9 @@ describe('bad signer options', () => {
     const subtle = globalThis.crypto.subtle;
     vi.stubGlobal('crypto', undefined);
     try {
-      expect(await new CosSigner({ region: 'ap-guangzhou', credentials, crypto: { subtle } }).getAuth(base)).toBe(await signer.getAuth(base));
+      expect(await new CosSigner({ region: 'ap-guangzhou', credentials, crypto: { subtle } }).getAuth(base)).toBe(
+        await signer.getAuth(base),
+      );
     } finally {
       vi.unstubAllGlobals();
     }
@@ -169,15 +190,21 @@ describe('the Python SDK presign documentation examples sign what they say', () 
     const headers = { 'x-cos-storage-class': 'STANDARD_IA', 'x-cos-traffic-limit': '819200' };
     const url = await signer.getPresignedUrl({ method: 'PUT', bucket, key, headers });
     expect(url).not.toContain('STANDARD_IA');
-    expect(verify({ method: 'PUT', url, headers }, secretKey)['q-header-list']).toBe('host;x-cos-storage-class;x-cos-traffic-limit');
-    expect(() => verify({ method: 'PUT', url, headers: { ...headers, 'x-cos-storage-class': 'ARCHIVE' } }, secretKey)).toThrow(/SignatureDoesNotMatch/);
+    expect(verify({ method: 'PUT', url, headers }, secretKey)['q-header-list']).toBe(
+      'host;x-cos-storage-class;x-cos-traffic-limit',
+    );
+    expect(() =>
+      verify({ method: 'PUT', url, headers: { ...headers, 'x-cos-storage-class': 'ARCHIVE' } }, secretKey),
+    ).toThrow(/SignatureDoesNotMatch/);
   });
 
   it('upload URL with Content-MD5 pins the body', async () => {
     const headers = { 'Content-MD5': '1B2M2Y8AsgTpgAmY7PhCfg==' };
     const url = await signer.getPresignedUrl({ method: 'PUT', bucket, key, headers });
     expect(verify({ method: 'PUT', url, headers }, secretKey)['q-header-list']).toBe('content-md5;host');
-    expect(() => verify({ method: 'PUT', url, headers: { 'Content-MD5': 'XUFAKrxLKna5cZ2REBfFkg==' } }, secretKey)).toThrow();
+    expect(() =>
+      verify({ method: 'PUT', url, headers: { 'Content-MD5': 'XUFAKrxLKna5cZ2REBfFkg==' } }, secretKey),
+    ).toThrow();
   });
 
   it('URL for ?acl signs the acl parameter', async () => {
@@ -189,9 +216,13 @@ describe('the Python SDK presign documentation examples sign what they say', () 
   it('SignHost false: the URL works on any host', async () => {
     const url = await signer.getPresignedUrl({ method: 'PUT', bucket, key, signHost: false });
     expect(verify({ method: 'PUT', url }, secretKey)['q-header-list']).toBe('');
-    expect(() => verify({ method: 'PUT', url: url.replace(host, 'other-1250000000.cos.ap-guangzhou.myqcloud.com') }, secretKey)).not.toThrow();
+    expect(() =>
+      verify({ method: 'PUT', url: url.replace(host, 'other-1250000000.cos.ap-guangzhou.myqcloud.com') }, secretKey),
+    ).not.toThrow();
     const pinned = await signer.getPresignedUrl({ method: 'PUT', bucket, key });
-    expect(() => verify({ method: 'PUT', url: pinned.replace(host, 'other-1250000000.cos.ap-guangzhou.myqcloud.com') }, secretKey)).toThrow();
+    expect(() =>
+      verify({ method: 'PUT', url: pinned.replace(host, 'other-1250000000.cos.ap-guangzhou.myqcloud.com') }, secretKey),
+    ).toThrow();
   });
 
   it('download URL with response-content-disposition', async () => {
@@ -214,10 +245,22 @@ describe('the Python SDK presign documentation examples sign what they say', () 
     const url = await temp.getPresignedUrl({ method: 'GET', bucket, key, now });
     expect(new URL(url).searchParams.get('x-cos-security-token')).toBe(token);
     expect(verify({ method: 'GET', url }, secretKey)['q-url-param-list']).toBe('x-cos-security-token');
-    const docsWay = await signer.getPresignedUrl({ method: 'GET', bucket, key, now, params: { 'x-cos-security-token': token } });
+    const docsWay = await signer.getPresignedUrl({
+      method: 'GET',
+      bucket,
+      key,
+      now,
+      params: { 'x-cos-security-token': token },
+    });
     expect(new URL(url).searchParams.get('q-signature')).toBe(new URL(docsWay).searchParams.get('q-signature'));
     // Given in params too, it is used as given and not added twice.
-    const both = await temp.getPresignedUrl({ method: 'GET', bucket, key, now, params: { 'x-cos-security-token': token } });
+    const both = await temp.getPresignedUrl({
+      method: 'GET',
+      bucket,
+      key,
+      now,
+      params: { 'x-cos-security-token': token },
+    });
     expect(new URL(both).searchParams.getAll('x-cos-security-token')).toEqual([token]);
     // For a header-signed request the token is a signed header, and getAuthHeaders returns it.
     const h = await temp.getAuthHeaders({ method: 'PUT', bucket, key, now });

@@ -13,22 +13,81 @@ import COS from 'cos-nodejs-sdk-v5';
 import { CosSigner } from '../src/index.js';
 import { syncBackend } from '../src/sync.js';
 
-const keyChar = fc.constantFrom('a', 'Z', '0', ' ', '+', '?', '#', '%', '&', '=', ';', ':', '@', ',', '$', '~', '*', '!', "'", '(', ')', '[', ']', '\\', '^', '`', '"', '<', '>', '{', '}', '|', '中', '文', 'é', 'Ä', '😀', '\u3000');
-const segment = fc.oneof(fc.constantFrom('', '.', '..', '%2E', '%20'), fc.string({ unit: keyChar, minLength: 1, maxLength: 6 }));
+const keyChar = fc.constantFrom(
+  'a',
+  'Z',
+  '0',
+  ' ',
+  '+',
+  '?',
+  '#',
+  '%',
+  '&',
+  '=',
+  ';',
+  ':',
+  '@',
+  ',',
+  '$',
+  '~',
+  '*',
+  '!',
+  "'",
+  '(',
+  ')',
+  '[',
+  ']',
+  '\\',
+  '^',
+  '`',
+  '"',
+  '<',
+  '>',
+  '{',
+  '}',
+  '|',
+  '中',
+  '文',
+  'é',
+  'Ä',
+  '😀',
+  '\u3000',
+);
+const segment = fc.oneof(
+  fc.constantFrom('', '.', '..', '%2E', '%20'),
+  fc.string({ unit: keyChar, minLength: 1, maxLength: 6 }),
+);
 const key = fc
   .array(segment, { minLength: 1, maxLength: 5 })
   .map((s) => s.join('/'))
   .filter((k) => k.length > 0);
 const name = fc.string({ unit: fc.constantFrom(...'abcXYZ019-_.~'), minLength: 1, maxLength: 8 });
 const value = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => s.isWellFormed());
-const lowerUnique = (o: Record<string, string>) => new Set(Object.keys(o).map((k) => k.toLowerCase())).size === Object.keys(o).length;
+const lowerUnique = (o: Record<string, string>) =>
+  new Set(Object.keys(o).map((k) => k.toLowerCase())).size === Object.keys(o).length;
 const params = fc.dictionary(name, value, { maxKeys: 4 }).filter(lowerUnique);
 const headerName = fc.oneof(
-  fc.constantFrom('Content-Type', 'content-md5', 'Cache-Control', 'Range', 'If-Match', 'x-cos-storage-class', 'X-COS-TRAFFIC-LIMIT', 'x-ci-trace', 'Content-Disposition', 'Origin', 'Expires'),
+  fc.constantFrom(
+    'Content-Type',
+    'content-md5',
+    'Cache-Control',
+    'Range',
+    'If-Match',
+    'x-cos-storage-class',
+    'X-COS-TRAFFIC-LIMIT',
+    'x-ci-trace',
+    'Content-Disposition',
+    'Origin',
+    'Expires',
+  ),
   name.map((n) => 'x-cos-meta-' + n),
 );
 const headerValue = fc
-  .string({ unit: fc.constantFrom('a', 'B', '1', ' ', '=', ';', '/', '"', '中', 'é', '😀', '%', '+', '&'), minLength: 1, maxLength: 10 })
+  .string({
+    unit: fc.constantFrom('a', 'B', '1', ' ', '=', ';', '/', '"', '中', 'é', '😀', '%', '+', '&'),
+    minLength: 1,
+    maxLength: 10,
+  })
   .map((s) => s.trim())
   .filter((s) => s.length > 0);
 const headers = fc.dictionary(headerName, headerValue, { maxKeys: 4 }).filter(lowerUnique);
@@ -48,36 +107,46 @@ const request = fc.record({
 });
 
 describe('differential: cos-sign vs cos-nodejs-sdk-v5 COS.getAuthorization', () => {
-  for (const [name, backend] of [['SubtleCrypto', undefined], ['cos-sign/sync', syncBackend]] as const)
-  it(`agrees on 2,000 generated requests (${name} backend)`, async () => {
-    let runs = 0;
-    await fc.assert(
-      fc.asyncProperty(request, async (r) => {
-        runs++;
-        const signer = new CosSigner({ region: r.region, credentials: { secretId: r.secretId, secretKey: r.secretKey }, backend });
-        const auth = await signer.getAuth({ ...r, now: new Date(r.now) });
-        const t = Math.floor(r.now / 1000);
-        const host = `${r.bucket}.cos.${r.region}.myqcloud.com`;
-        const oracle = COS.getAuthorization({
-          SecretId: r.secretId,
-          SecretKey: r.secretKey,
-          Method: r.method,
-          Key: r.key,
-          Query: { ...r.params },
-          Headers: r.signHost ? { ...r.headers, Host: host } : { ...r.headers },
-          KeyTime: `${t - 60};${t + r.expires}`,
-        } as any);
-        expect(auth).toBe(oracle);
-      }),
-      { numRuns: 2000 },
-    );
-    expect(runs).toBeGreaterThanOrEqual(2000);
-  });
+  for (const [name, backend] of [
+    ['SubtleCrypto', undefined],
+    ['cos-sign/sync', syncBackend],
+  ] as const)
+    it(`agrees on 2,000 generated requests (${name} backend)`, async () => {
+      let runs = 0;
+      await fc.assert(
+        fc.asyncProperty(request, async (r) => {
+          runs++;
+          const signer = new CosSigner({
+            region: r.region,
+            credentials: { secretId: r.secretId, secretKey: r.secretKey },
+            backend,
+          });
+          const auth = await signer.getAuth({ ...r, now: new Date(r.now) });
+          const t = Math.floor(r.now / 1000);
+          const host = `${r.bucket}.cos.${r.region}.myqcloud.com`;
+          const oracle = COS.getAuthorization({
+            SecretId: r.secretId,
+            SecretKey: r.secretKey,
+            Method: r.method,
+            Key: r.key,
+            Query: { ...r.params },
+            Headers: r.signHost ? { ...r.headers, Host: host } : { ...r.headers },
+            KeyTime: `${t - 60};${t + r.expires}`,
+          } as any);
+          expect(auth).toBe(oracle);
+        }),
+        { numRuns: 2000 },
+      );
+      expect(runs).toBeGreaterThanOrEqual(2000);
+    });
 
   it('presigned URLs carry exactly the key and params through WHATWG URL parsing', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
-        const signer = new CosSigner({ region: r.region, credentials: { secretId: r.secretId, secretKey: r.secretKey, securityToken: 'tok+/= en' } });
+        const signer = new CosSigner({
+          region: r.region,
+          credentials: { secretId: r.secretId, secretKey: r.secretKey, securityToken: 'tok+/= en' },
+        });
         let url: string;
         try {
           url = await signer.getPresignedUrl({ ...r, now: new Date(r.now) });

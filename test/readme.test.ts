@@ -33,7 +33,9 @@ const declarations = () => {
       interfaces.set(node.name.text, members);
     }
     if (ts.isTypeAliasDeclaration(node) && node.name.text === 'CosSignErrorCode' && ts.isUnionTypeNode(node.type))
-      codes = node.type.types.map((t) => (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : t.getText()));
+      codes = node.type.types.map((t) =>
+        ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : t.getText(),
+      );
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -43,10 +45,16 @@ const declarations = () => {
 /** The rows of the Markdown table right after `<!-- marker -->` (in exactly one of README.md and docs/*.md): first cell (unquoted) → whole row. */
 const table = (marker: string): Map<string, string> => {
   const holders = [...DOCS].filter(([, text]) => text.includes(`<!-- ${marker} -->`));
-  expect(holders.map(([f]) => f), `one file has the <!-- ${marker} --> table`).toHaveLength(1);
+  expect(
+    holders.map(([f]) => f),
+    `one file has the <!-- ${marker} --> table`,
+  ).toHaveLength(1);
   const text = holders[0][1];
   const rows = new Map<string, string>();
-  const lines = text.slice(text.indexOf(`<!-- ${marker} -->`)).split('\n').slice(1);
+  const lines = text
+    .slice(text.indexOf(`<!-- ${marker} -->`))
+    .split('\n')
+    .slice(1);
   for (const line of lines.slice(2)) {
     if (!line.startsWith('|')) break;
     const first = /^\|\s*`([^`]+)`/.exec(line);
@@ -61,13 +69,26 @@ const plain = (s: string) => s.replace(/[`'"]/g, '').replace(/\s+/g, ' ').trim()
 
 describe('README and docs/', () => {
   it('the guides are there, and the README is at most 15,000 bytes', () => {
-    expect([...DOCS.keys()]).toEqual(expect.arrayContaining(['docs/large-files.md', 'docs/credentials.md', 'docs/recipes.md', 'docs/security.md', 'docs/errors.md', 'docs/migrating.md', 'docs/benchmarks.md', 'docs/signing.md']));
+    expect([...DOCS.keys()]).toEqual(
+      expect.arrayContaining([
+        'docs/large-files.md',
+        'docs/credentials.md',
+        'docs/recipes.md',
+        'docs/security.md',
+        'docs/errors.md',
+        'docs/migrating.md',
+        'docs/benchmarks.md',
+        'docs/signing.md',
+      ]),
+    );
     expect(Buffer.byteLength(README)).toBeLessThanOrEqual(15_000);
   });
 
   it('every ```ts block type-checks against dist/cos-sign.d.mts, and every ```js block as JavaScript', () => {
     const { blocks, jsBlocks, diagnostics } = checkReadme({ root: ROOT });
-    expect([...new Set(blocks.map((b: { source: string }) => b.source))]).toEqual(expect.arrayContaining(['README.md', 'docs/large-files.md', 'docs/requests.md']));
+    expect([...new Set(blocks.map((b: { source: string }) => b.source))]).toEqual(
+      expect.arrayContaining(['README.md', 'docs/large-files.md', 'docs/requests.md']),
+    );
     expect(blocks.length).toBeGreaterThanOrEqual(25);
     expect(jsBlocks.length).toBeGreaterThanOrEqual(2);
     expect(diagnostics).toEqual([]);
@@ -77,7 +98,9 @@ describe('README and docs/', () => {
     // "In 30 seconds" says it runs as an .mjs file: it is a ```js block, so it is type-checked as one too.
     expect(quickExample(README)?.lang).toBe('js');
     const { items, diagnostics } = checkReadmeSyntax({ root: ROOT });
-    expect(items.map((i) => i.what)).toEqual(expect.arrayContaining(['js block', 'html <script type="module">', 'html <script>']));
+    expect(items.map((i) => i.what)).toEqual(
+      expect.arrayContaining(['js block', 'html <script type="module">', 'html <script>']),
+    );
     expect(diagnostics).toEqual([]);
   }, 60_000);
 
@@ -89,7 +112,13 @@ describe('README and docs/', () => {
 
   const { interfaces, codes } = declarations();
 
-  for (const name of ['CosSignerOptions', 'SignOptions', 'PostPolicyOptions', 'FetchCredentialsOptions', 'UploadOptions'])
+  for (const name of [
+    'CosSignerOptions',
+    'SignOptions',
+    'PostPolicyOptions',
+    'FetchCredentialsOptions',
+    'UploadOptions',
+  ])
     it(`documents exactly the options of ${name}, with the defaults the code states`, () => {
       const members = interfaces.get(name);
       expect(members, `${name} is not in dist/cos-sign.d.ts`).toBeDefined();
@@ -97,7 +126,10 @@ describe('README and docs/', () => {
       expect([...rows.keys()].sort()).toEqual([...members!.keys()].sort());
       for (const [option, def] of members!) {
         if (def === undefined) continue;
-        const cells = rows.get(option)!.split(/(?<!\\)\|/).map((c) => c.trim());
+        const cells = rows
+          .get(option)!
+          .split(/(?<!\\)\|/)
+          .map((c) => c.trim());
         // | option | type | default | meaning |: the default cell starts with the stated default.
         expect(plain(cells[3]), `README's default of ${name}.${option}`).toContain(plain(def));
       }
@@ -112,6 +144,9 @@ describe('README and docs/', () => {
     const lines = README.split('\n');
     expect(lines[0]).toBe('# cos-sign');
     const fence = lines.indexOf('```sh');
-    expect(lines.slice(fence + 1, fence + 3).map((l) => l.replace(/\s+#.*$/, ''))).toEqual(['npm install && npm run demo', 'npm test']);
+    expect(lines.slice(fence + 1, fence + 3).map((l) => l.replace(/\s+#.*$/, ''))).toEqual([
+      'npm install && npm run demo',
+      'npm test',
+    ]);
   });
 });

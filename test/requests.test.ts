@@ -38,11 +38,19 @@ describe('signRequest', () => {
   const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
 
   it('signs method, decoded unicode path, every query parameter and the signable headers', async () => {
-    const req = new Request(`https://${bucketHost}/${encodeURIComponent('中文 目录')}/a%2Bb%20c.txt?prefix=${encodeURIComponent('a b/中')}&acl&max-keys=10`, {
-      method: 'PUT',
-      body: 'hello',
-      headers: { 'Content-Type': 'text/plain', 'x-cos-meta-Author': ' Ann ', 'User-Agent': 'changes-in-transit', 'X-Other': '1' },
-    });
+    const req = new Request(
+      `https://${bucketHost}/${encodeURIComponent('中文 目录')}/a%2Bb%20c.txt?prefix=${encodeURIComponent('a b/中')}&acl&max-keys=10`,
+      {
+        method: 'PUT',
+        body: 'hello',
+        headers: {
+          'Content-Type': 'text/plain',
+          'x-cos-meta-Author': ' Ann ',
+          'User-Agent': 'changes-in-transit',
+          'X-Other': '1',
+        },
+      },
+    );
     const signed = await signRequest(signer, req);
     const auth = signed.headers.get('authorization')!;
     expect(auth).toBe(oracle(signed, credentials.secretKey));
@@ -62,14 +70,22 @@ describe('signRequest', () => {
   });
 
   it('refuses a URL with a repeated query parameter', async () => {
-    await expect(signRequest(signer, new Request(`https://${bucketHost}/a?x=1&x=2`))).rejects.toMatchObject({ code: 'ERR_INVALID_PARAM' });
+    await expect(signRequest(signer, new Request(`https://${bucketHost}/a?x=1&x=2`))).rejects.toMatchObject({
+      code: 'ERR_INVALID_PARAM',
+    });
   });
 });
 
 describe('parseCosError', () => {
   it('reads Code, Message, RequestId and ServerTime, unescaping XML', () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired &amp; more</Message><Resource>/a</Resource><RequestId>NjQ=</RequestId><ServerTime>2026-01-01T00:10:00Z</ServerTime></Error>`;
-    expect(parseCosError(xml)).toEqual({ Code: 'AccessDenied', Message: 'Request has expired & more', Resource: '/a', RequestId: 'NjQ=', ServerTime: '2026-01-01T00:10:00Z' });
+    expect(parseCosError(xml)).toEqual({
+      Code: 'AccessDenied',
+      Message: 'Request has expired & more',
+      Resource: '/a',
+      RequestId: 'NjQ=',
+      ServerTime: '2026-01-01T00:10:00Z',
+    });
     expect(parseCosError('<ListBucketResult/>')).toBeUndefined();
     expect(parseCosError('')).toBeUndefined();
   });
@@ -80,11 +96,12 @@ describe('signedFetch against a server whose clock runs 10 minutes ahead', () =>
   const log: string[] = [];
   let server: Server;
   let origin: string;
-  const body = (req: IncomingMessage) => new Promise<string>((r) => {
-    let s = '';
-    req.on('data', (c) => (s += c));
-    req.on('end', () => r(s));
-  });
+  const body = (req: IncomingMessage) =>
+    new Promise<string>((r) => {
+      let s = '';
+      req.on('data', (c) => (s += c));
+      req.on('end', () => r(s));
+    });
 
   beforeAll(async () => {
     server = createServer(async (req, res) => {
@@ -103,12 +120,21 @@ describe('signedFetch against a server whose clock runs 10 minutes ahead', () =>
       const refuse = (code: string, message: string) => {
         log.push(code);
         res.writeHead(403, { 'Content-Type': 'application/xml' });
-        res.end(`<?xml version="1.0"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>r</RequestId><ServerTime>${new Date(serverNow).toISOString()}</ServerTime></Error>`);
+        res.end(
+          `<?xml version="1.0"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>r</RequestId><ServerTime>${new Date(serverNow).toISOString()}</ServerTime></Error>`,
+        );
       };
       try {
-        const f = verify({ method: req.method!, url: `http://127.0.0.1${req.url}`, headers, authorization: headers.authorization }, credentials.secretKey);
+        const f = verify(
+          { method: req.method!, url: `http://127.0.0.1${req.url}`, headers, authorization: headers.authorization },
+          credentials.secretKey,
+        );
         const [start] = f['q-sign-time'].split(';').map(Number);
-        if (Math.abs(start + 60 - serverNow / 1000) > 300) return refuse('RequestTimeTooSkewed', 'The difference between the request time and the server time is too large.');
+        if (Math.abs(start + 60 - serverNow / 1000) > 300)
+          return refuse(
+            'RequestTimeTooSkewed',
+            'The difference between the request time and the server time is too large.',
+          );
       } catch (e) {
         return refuse('SignatureDoesNotMatch', String(e));
       }
@@ -123,7 +149,11 @@ describe('signedFetch against a server whose clock runs 10 minutes ahead', () =>
   it('gets one RequestTimeTooSkewed, adopts the server time, retries once, and the next call needs no retry', async () => {
     log.length = 0;
     const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
-    const res = await signedFetch(signer, `${origin}/dir/${encodeURIComponent('中文 文件.txt')}?x-cos-traffic-limit=819200`, { method: 'PUT', body: 'hello', headers: { 'Content-Type': 'text/plain' } });
+    const res = await signedFetch(
+      signer,
+      `${origin}/dir/${encodeURIComponent('中文 文件.txt')}?x-cos-traffic-limit=819200`,
+      { method: 'PUT', body: 'hello', headers: { 'Content-Type': 'text/plain' } },
+    );
     expect(res.status).toBe(200);
     expect(log).toEqual(['RequestTimeTooSkewed', 'ok PUT /dir/中文 文件.txt?x-cos-traffic-limit=819200 hello']);
     expect(Math.abs(signer.clockOffset - skew)).toBeLessThan(5_000);
@@ -136,7 +166,11 @@ describe('signedFetch against a server whose clock runs 10 minutes ahead', () =>
     log.length = 0;
     const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
     const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode('x')), c.close()) });
-    const res = await signedFetch(signer, `${origin}/s.txt`, { method: 'PUT', body: stream, duplex: 'half' } as RequestInit);
+    const res = await signedFetch(signer, `${origin}/s.txt`, {
+      method: 'PUT',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(res.status).toBe(403);
     expect(parseCosError(await res.text())?.Code).toBe('RequestTimeTooSkewed');
     expect(log).toEqual(['RequestTimeTooSkewed']);
@@ -154,7 +188,10 @@ describe('signedFetch against a server whose clock runs 10 minutes ahead', () =>
         const req = input as Request;
         sent.push(req.headers.get('x-cos-security-token')!);
         return sent.length === 1
-          ? new Response('<Error><Code>InvalidAccessKeyId</Code><Message>The access key Id format you provided is invalid.</Message></Error>', { status: 403 })
+          ? new Response(
+              '<Error><Code>InvalidAccessKeyId</Code><Message>The access key Id format you provided is invalid.</Message></Error>',
+              { status: 403 },
+            )
           : new Response('ok');
       },
     });
@@ -184,10 +221,20 @@ describe('getPostPolicy', () => {
     const t = now.getTime() / 1000;
     const keyTime = `${t - 60};${t + 600}`;
     // biome-ignore lint/suspicious/noTemplateCurlyInString: COS's own placeholder in a POST Object key.
-    expect(fields).toMatchObject({ key: 'uploads/中文/${filename}', 'q-sign-algorithm': 'sha1', 'q-ak': credentials.secretId, 'q-key-time': keyTime, 'x-cos-security-token': 'tok', 'Content-Type': 'image/png', success_action_status: '201' });
+    expect(fields).toMatchObject({
+      key: 'uploads/中文/${filename}',
+      'q-sign-algorithm': 'sha1',
+      'q-ak': credentials.secretId,
+      'q-key-time': keyTime,
+      'x-cos-security-token': 'tok',
+      'Content-Type': 'image/png',
+      success_action_status: '201',
+    });
     const policyText = Buffer.from(fields.policy!, 'base64').toString('utf8');
     const signKey = createHmac('sha1', credentials.secretKey).update(keyTime).digest('hex');
-    expect(fields['q-signature']).toBe(createHmac('sha1', signKey).update(createHash('sha1').update(policyText).digest('hex')).digest('hex'));
+    expect(fields['q-signature']).toBe(
+      createHmac('sha1', signKey).update(createHash('sha1').update(policyText).digest('hex')).digest('hex'),
+    );
     const policy = decode(fields.policy!);
     expect(policy.expiration).toBe(new Date((t + 600) * 1000).toISOString());
     expect(policy.conditions).toEqual([
@@ -210,7 +257,15 @@ describe('getPostPolicy', () => {
     expect(fields.key).toBe('a.txt');
     expect(decode(fields.policy!).conditions).toContainEqual({ key: 'a.txt' });
     expect(fields['x-cos-security-token']).toBeUndefined();
-    for (const bad of [{}, { key: 'a', keyPrefix: 'b' }, { key: 'a', contentLengthRange: [5, 1] }, { key: 'a', successActionStatus: 302 }, { key: 'a', expires: 0 }])
-      await expect(getPostPolicy(signer, { bucket: 'examplebucket-1250000000', ...bad } as any)).rejects.toMatchObject({ code: expect.stringMatching(/^ERR_INVALID_(POLICY|EXPIRES)$/) });
+    for (const bad of [
+      {},
+      { key: 'a', keyPrefix: 'b' },
+      { key: 'a', contentLengthRange: [5, 1] },
+      { key: 'a', successActionStatus: 302 },
+      { key: 'a', expires: 0 },
+    ])
+      await expect(getPostPolicy(signer, { bucket: 'examplebucket-1250000000', ...bad } as any)).rejects.toMatchObject({
+        code: expect.stringMatching(/^ERR_INVALID_(POLICY|EXPIRES)$/),
+      });
   });
 });

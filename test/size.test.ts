@@ -10,7 +10,17 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const ROOMY = ['presign=1000000', 'upload=1000000', 'umd=1000000'];
-const ROWS = ['presign.rollup', 'presign.esbuild', 'presign.webpack', 'presign.vite', 'upload.rollup', 'upload.esbuild', 'upload.webpack', 'upload.vite', 'umd'];
+const ROWS = [
+  'presign.rollup',
+  'presign.esbuild',
+  'presign.webpack',
+  'presign.vite',
+  'upload.rollup',
+  'upload.esbuild',
+  'upload.webpack',
+  'upload.vite',
+  'umd',
+];
 
 const size = (budgets: string[]) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) =>
@@ -27,7 +37,8 @@ const size = (budgets: string[]) =>
   );
 
 /** The verdict of each row: { 'presign.rollup': 'ok', … }. */
-const verdicts = (stdout: string) => Object.fromEntries([...stdout.matchAll(/^ {2}(ok {2}|OVER) (\S+) /gm)].map((m) => [m[2], m[1].trim()]));
+const verdicts = (stdout: string) =>
+  Object.fromEntries([...stdout.matchAll(/^ {2}(ok {2}|OVER) (\S+) /gm)].map((m) => [m[2], m[1].trim()]));
 const only = (over: string) => Object.fromEntries(ROWS.map((r) => [r, r === over ? 'OVER' : 'ok']));
 
 // The script runs in a child process, so once (under Node) is enough: each run builds 8 apps.
@@ -35,8 +46,16 @@ describe.skipIf(typeof window !== 'undefined').concurrent('npm run size fails wh
   it('every budget roomy: exit 0, a row for each app and bundler, each with its chunk count', async () => {
     const r = await size(ROOMY);
     expect(verdicts(r.stdout)).toEqual(only(''));
-    for (const row of ROWS.filter((x) => x !== 'umd')) expect(r.stdout).toMatch(new RegExp(`^ {2}ok {3}${row.replace('.', '\\.')} +[\\d,]+ B min, +[\\d,]+ B gzip, \\d+ chunks? \\(budget 1,000,000 B;`, 'm'));
-    expect(r.stdout).toMatch(/rollup [\d.]+ \+ node-resolve [\d.]+ \+ terser [\d.]+; esbuild [\d.]+ \(minify\); webpack [\d.]+ \(production, its terser\); Vite [\d.]+ /);
+    for (const row of ROWS.filter((x) => x !== 'umd'))
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `^ {2}ok {3}${row.replace('.', '\\.')} +[\\d,]+ B min, +[\\d,]+ B gzip, \\d+ chunks? \\(budget 1,000,000 B;`,
+          'm',
+        ),
+      );
+    expect(r.stdout).toMatch(
+      /rollup [\d.]+ \+ node-resolve [\d.]+ \+ terser [\d.]+; esbuild [\d.]+ \(minify\); webpack [\d.]+ \(production, its terser\); Vite [\d.]+ /,
+    );
     expect(r.stdout).not.toMatch(/lazily/);
     expect(r.code).toBe(0);
   }, 60_000);

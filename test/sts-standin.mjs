@@ -45,9 +45,17 @@ const refuse = (code, message) => {
 const checkTc3 = (req, raw, keys, nowS) => {
   const h = req.headers;
   if (req.method !== 'POST') refuse('UnsupportedOperation', `method ${req.method}`);
-  if (h['content-type'] !== 'application/json; charset=utf-8') refuse('InvalidParameter', `content-type ${h['content-type']}`);
-  const m = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([a-z]+)\/tc3_request, SignedHeaders=([a-z;-]+), Signature=([0-9a-f]{64})$/.exec(h.authorization || '');
-  if (!m) refuse('AuthFailure.InvalidAuthorization', 'Authorization is not TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…');
+  if (h['content-type'] !== 'application/json; charset=utf-8')
+    refuse('InvalidParameter', `content-type ${h['content-type']}`);
+  const m =
+    /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/([a-z]+)\/tc3_request, SignedHeaders=([a-z;-]+), Signature=([0-9a-f]{64})$/.exec(
+      h.authorization || '',
+    );
+  if (!m)
+    refuse(
+      'AuthFailure.InvalidAuthorization',
+      'Authorization is not TC3-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…',
+    );
   const [, secretId, date, service, signedHeaders, signature] = m;
   if (h['x-tc-version'] !== '2018-08-13') refuse('InvalidParameter', `X-TC-Version ${h['x-tc-version']}`);
   if (!h['x-tc-region']) refuse('MissingParameter', 'X-TC-Region');
@@ -55,7 +63,8 @@ const checkTc3 = (req, raw, keys, nowS) => {
   if (action !== 'GetFederationToken' && action !== 'AssumeRole') refuse('InvalidAction', `X-TC-Action ${action}`);
   if (!/^\d+$/.test(h['x-tc-timestamp'] || '')) refuse('MissingParameter', 'X-TC-Timestamp');
   const timestamp = Number(h['x-tc-timestamp']);
-  if (Math.abs(nowS - timestamp) > 300) refuse('AuthFailure.SignatureExpire', `signature expired: timestamp ${timestamp}, server time ${nowS}`);
+  if (Math.abs(nowS - timestamp) > 300)
+    refuse('AuthFailure.SignatureExpire', `signature expired: timestamp ${timestamp}, server time ${nowS}`);
   if (service !== 'sts' || date !== utcDate(timestamp) || signedHeaders !== 'content-type;host')
     refuse('AuthFailure.InvalidAuthorization', `credential scope ${date}/${service}, signed headers ${signedHeaders}`);
   const secretKey = keys.get(secretId);
@@ -64,7 +73,11 @@ const checkTc3 = (req, raw, keys, nowS) => {
   // The host as signed: the Host header without its port, lowercase.
   const host = h.host.replace(/:\d+$/, '').toLowerCase();
   const want = tc3Signature({ secretKey, path, query, contentType: h['content-type'], host, body: raw, timestamp });
-  if (!same(want, signature)) refuse('AuthFailure.SignatureFailure', 'The provided credentials could not be validated. Please check your signature is correct.');
+  if (!same(want, signature))
+    refuse(
+      'AuthFailure.SignatureFailure',
+      'The provided credentials could not be validated. Please check your signature is correct.',
+    );
   let params;
   try {
     params = JSON.parse(raw.toString('utf8'));
@@ -72,8 +85,11 @@ const checkTc3 = (req, raw, keys, nowS) => {
     refuse('InvalidParameter', 'the body is not JSON');
   }
   const need = action === 'GetFederationToken' ? ['Name', 'Policy'] : ['RoleArn', 'RoleSessionName'];
-  for (const n of need) if (typeof params[n] !== 'string' || !params[n]) refuse('MissingParameter', `The request is missing a required parameter \`${n}\`.`);
-  if (params.DurationSeconds !== undefined && !Number.isInteger(params.DurationSeconds)) refuse('InvalidParameter', 'DurationSeconds');
+  for (const n of need)
+    if (typeof params[n] !== 'string' || !params[n])
+      refuse('MissingParameter', `The request is missing a required parameter \`${n}\`.`);
+  if (params.DurationSeconds !== undefined && !Number.isInteger(params.DurationSeconds))
+    refuse('InvalidParameter', 'DurationSeconds');
   return { action, params, policy: decodePolicy(params.Policy) };
 };
 
@@ -96,9 +112,21 @@ const checkV2 = (req, raw, keys) => {
   const { Signature, ...rest } = params;
   const secretKey = keys.get(params.SecretId);
   if (secretKey === undefined) refuse('AuthFailure.SecretIdNotFound', `SecretId ${params.SecretId} not found`);
-  const text = 'POST' + req.headers.host + '/?' + Object.keys(rest).sort().map((k) => `${k}=${rest[k]}`).join('&');
-  if (!same(createHmac('sha1', secretKey).update(text).digest('base64'), Signature || '')) refuse('AuthFailure.SignatureFailure', 'bad signature');
-  return { action: params.Action, params: { ...rest, DurationSeconds: Number(rest.DurationSeconds) }, policy: decodePolicy(params.Policy) };
+  const text =
+    'POST' +
+    req.headers.host +
+    '/?' +
+    Object.keys(rest)
+      .sort()
+      .map((k) => `${k}=${rest[k]}`)
+      .join('&');
+  if (!same(createHmac('sha1', secretKey).update(text).digest('base64'), Signature || ''))
+    refuse('AuthFailure.SignatureFailure', 'bad signature');
+  return {
+    action: params.Action,
+    params: { ...rest, DurationSeconds: Number(rest.DurationSeconds) },
+    policy: decodePolicy(params.Policy),
+  };
 };
 
 /**
@@ -112,7 +140,11 @@ export const startStsStandIn = async ({ keys = {}, now = () => Date.now(), tls, 
     if (cors) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       if (req.method === 'OPTIONS') {
-        const h = { 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] || '*', 'Access-Control-Max-Age': '600' };
+        const h = {
+          'Access-Control-Allow-Methods': 'POST',
+          'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] || '*',
+          'Access-Control-Max-Age': '600',
+        };
         return req.resume().on('end', () => res.writeHead(204, h).end());
       }
     }
@@ -121,7 +153,13 @@ export const startStsStandIn = async ({ keys = {}, now = () => Date.now(), tls, 
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const v2 = (req.headers['content-type'] || '').startsWith('application/x-www-form-urlencoded');
-      const call = { protocol: v2 ? 'v2' : 'tc3', method: req.method, url: req.url, headers: req.headers, body: raw.toString('utf8') };
+      const call = {
+        protocol: v2 ? 'v2' : 'tc3',
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: raw.toString('utf8'),
+      };
       state.calls.push(call);
       const send = (status, headers, body) => res.writeHead(status, headers).end(body);
       if (state.next) {
@@ -137,7 +175,11 @@ export const startStsStandIn = async ({ keys = {}, now = () => Date.now(), tls, 
         Object.assign(call, { action, params, policy });
         const expiredTime = nowS + (params.DurationSeconds ?? (action === 'AssumeRole' ? 7200 : 1800));
         call.answer = {
-          Credentials: { Token: randomBytes(48).toString('base64url'), TmpSecretId: 'AKIDtmp' + randomBytes(12).toString('hex'), TmpSecretKey: randomBytes(24).toString('base64url') },
+          Credentials: {
+            Token: randomBytes(48).toString('base64url'),
+            TmpSecretId: 'AKIDtmp' + randomBytes(12).toString('hex'),
+            TmpSecretKey: randomBytes(24).toString('base64url'),
+          },
           ExpiredTime: expiredTime,
           Expiration: new Date(expiredTime * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
           RequestId: requestId,

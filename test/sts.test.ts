@@ -14,7 +14,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assumeRole, cosPolicy, COS_UPLOAD_ACTIONS, CosSignError, getFederationToken, stsJson, type CamPolicy } from '../src/sts/index.js';
+import {
+  assumeRole,
+  cosPolicy,
+  COS_UPLOAD_ACTIONS,
+  CosSignError,
+  getFederationToken,
+  stsJson,
+  type CamPolicy,
+} from '../src/sts/index.js';
 import { CosSignError as MainCosSignError, fromSts } from '../src/index.js';
 import { tc3Authorization } from '../src/sts/tc3.js';
 // @ts-expect-error plain JS without types
@@ -33,7 +41,15 @@ const policy = cosPolicy({ bucket: BUCKET, region: 'ap-guangzhou', prefix: 'uplo
 const subtle = globalThis.crypto.subtle;
 
 /** The oracle: tencentcloud-sdk-nodejs-common's Authorization for a JSON POST to `url`. */
-const oracle = (o: { url: string; payload: string | object; timestamp: number; secretId: string; secretKey: string; service?: string; contentType?: string }) =>
+const oracle = (o: {
+  url: string;
+  payload: string | object;
+  timestamp: number;
+  secretId: string;
+  secretKey: string;
+  service?: string;
+  contentType?: string;
+}) =>
   Sign.sign3({
     method: 'POST',
     url: o.url,
@@ -46,7 +62,15 @@ const oracle = (o: { url: string; payload: string | object; timestamp: number; s
   }) as string;
 
 /** A fetch that records the request and answers like STS. */
-const capture = (answer: (init: RequestInit) => unknown = () => ({ Response: { Credentials: { TmpSecretId: 'AKIDtmp', TmpSecretKey: 'tmpKey', Token: 'tok' }, ExpiredTime: 2e9, RequestId: 'r' } })) => {
+const capture = (
+  answer: (init: RequestInit) => unknown = () => ({
+    Response: {
+      Credentials: { TmpSecretId: 'AKIDtmp', TmpSecretKey: 'tmpKey', Token: 'tok' },
+      ExpiredTime: 2e9,
+      RequestId: 'r',
+    },
+  }),
+) => {
   const calls: { url: string; init: RequestInit }[] = [];
   const fetch = async (url: string, init: RequestInit) => {
     calls.push({ url, init });
@@ -96,7 +120,12 @@ describe('TC3-HMAC-SHA256 (src/tc3.ts)', () => {
         fc.record({
           secretId: fc.stringMatching(/^[A-Za-z0-9]{1,40}$/),
           secretKey: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
-          payload: fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify(v) ?? ''), fc.string({ unit: 'binary', maxLength: 300 }), fc.constant('')),
+          payload: fc.oneof(
+            fc.json(),
+            fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
+            fc.string({ unit: 'binary', maxLength: 300 }),
+            fc.constant(''),
+          ),
           timestamp,
           url: endpoint,
           service: fc.constantFrom('sts', 'cvm', 'cam'),
@@ -116,19 +145,41 @@ describe('TC3-HMAC-SHA256 (src/tc3.ts)', () => {
       fc.asyncProperty(
         fc.record({
           assume: fc.boolean(),
-          region: fc.constantFrom('ap-guangzhou', 'ap-beijing', 'ap-shanghai', 'ap-singapore', 'na-siliconvalley', 'eu-frankfurt'),
+          region: fc.constantFrom(
+            'ap-guangzhou',
+            'ap-beijing',
+            'ap-shanghai',
+            'ap-singapore',
+            'na-siliconvalley',
+            'eu-frankfurt',
+          ),
           endpoint: endpoint.filter((u) => !new URL(u).username && !new URL(u).password && !new URL(u).hash),
           timestamp,
           durationSeconds: fc.integer({ min: 1, max: 129_600 }),
-          prefix: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((p) => /^[^\0-\x1f\x7f*/]/.test(p) && !/[\0-\x1f\x7f*]/.test(p)),
+          prefix: fc
+            .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+            .filter((p) => /^[^\0-\x1f\x7f*/]/.test(p) && !/[\0-\x1f\x7f*]/.test(p)),
           name: fc.stringMatching(/^[\w+=,.@-]{2,32}$/),
         }),
         async (o) => {
           const { calls, fetch } = capture();
           const p = cosPolicy({ bucket: BUCKET, region: o.region, prefix: o.prefix });
-          const common = { secretId: ID, secretKey: KEY, region: o.region, endpoint: o.endpoint, durationSeconds: o.durationSeconds, now: new Date(o.timestamp * 1000 + 999), fetch };
+          const common = {
+            secretId: ID,
+            secretKey: KEY,
+            region: o.region,
+            endpoint: o.endpoint,
+            durationSeconds: o.durationSeconds,
+            now: new Date(o.timestamp * 1000 + 999),
+            fetch,
+          };
           await (o.assume
-            ? assumeRole({ ...common, roleArn: 'qcs::cam::uin/100000000001:roleName/up', roleSessionName: o.name, policy: p })
+            ? assumeRole({
+                ...common,
+                roleArn: 'qcs::cam::uin/100000000001:roleName/up',
+                roleSessionName: o.name,
+                policy: p,
+              })
             : getFederationToken({ ...common, name: o.name, policy: p }));
           const [{ url, init }] = calls;
           expect(url).toBe(new URL(o.endpoint).href);
@@ -138,7 +189,9 @@ describe('TC3-HMAC-SHA256 (src/tc3.ts)', () => {
           const auth = header(init, 'Authorization');
           expect(auth).toBe(oracle({ url, payload: body, timestamp: o.timestamp, secretId: ID, secretKey: KEY }));
           // The SDK's own serialisation of the same parameters (JSON-bigint) is byte for byte ours.
-          expect(auth).toBe(oracle({ url, payload: JSON.parse(body), timestamp: o.timestamp, secretId: ID, secretKey: KEY }));
+          expect(auth).toBe(
+            oracle({ url, payload: JSON.parse(body), timestamp: o.timestamp, secretId: ID, secretKey: KEY }),
+          );
           expect(JSON.parse(decodeURIComponent(JSON.parse(body).Policy))).toEqual(p);
         },
       ),
@@ -148,7 +201,15 @@ describe('TC3-HMAC-SHA256 (src/tc3.ts)', () => {
 
   it("the conformance suite's fixed STS vector is what the oracle computes", async () => {
     const v = STS_VECTOR;
-    expect(oracle({ url: v.url, payload: v.body, timestamp: v.timestamp, secretId: v.options.secretId, secretKey: v.options.secretKey })).toBe(v.authorization);
+    expect(
+      oracle({
+        url: v.url,
+        payload: v.body,
+        timestamp: v.timestamp,
+        secretId: v.options.secretId,
+        secretKey: v.options.secretKey,
+      }),
+    ).toBe(v.authorization);
     const { calls, fetch } = capture();
     await getFederationToken({ ...v.options, policy: cosPolicy(v.policy), now: new Date(v.now), fetch });
     expect(calls[0].init.body).toBe(v.body);
@@ -190,7 +251,11 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
       'x-tc-region': 'ap-shanghai',
     });
     expect(Number(call.headers['x-tc-timestamp'])).toBeGreaterThanOrEqual(before);
-    expect(call.headers.authorization).toMatch(new RegExp(`^TC3-HMAC-SHA256 Credential=${ID}/\\d{4}-\\d\\d-\\d\\d/sts/tc3_request, SignedHeaders=content-type;host, Signature=[0-9a-f]{64}$`));
+    expect(call.headers.authorization).toMatch(
+      new RegExp(
+        `^TC3-HMAC-SHA256 Credential=${ID}/\\d{4}-\\d\\d-\\d\\d/sts/tc3_request, SignedHeaders=content-type;host, Signature=[0-9a-f]{64}$`,
+      ),
+    );
     const body = JSON.parse(call.body);
     expect(Object.keys(body)).toEqual(['Name', 'Policy', 'DurationSeconds']);
     expect(body).toMatchObject({ Name: 'cos-sign', DurationSeconds: 900 });
@@ -213,7 +278,9 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
       expiration: c.expiration.toISOString(),
     });
     expect(fromSts(JSON.parse(JSON.stringify(json)))).toEqual(c);
-    expect(() => stsJson({ ...c, expiration: undefined } as never)).toThrow(expect.objectContaining({ code: 'ERR_CREDENTIALS_INVALID', message: expect.not.stringContaining(c.secretKey) }));
+    expect(() => stsJson({ ...c, expiration: undefined } as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CREDENTIALS_INVALID', message: expect.not.stringContaining(c.secretKey) }),
+    );
   });
 
   it('AssumeRole: RoleArn, RoleSessionName, DurationSeconds, optional Policy (as JSON text)', async () => {
@@ -223,7 +290,12 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
     expect(call.error).toBeUndefined();
     expect(call.headers['x-tc-action']).toBe('AssumeRole');
     expect(call.headers['x-tc-region']).toBe('ap-guangzhou');
-    expect(JSON.parse(call.body)).toEqual({ RoleArn: roleArn, RoleSessionName: 'web-alice', Policy: encodeURIComponent(JSON.stringify(policy)), DurationSeconds: 1800 });
+    expect(JSON.parse(call.body)).toEqual({
+      RoleArn: roleArn,
+      RoleSessionName: 'web-alice',
+      Policy: encodeURIComponent(JSON.stringify(policy)),
+      DurationSeconds: 1800,
+    });
     expect(c.securityToken).toBe(call.answer.Credentials.Token);
     await assumeRole({ ...opts(), roleArn, roleSessionName: 'web-bob', durationSeconds: 3600 });
     call = last();
@@ -231,7 +303,7 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
     expect(JSON.parse(call.body)).toEqual({ RoleArn: roleArn, RoleSessionName: 'web-bob', DurationSeconds: 3600 });
   });
 
-  it("an endpoint with a path and query is signed as sent (the stand-in checks them)", async () => {
+  it('an endpoint with a path and query is signed as sent (the stand-in checks them)', async () => {
     await getFederationToken({ ...opts(), endpoint: sts.url + 'proxy/sts?via=edge', policy });
     expect(last().url).toBe('/proxy/sts?via=edge');
     expect(last().error).toBeUndefined();
@@ -251,7 +323,11 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
     e = await rejection(getFederationToken({ ...opts(), policy, now: new Date(Date.now() - 600_000) }));
     expect(e.message).toContain('AuthFailure.SignatureExpire');
     // An error whose message echoes the key (it never does at Tencent; it must not pass through here).
-    sts.next = () => ({ body: JSON.stringify({ Response: { Error: { Code: 'InternalError', Message: `boom ${KEY}` }, RequestId: 'req-1' } }) });
+    sts.next = () => ({
+      body: JSON.stringify({
+        Response: { Error: { Code: 'InternalError', Message: `boom ${KEY}` }, RequestId: 'req-1' },
+      }),
+    });
     e = await rejection(getFederationToken({ ...opts(), policy }));
     expect(e.message).toMatch(/InternalError: boom <secretKey> \(HTTP 200, RequestId req-1\)/);
   });
@@ -259,16 +335,30 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
   it('a non-2xx or non-JSON answer, and one without credentials, reject with ERR_STS', async () => {
     sts.next = () => ({ status: 502, headers: { 'Content-Type': 'text/html' }, body: '<html>Bad Gateway</html>' });
     let e = await rejection(getFederationToken({ ...opts(), policy }));
-    expect([e.code, e.message]).toEqual(['ERR_STS', expect.stringMatching(/answered HTTP 502, not a Tencent Cloud API answer \(text\/html\)/)]);
+    expect([e.code, e.message]).toEqual([
+      'ERR_STS',
+      expect.stringMatching(/answered HTTP 502, not a Tencent Cloud API answer \(text\/html\)/),
+    ]);
     sts.next = () => ({ status: 200, headers: { 'Content-Type': 'text/plain' }, body: 'ok' });
     e = await rejection(getFederationToken({ ...opts(), policy }));
     expect(e.message).toMatch(/HTTP 200, not a Tencent Cloud API answer/);
-    sts.next = () => ({ status: 503, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Response: { RequestId: 'req-2' } }) });
+    sts.next = () => ({
+      status: 503,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ Response: { RequestId: 'req-2' } }),
+    });
     e = await rejection(getFederationToken({ ...opts(), policy }));
     expect(e.message).toMatch(/answered HTTP 503, RequestId req-2/);
-    sts.next = () => ({ headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Response: { Credentials: { TmpSecretId: 'a', TmpSecretKey: 'b' }, ExpiredTime: 1, RequestId: 'req-3' } }) });
+    sts.next = () => ({
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        Response: { Credentials: { TmpSecretId: 'a', TmpSecretKey: 'b' }, ExpiredTime: 1, RequestId: 'req-3' },
+      }),
+    });
     e = await rejection(getFederationToken({ ...opts(), policy }));
-    expect(e.message).toMatch(/lacks Credentials \{ TmpSecretId, TmpSecretKey, Token \} or ExpiredTime \(HTTP 200, RequestId req-3\)/);
+    expect(e.message).toMatch(
+      /lacks Credentials \{ TmpSecretId, TmpSecretKey, Token \} or ExpiredTime \(HTTP 200, RequestId req-3\)/,
+    );
   });
 
   it('a closed port: ERR_STS naming the network failure, the cause kept', async () => {
@@ -286,8 +376,12 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
       new Promise<Response>((_, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
     let e = await rejection(getFederationToken({ ...opts(), policy, timeout: 50, fetch: hang }));
     expect(e.message).toMatch(/network failure/);
-    e = await rejection(getFederationToken({ ...opts(), policy, fetch: async () => Promise.reject(new Error(`proxy said ${KEY}`)) }));
-    expect(e.message).toBe('GetFederationToken at ' + new URL(sts.url).origin + ': network failure, no answer: proxy said <secretKey>');
+    e = await rejection(
+      getFederationToken({ ...opts(), policy, fetch: async () => Promise.reject(new Error(`proxy said ${KEY}`)) }),
+    );
+    expect(e.message).toBe(
+      'GetFederationToken at ' + new URL(sts.url).origin + ': network failure, no answer: proxy said <secretKey>',
+    );
   });
 
   // A Node library: under happy-dom, axios would pick happy-dom's XMLHttpRequest, which knows no test
@@ -306,7 +400,14 @@ describe('against a loopback stand-in for STS that verifies the signature (node:
     const adapter = axios.defaults.adapter;
     axios.defaults.adapter = 'http';
     try {
-      const data = await STS.getCredential({ secretId: ID, secretKey: KEY, policy, durationSeconds: 900, region: 'ap-guangzhou', host: tls.host });
+      const data = await STS.getCredential({
+        secretId: ID,
+        secretKey: KEY,
+        policy,
+        durationSeconds: 900,
+        region: 'ap-guangzhou',
+        host: tls.host,
+      });
       const theirs = tls.calls[0];
       expect(theirs.protocol).toBe('v2');
       expect(theirs.error).toBeUndefined();
@@ -352,31 +453,77 @@ describe('bad options reject before any request', () => {
   it('each option, with the code and what was received', async () => {
     await refuses(getFederationToken(undefined as never), 'ERR_INVALID_OPTION', /options must be an object/);
     await refuses(getFederationToken({ ...base, secretId: 'AKID x' }), 'ERR_CREDENTIALS_INVALID', /secretId must be/);
-    await refuses(getFederationToken({ ...base, secretKey: ` ${KEY}` }), 'ERR_CREDENTIALS_INVALID', /secretKey must be .*, received a string of 35 characters/);
-    await refuses(getFederationToken({ ...base, secretKey: undefined as never }), 'ERR_CREDENTIALS_INVALID', /secretKey/);
-    await refuses(getFederationToken({ ...base, region: 'Guangzhou' }), 'ERR_INVALID_REGION', /region must be like "ap-guangzhou", received "Guangzhou"/);
+    await refuses(
+      getFederationToken({ ...base, secretKey: ` ${KEY}` }),
+      'ERR_CREDENTIALS_INVALID',
+      /secretKey must be .*, received a string of 35 characters/,
+    );
+    await refuses(
+      getFederationToken({ ...base, secretKey: undefined as never }),
+      'ERR_CREDENTIALS_INVALID',
+      /secretKey/,
+    );
+    await refuses(
+      getFederationToken({ ...base, region: 'Guangzhou' }),
+      'ERR_INVALID_REGION',
+      /region must be like "ap-guangzhou", received "Guangzhou"/,
+    );
     await refuses(getFederationToken({ ...base, durationSeconds: 1800.5 }), 'ERR_INVALID_EXPIRES', /durationSeconds/);
-    await refuses(getFederationToken({ ...base, durationSeconds: 1_800_000 }), 'ERR_INVALID_EXPIRES', /received 1800000/);
-    await refuses(getFederationToken({ ...base, endpoint: 'sts.tencentcloudapi.com' }), 'ERR_INVALID_ENDPOINT', /endpoint/);
-    await refuses(getFederationToken({ ...base, endpoint: 'ftp://sts.tencentcloudapi.com' }), 'ERR_INVALID_ENDPOINT', /http\(s\) URL/);
+    await refuses(
+      getFederationToken({ ...base, durationSeconds: 1_800_000 }),
+      'ERR_INVALID_EXPIRES',
+      /received 1800000/,
+    );
+    await refuses(
+      getFederationToken({ ...base, endpoint: 'sts.tencentcloudapi.com' }),
+      'ERR_INVALID_ENDPOINT',
+      /endpoint/,
+    );
+    await refuses(
+      getFederationToken({ ...base, endpoint: 'ftp://sts.tencentcloudapi.com' }),
+      'ERR_INVALID_ENDPOINT',
+      /http\(s\) URL/,
+    );
     await refuses(getFederationToken({ ...base, now: new Date(NaN) }), 'ERR_INVALID_NOW', /now must be a valid Date/);
     await refuses(getFederationToken({ ...base, timeout: 0 }), 'ERR_INVALID_OPTION', /timeout/);
     await refuses(getFederationToken({ ...base, crypto: {} as never }), 'ERR_CRYPTO_UNAVAILABLE', /crypto/);
-    await refuses(getFederationToken({ ...base, fetch: 'no' as never }), 'ERR_INVALID_OPTION', /fetch must be a function/);
+    await refuses(
+      getFederationToken({ ...base, fetch: 'no' as never }),
+      'ERR_INVALID_OPTION',
+      /fetch must be a function/,
+    );
     await refuses(getFederationToken({ ...base, name: 'a b' }), 'ERR_INVALID_OPTION', /name must be/);
     await refuses(getFederationToken({ ...base, policy: undefined as never }), 'ERR_INVALID_POLICY', /policy must be/);
-    await refuses(getFederationToken({ ...base, policy: encodeURIComponent(JSON.stringify(policy)) }), 'ERR_INVALID_POLICY', /not URL-encoded/);
-    await refuses(getFederationToken({ ...base, policy: { version: '2.0' } as never }), 'ERR_INVALID_POLICY', /statement/);
+    await refuses(
+      getFederationToken({ ...base, policy: encodeURIComponent(JSON.stringify(policy)) }),
+      'ERR_INVALID_POLICY',
+      /not URL-encoded/,
+    );
+    await refuses(
+      getFederationToken({ ...base, policy: { version: '2.0' } as never }),
+      'ERR_INVALID_POLICY',
+      /statement/,
+    );
     await refuses(assumeRole({ ...base, roleArn: 'role', roleSessionName: 'ok' }), 'ERR_INVALID_OPTION', /roleArn/);
-    await refuses(assumeRole({ ...base, roleArn: 'qcs::cam::uin/1:roleName/r', roleSessionName: 'x' }), 'ERR_INVALID_OPTION', /roleSessionName/);
-    await refuses(assumeRole({ ...base, roleArn: 'qcs::cam::uin/1:roleName/r', roleSessionName: 'ok', policy: 'nope' }), 'ERR_INVALID_POLICY', /policy/);
+    await refuses(
+      assumeRole({ ...base, roleArn: 'qcs::cam::uin/1:roleName/r', roleSessionName: 'x' }),
+      'ERR_INVALID_OPTION',
+      /roleSessionName/,
+    );
+    await refuses(
+      assumeRole({ ...base, roleArn: 'qcs::cam::uin/1:roleName/r', roleSessionName: 'ok', policy: 'nope' }),
+      'ERR_INVALID_POLICY',
+      /policy/,
+    );
     expect(calls).toEqual([]);
   });
 
   it('the crypto option: another WebCrypto signs the same', async () => {
     const now = new Date('2026-01-01T00:00:00Z');
     let used = 0;
-    const counting = new Proxy(subtle, { get: (t, k) => (typeof (t as any)[k] == 'function' ? (used++, (t as any)[k].bind(t)) : (t as any)[k]) });
+    const counting = new Proxy(subtle, {
+      get: (t, k) => (typeof (t as any)[k] == 'function' ? (used++, (t as any)[k].bind(t)) : (t as any)[k]),
+    });
     await getFederationToken({ ...base, now, crypto: { subtle: counting } });
     await getFederationToken({ ...base, now });
     const [a, b] = calls.splice(0);
@@ -407,22 +554,44 @@ describe('cosPolicy', () => {
         },
       ],
     });
-    expect(COS_UPLOAD_ACTIONS).toEqual(['PutObject', 'PostObject', 'InitiateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts', 'ListMultipartUploads']);
+    expect(COS_UPLOAD_ACTIONS).toEqual([
+      'PutObject',
+      'PostObject',
+      'InitiateMultipartUpload',
+      'UploadPart',
+      'CompleteMultipartUpload',
+      'AbortMultipartUpload',
+      'ListParts',
+      'ListMultipartUploads',
+    ]);
     expect(JSON.stringify(policy)).not.toContain('principal');
   });
 
   it('keys replace the prefix; actions replace the defaults; a leading / is dropped', () => {
-    const p = cosPolicy({ bucket: 'a-1', region: 'ap-beijing', keys: ['/x/a.png', 'b c/中.txt'], actions: ['GetObject', 'name/cos:HeadObject'] });
+    const p = cosPolicy({
+      bucket: 'a-1',
+      region: 'ap-beijing',
+      keys: ['/x/a.png', 'b c/中.txt'],
+      actions: ['GetObject', 'name/cos:HeadObject'],
+    });
     expect(res(p)).toEqual(['qcs::cos:ap-beijing:uid/1:a-1/x/a.png', 'qcs::cos:ap-beijing:uid/1:a-1/b c/中.txt']);
     expect(p.statement[0].action).toEqual(['name/cos:GetObject', 'name/cos:HeadObject']);
-    expect(res(cosPolicy({ bucket: 'a-1', region: 'ap-beijing', prefix: '/u/' }))).toEqual(['qcs::cos:ap-beijing:uid/1:a-1/u/*']);
+    expect(res(cosPolicy({ bucket: 'a-1', region: 'ap-beijing', prefix: '/u/' }))).toEqual([
+      'qcs::cos:ap-beijing:uid/1:a-1/u/*',
+    ]);
   });
 
   it('the whole bucket only when asked for', () => {
     expect(() => cosPolicy({ bucket: 'a-1', region: 'ap-beijing' })).toThrow(/an empty prefix would grant a-1 whole/);
-    expect(() => cosPolicy({ bucket: 'a-1', region: 'ap-beijing', prefix: '' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_POLICY' }));
-    expect(() => cosPolicy({ bucket: 'a-1', region: 'ap-beijing', prefix: '/' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_POLICY' }));
-    expect(res(cosPolicy({ bucket: 'a-1', region: 'ap-beijing', allowWholeBucket: true }))).toEqual(['qcs::cos:ap-beijing:uid/1:a-1/*']);
+    expect(() => cosPolicy({ bucket: 'a-1', region: 'ap-beijing', prefix: '' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_POLICY' }),
+    );
+    expect(() => cosPolicy({ bucket: 'a-1', region: 'ap-beijing', prefix: '/' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_POLICY' }),
+    );
+    expect(res(cosPolicy({ bucket: 'a-1', region: 'ap-beijing', allowWholeBucket: true }))).toEqual([
+      'qcs::cos:ap-beijing:uid/1:a-1/*',
+    ]);
   });
 
   it('refusals: bucket without APPID, bad region, prefix/keys of the wrong type or with *, bad actions', () => {

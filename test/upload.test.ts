@@ -105,7 +105,9 @@ describe('planParts', () => {
   });
 
   it('refuses a body that 10,000 parts of 5 GiB cannot carry', () => {
-    expect(() => planParts(10_000 * 5120 * MiB + 1, 8 * MiB)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_BODY' }));
+    expect(() => planParts(10_000 * 5120 * MiB + 1, 8 * MiB)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_BODY' }),
+    );
   });
 });
 
@@ -145,7 +147,10 @@ describe('bad options are refused before any request', () => {
     await refused(uploadPart(signer, { ...o, partNumber: 1, body: 5 as never }), 'ERR_INVALID_BODY');
     await refused(uploadPart(signer, { ...o, uploadId: 'a\nb', partNumber: 1, body: 'x' }), 'ERR_INVALID_OPTION');
     await refused(completeMultipartUpload(signer, { ...o, parts: [] }), 'ERR_INVALID_OPTION');
-    await refused(completeMultipartUpload(signer, { ...o, parts: [{ partNumber: 1.5, etag: 'x' }] }), 'ERR_INVALID_OPTION');
+    await refused(
+      completeMultipartUpload(signer, { ...o, parts: [{ partNumber: 1.5, etag: 'x' }] }),
+      'ERR_INVALID_OPTION',
+    );
     await refused(listParts(signer, { ...o, pageSize: 1001 }), 'ERR_INVALID_OPTION');
     await refused(abortMultipartUpload(signer, { ...o, uploadId: 7 as never }), 'ERR_INVALID_OPTION');
     await refused(listMultipartUploads(signer, { bucket, prefix: 3 as never }), 'ERR_INVALID_OPTION');
@@ -240,7 +245,13 @@ describe('upload(): one PutObject or multipart', () => {
     const { signer } = setup();
     const seen: number[] = [];
     const total = 5 * MiB + 3;
-    await upload(signer, { bucket, key: 'k', body: bytes(total), partSize: MiB, onProgress: (p) => (expect(p.total).toBe(total), seen.push(p.loaded)) });
+    await upload(signer, {
+      bucket,
+      key: 'k',
+      body: bytes(total),
+      partSize: MiB,
+      onProgress: (p) => (expect(p.total).toBe(total), seen.push(p.loaded)),
+    });
     expect(seen[0]).toBe(0);
     expect(seen.at(-1)).toBe(total);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]);
@@ -249,7 +260,13 @@ describe('upload(): one PutObject or multipart', () => {
   it('calls onUploadId as soon as the upload exists, before any part', async () => {
     const { cos, signer } = setup();
     const calls: [string, number][] = [];
-    const r = await upload(signer, { bucket, key: 'k', body: bytes(2 * MiB + 1), partSize: MiB, onUploadId: (id) => calls.push([id, cos.seen.length]) });
+    const r = await upload(signer, {
+      bucket,
+      key: 'k',
+      body: bytes(2 * MiB + 1),
+      partSize: MiB,
+      onUploadId: (id) => calls.push([id, cos.seen.length]),
+    });
     expect(calls).toEqual([[r.uploadId!, 1]]);
   });
 });
@@ -265,7 +282,15 @@ describe('resume', () => {
     cos.seen.length = 0;
     const progress: number[] = [];
     const ids: string[] = [];
-    const r = await upload(signer, { bucket, key: 'k', body, partSize: MiB, uploadId, onUploadId: (id) => ids.push(id), onProgress: (p) => progress.push(p.loaded) });
+    const r = await upload(signer, {
+      bucket,
+      key: 'k',
+      body,
+      partSize: MiB,
+      uploadId,
+      onUploadId: (id) => ids.push(id),
+      onProgress: (p) => progress.push(p.loaded),
+    });
     expect(kinds(cos).sort()).toEqual(['complete', 'list', 'part2', 'part4', 'part5'].sort());
     expect(kinds(cos)[0]).toBe('list');
     expect(ids).toEqual([uploadId]);
@@ -279,7 +304,14 @@ describe('resume', () => {
     const { cos, signer } = setup();
     const body = bytes(7 * MiB + 1);
     const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'k' });
-    for (const n of [1, 3]) await uploadPart(signer, { bucket, key: 'k', uploadId, partNumber: n, body: body.subarray((n - 1) * 2 * MiB, n * 2 * MiB) });
+    for (const n of [1, 3])
+      await uploadPart(signer, {
+        bucket,
+        key: 'k',
+        uploadId,
+        partNumber: n,
+        body: body.subarray((n - 1) * 2 * MiB, n * 2 * MiB),
+      });
     cos.seen.length = 0;
     await upload(signer, { bucket, key: 'k', body, uploadId }); // default 8 MiB parts asked for; the upload's are 2 MiB
     expect(shape(cos)).toEqual(['list', 'part2', 'part4', 'complete']);
@@ -289,7 +321,8 @@ describe('resume', () => {
   it('listParts follows every page', async () => {
     const { cos, signer } = setup();
     const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'k' });
-    for (let n = 1; n <= 5; n++) await uploadPart(signer, { bucket, key: 'k', uploadId, partNumber: n, body: `part ${n}` });
+    for (let n = 1; n <= 5; n++)
+      await uploadPart(signer, { bucket, key: 'k', uploadId, partNumber: n, body: `part ${n}` });
     cos.seen.length = 0;
     const parts = await listParts(signer, { bucket, key: 'k', uploadId, pageSize: 2 });
     expect(parts.map((p) => p.partNumber)).toEqual([1, 2, 3, 4, 5]);
@@ -299,7 +332,11 @@ describe('resume', () => {
 
   it('an unknown uploadId is ERR_COS_RESPONSE 404 NoSuchUpload, with nothing uploaded', async () => {
     const { cos, signer } = setup();
-    const e = await refused(upload(signer, { bucket, key: 'k', body: bytes(10), uploadId: 'nope' }), 'ERR_COS_RESPONSE', 404);
+    const e = await refused(
+      upload(signer, { bucket, key: 'k', body: bytes(10), uploadId: 'nope' }),
+      'ERR_COS_RESPONSE',
+      404,
+    );
     expect(e.cos?.Code).toBe('NoSuchUpload');
     expect(e.cos?.RequestId).toBe('req-NoSuchUpload');
     expect(e.message).toMatch(/404 NoSuchUpload/);
@@ -327,7 +364,11 @@ describe('retries', () => {
       vi.useFakeTimers({ toFake: ['setTimeout'] });
       vi.spyOn(Math, 'random').mockReturnValue(0);
       const { cos, signer } = setup();
-      cos.fault((r) => r.query.partNumber == '2', () => cosError(status, status == 429 ? 'SlowDown' : 'InternalError'), 2);
+      cos.fault(
+        (r) => r.query.partNumber == '2',
+        () => cosError(status, status == 429 ? 'SlowDown' : 'InternalError'),
+        2,
+      );
       const done = upload(signer, { bucket, key: 'k', body: bytes(2 * MiB + 1), partSize: MiB, concurrency: 1 });
       await until(() => vi.getTimerCount() == 1);
       expect(kinds(cos)).toEqual(['init', 'part1', 'part2']);
@@ -347,8 +388,16 @@ describe('retries', () => {
   for (const status of [400, 403, 404, 409, 412])
     it(`${status} is not retried`, async () => {
       const { cos, signer } = setup();
-      cos.fault((r) => r.query.partNumber == '1', () => cosError(status, 'InvalidArgument'), 1);
-      const e = await refused(upload(signer, { bucket, key: 'k', body: bytes(MiB + 1), partSize: MiB, concurrency: 1 }), 'ERR_COS_RESPONSE', status);
+      cos.fault(
+        (r) => r.query.partNumber == '1',
+        () => cosError(status, 'InvalidArgument'),
+        1,
+      );
+      const e = await refused(
+        upload(signer, { bucket, key: 'k', body: bytes(MiB + 1), partSize: MiB, concurrency: 1 }),
+        'ERR_COS_RESPONSE',
+        status,
+      );
       expect(e.cos?.Code).toBe('InvalidArgument');
       expect(kinds(cos)).toEqual(['init', 'part1']);
     });
@@ -356,7 +405,11 @@ describe('retries', () => {
   it('`retries` extra attempts, then ERR_COS_RESPONSE with the status and COS body', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     const { cos, signer } = setup();
-    cos.fault((r) => r.method == 'PUT', () => cosError(503, 'ServiceUnavailable'), 100);
+    cos.fault(
+      (r) => r.method == 'PUT',
+      () => cosError(503, 'ServiceUnavailable'),
+      100,
+    );
     const e = await drive(upload(signer, { bucket, key: 'k', body: 'x', retries: 2 }).catch((x) => x));
     expect(e).toMatchObject({ code: 'ERR_COS_RESPONSE', status: 503, cos: { Code: 'ServiceUnavailable' } });
     expect(kinds(cos)).toEqual(['put', 'put', 'put']);
@@ -365,15 +418,27 @@ describe('retries', () => {
   it('a 5xx without a COS body is ERR_COS_RESPONSE with cos undefined', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     const { cos, signer } = setup();
-    cos.fault(() => true, () => new Response('Bad Gateway', { status: 502 }), 100);
-    expect(await drive(upload(signer, { bucket, key: 'k', body: 'x', retries: 1 }).catch((x) => x))).toMatchObject({ code: 'ERR_COS_RESPONSE', status: 502, cos: undefined });
+    cos.fault(
+      () => true,
+      () => new Response('Bad Gateway', { status: 502 }),
+      100,
+    );
+    expect(await drive(upload(signer, { bucket, key: 'k', body: 'x', retries: 1 }).catch((x) => x))).toMatchObject({
+      code: 'ERR_COS_RESPONSE',
+      status: 502,
+      cos: undefined,
+    });
   });
 
   it('network errors are retried; one that outlasts the retries is ERR_NETWORK with the last error as cause', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     const { cos, signer } = setup();
     const boom = new TypeError('fetch failed');
-    cos.fault(() => true, () => Promise.reject(boom), 4);
+    cos.fault(
+      () => true,
+      () => Promise.reject(boom),
+      4,
+    );
     const e = await drive(upload(signer, { bucket, key: 'k', body: 'x' }).catch((x) => x));
     expect(e).toMatchObject({ code: 'ERR_NETWORK', cause: boom });
     expect(e.message).toMatch(/4 attempt/);
@@ -385,7 +450,11 @@ describe('retries', () => {
     const server = new Date(Date.now() + 20 * 60_000).toISOString();
     cos.fault(
       () => true,
-      () => new Response(`<Error><Code>RequestTimeTooSkewed</Code><Message>skewed</Message><ServerTime>${server}</ServerTime></Error>`, { status: 403 }),
+      () =>
+        new Response(
+          `<Error><Code>RequestTimeTooSkewed</Code><Message>skewed</Message><ServerTime>${server}</ServerTime></Error>`,
+          { status: 403 },
+        ),
       1,
     );
     await upload(signer, { bucket, key: 'k', body: 'x', retries: 0 });
@@ -411,17 +480,31 @@ describe('Complete', () => {
     const { cos, signer } = setup();
     cos.fault(
       (r) => r.method == 'POST' && !!r.query.uploadId,
-      () => new Response('<?xml version="1.0"?><Error><Code>InternalError</Code><Message>late failure</Message><RequestId>r1</RequestId></Error>', { status: 200 }),
+      () =>
+        new Response(
+          '<?xml version="1.0"?><Error><Code>InternalError</Code><Message>late failure</Message><RequestId>r1</RequestId></Error>',
+          { status: 200 },
+        ),
     );
-    const e = await refused(upload(signer, { bucket, key: 'k', body: bytes(MiB + 1), partSize: MiB }), 'ERR_COS_RESPONSE', 200);
+    const e = await refused(
+      upload(signer, { bucket, key: 'k', body: bytes(MiB + 1), partSize: MiB }),
+      'ERR_COS_RESPONSE',
+      200,
+    );
     expect(e.cos).toMatchObject({ Code: 'InternalError', Message: 'late failure', RequestId: 'r1' });
     expect(cos.objects.has('k')).toBe(false);
   });
 
   it('a part answer without ETag (a CORS rule that does not expose it) says so', async () => {
     const { cos, signer } = setup();
-    cos.fault((r) => !!r.query.partNumber, () => new Response(null, { status: 200 }));
-    const e = await refused(upload(signer, { bucket, key: 'k', body: bytes(MiB + 1), partSize: MiB, concurrency: 1 }), 'ERR_COS_RESPONSE');
+    cos.fault(
+      (r) => !!r.query.partNumber,
+      () => new Response(null, { status: 200 }),
+    );
+    const e = await refused(
+      upload(signer, { bucket, key: 'k', body: bytes(MiB + 1), partSize: MiB, concurrency: 1 }),
+      'ERR_COS_RESPONSE',
+    );
     expect(e.message).toMatch(/ETag/);
   });
 });
@@ -436,7 +519,14 @@ describe('abort', () => {
         await new Promise((ok) => setTimeout(ok, 5));
       }
     });
-    const e = await upload(signer, { bucket, key: 'k', body: bytes(6 * MiB), partSize: MiB, concurrency: 1, signal: ctl.signal }).catch((x) => x);
+    const e = await upload(signer, {
+      bucket,
+      key: 'k',
+      body: bytes(6 * MiB),
+      partSize: MiB,
+      concurrency: 1,
+      signal: ctl.signal,
+    }).catch((x) => x);
     expect(e).toEqual(new Error('user paused'));
     expect(kinds(cos)).toEqual(['init', 'part1', 'part2', 'part3']);
     const [id] = cos.uploads.keys();
@@ -445,7 +535,11 @@ describe('abort', () => {
     cos.setBefore(undefined);
     cos.seen.length = 0;
     await upload(signer, { bucket, key: 'k', body: bytes(6 * MiB), partSize: MiB, uploadId: id });
-    expect(kinds(cos).filter((k) => k.startsWith('part')).sort()).toEqual(['part3', 'part4', 'part5', 'part6']);
+    expect(
+      kinds(cos)
+        .filter((k) => k.startsWith('part'))
+        .sort(),
+    ).toEqual(['part3', 'part4', 'part5', 'part6']);
     expect(digest(cos.objects.get('k')!.data)).toBe(digest(bytes(6 * MiB)));
   });
 
@@ -456,7 +550,11 @@ describe('abort', () => {
     await expect(upload(signer, { bucket, key: 'k', body: 'x', signal: done.signal })).rejects.toThrow('before');
     expect(cos.seen).toEqual([]);
     const ctl = new AbortController();
-    cos.fault(() => true, () => cosError(503, 'ServiceUnavailable'), 10);
+    cos.fault(
+      () => true,
+      () => cosError(503, 'ServiceUnavailable'),
+      10,
+    );
     const p = upload(signer, { bucket, key: 'k', body: 'x', signal: ctl.signal });
     await until(() => cos.seen.length == 1);
     await tick();
@@ -477,19 +575,39 @@ describe('listObjects and listMultipartUploads read page by page', () => {
   const page = (keys: string[], next?: string, truncated = !!next) =>
     new Response(
       `<ListBucketResult><IsTruncated>${truncated}</IsTruncated>${next ? `<NextMarker>${next}</NextMarker>` : ''}` +
-        keys.map((k) => (k.endsWith('/') ? `<CommonPrefixes><Prefix>${k}</Prefix></CommonPrefixes>` : `<Contents><Key>${k}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag><Size>3</Size></Contents>`)).join('') +
+        keys
+          .map((k) =>
+            k.endsWith('/')
+              ? `<CommonPrefixes><Prefix>${k}</Prefix></CommonPrefixes>`
+              : `<Contents><Key>${k}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"e"</ETag><Size>3</Size></Contents>`,
+          )
+          .join('') +
         '</ListBucketResult>',
       { status: 200 },
     );
 
   it('fetches a page only when the loop asks and follows NextMarker', async () => {
     const { cos, signer } = setup();
-    cos.fault((r) => !r.query.marker, () => page(['a', 'b/'], 'b/'));
-    cos.fault((r) => r.query.marker == 'b/', () => page(['c', 'd'], 'd'));
-    cos.fault((r) => r.query.marker == 'd', () => page(['e']), 2);
+    cos.fault(
+      (r) => !r.query.marker,
+      () => page(['a', 'b/'], 'b/'),
+    );
+    cos.fault(
+      (r) => r.query.marker == 'b/',
+      () => page(['c', 'd'], 'd'),
+    );
+    cos.fault(
+      (r) => r.query.marker == 'd',
+      () => page(['e']),
+      2,
+    );
     const it = listObjects(signer, { bucket, prefix: 'p', delimiter: '/', pageSize: 2 });
     const first = await it.next();
-    expect(first.value).toEqual({ objects: [{ key: 'a', size: 3, etag: '"e"', lastModified: new Date('2026-01-01T00:00:00Z') }], prefixes: ['b/'], nextMarker: 'b/' });
+    expect(first.value).toEqual({
+      objects: [{ key: 'a', size: 3, etag: '"e"', lastModified: new Date('2026-01-01T00:00:00Z') }],
+      prefixes: ['b/'],
+      nextMarker: 'b/',
+    });
     expect(cos.seen.length).toBe(1);
     expect(cos.seen[0].query).toEqual({ 'max-keys': '2', prefix: 'p', delimiter: '/' });
     const rest = [];
@@ -508,8 +626,15 @@ describe('listObjects and listMultipartUploads read page by page', () => {
       ['a', undefined],
     ]) {
       const { cos, signer } = setup();
-      cos.fault((r) => !r.query.marker, () => page(['a'], first));
-      cos.fault(() => true, () => page(['b'], second, true), 5);
+      cos.fault(
+        (r) => !r.query.marker,
+        () => page(['a'], first),
+      );
+      cos.fault(
+        () => true,
+        () => page(['b'], second, true),
+        5,
+      );
       const e = await (async () => {
         for await (const _ of listObjects(signer, { bucket }));
       })().catch((x) => x);
@@ -521,14 +646,28 @@ describe('listObjects and listMultipartUploads read page by page', () => {
 
   it('listMultipartUploads follows key and upload-id markers', async () => {
     const { cos, signer } = setup();
-    const up = (k: string, id: string) => `<Upload><Key>${k}</Key><UploadId>${id}</UploadId><Initiated>2026-01-01T00:00:00.000Z</Initiated></Upload>`;
+    const up = (k: string, id: string) =>
+      `<Upload><Key>${k}</Key><UploadId>${id}</UploadId><Initiated>2026-01-01T00:00:00.000Z</Initiated></Upload>`;
     cos.fault(
       (r) => !r.query['key-marker'],
-      () => new Response(`<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>a</NextKeyMarker><NextUploadIdMarker>2</NextUploadIdMarker>${up('a', '1')}${up('a', '2')}</ListMultipartUploadsResult>`),
+      () =>
+        new Response(
+          `<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>a</NextKeyMarker><NextUploadIdMarker>2</NextUploadIdMarker>${up('a', '1')}${up('a', '2')}</ListMultipartUploadsResult>`,
+        ),
     );
-    cos.fault(() => true, () => new Response(`<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>${up('b', '3')}</ListMultipartUploadsResult>`));
+    cos.fault(
+      () => true,
+      () =>
+        new Response(
+          `<ListMultipartUploadsResult><IsTruncated>false</IsTruncated>${up('b', '3')}</ListMultipartUploadsResult>`,
+        ),
+    );
     const all = await listMultipartUploads(signer, { bucket, prefix: 'x/', pageSize: 2 });
-    expect(all.map((u) => [u.key, u.uploadId])).toEqual([['a', '1'], ['a', '2'], ['b', '3']]);
+    expect(all.map((u) => [u.key, u.uploadId])).toEqual([
+      ['a', '1'],
+      ['a', '2'],
+      ['b', '3'],
+    ]);
     expect(all[0].initiated).toEqual(new Date('2026-01-01T00:00:00Z'));
     expect(cos.seen.map((r) => r.query)).toEqual([
       { uploads: '', 'max-uploads': '2', prefix: 'x/' },

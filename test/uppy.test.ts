@@ -8,15 +8,42 @@ import { verify } from './cos-verify.js';
 
 const secretKey = 'exampleSecretKey0123456789abcdefg';
 const bucket = 'examplebucket-1250000000';
-const signer = new CosSigner({ region: 'ap-guangzhou', credentials: { secretId: 'AKIDexampleSecretId0123456789ABCDEF', secretKey, securityToken: 'tok' } });
+const signer = new CosSigner({
+  region: 'ap-guangzhou',
+  credentials: { secretId: 'AKIDexampleSecretId0123456789ABCDEF', secretKey, securityToken: 'tok' },
+});
 const sign = uppySignRequest(signer, { bucket, expires: 600 });
 
-const cases: [string, Parameters<typeof sign>[0], string, Record<string, string>, Record<string, string> | undefined][] = [
-  ['PutObject', { method: 'PUT', key: 'u/a b.png', contentType: 'image/png' }, 'PUT', {}, { 'Content-Type': 'image/png' }],
+const cases: [
+  string,
+  Parameters<typeof sign>[0],
+  string,
+  Record<string, string>,
+  Record<string, string> | undefined,
+][] = [
+  [
+    'PutObject',
+    { method: 'PUT', key: 'u/a b.png', contentType: 'image/png' },
+    'PUT',
+    {},
+    { 'Content-Type': 'image/png' },
+  ],
   ['PutObject without a type', { method: 'PUT', key: 'u/a.bin' }, 'PUT', {}, undefined],
   ['Initiate', { method: 'POST', key: 'u/big.mp4' }, 'POST', { uploads: '' }, undefined],
-  ['Initiate with a type', { method: 'POST', key: 'u/big.mp4', contentType: 'video/mp4' }, 'POST', { uploads: '' }, { 'Content-Type': 'video/mp4' }],
-  ['UploadPart', { method: 'PUT', key: 'u/big.mp4', uploadId: 'id+/=1', partNumber: 7 }, 'PUT', { uploadId: 'id+/=1', partNumber: '7' }, undefined],
+  [
+    'Initiate with a type',
+    { method: 'POST', key: 'u/big.mp4', contentType: 'video/mp4' },
+    'POST',
+    { uploads: '' },
+    { 'Content-Type': 'video/mp4' },
+  ],
+  [
+    'UploadPart',
+    { method: 'PUT', key: 'u/big.mp4', uploadId: 'id+/=1', partNumber: 7 },
+    'PUT',
+    { uploadId: 'id+/=1', partNumber: '7' },
+    undefined,
+  ],
   ['ListParts', { method: 'GET', key: 'u/big.mp4', uploadId: 'id1' }, 'GET', { uploadId: 'id1' }, undefined],
   ['Complete', { method: 'POST', key: 'u/big.mp4', uploadId: 'id1' }, 'POST', { uploadId: 'id1' }, undefined],
   ['Abort', { method: 'DELETE', key: 'u/big.mp4', uploadId: 'id1' }, 'DELETE', { uploadId: 'id1' }, undefined],
@@ -33,12 +60,16 @@ describe('uppySignRequest', () => {
       const q = Object.fromEntries(u.searchParams);
       expect(q).toMatchObject({ ...params, 'x-cos-security-token': 'tok' });
       const fields = verify({ method, url: r.url, headers: headers ?? {} }, secretKey);
-      expect(fields['q-url-param-list'].split(';').sort()).toEqual([...Object.keys(params).map((k) => k.toLowerCase()), 'x-cos-security-token'].sort());
+      expect(fields['q-url-param-list'].split(';').sort()).toEqual(
+        [...Object.keys(params).map((k) => k.toLowerCase()), 'x-cos-security-token'].sort(),
+      );
       expect(fields['q-header-list']).toBe(headers ? 'content-type;host' : 'host');
       const [start, end] = fields['q-key-time'].split(';').map(Number);
       expect(end - start).toBe(660);
       // The same URL for another method, or without the sub-resource, is refused.
-      expect(() => verify({ method: method == 'GET' ? 'PUT' : 'GET', url: r.url, headers: headers ?? {} }, secretKey)).toThrow(/SignatureDoesNotMatch/);
+      expect(() =>
+        verify({ method: method == 'GET' ? 'PUT' : 'GET', url: r.url, headers: headers ?? {} }, secretKey),
+      ).toThrow(/SignatureDoesNotMatch/);
     });
 
   it("Uppy's expiresIn wins over the option", async () => {
@@ -51,6 +82,8 @@ describe('uppySignRequest', () => {
     await expect(sign({ method: 'PATCH', key: 'k' })).rejects.toMatchObject({ code: 'ERR_INVALID_METHOD' });
     await expect(sign({ method: 'PUT', key: '' })).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' });
     await expect(sign({ method: 'PUT', key: 'k', contentType: 'a\nb' })).rejects.toBeInstanceOf(CosSignError);
-    expect(() => uppySignRequest(signer, null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+    expect(() => uppySignRequest(signer, null as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
+    );
   });
 });

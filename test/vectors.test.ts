@@ -19,14 +19,21 @@ interface Vector {
   mayRefuse?: string;
 }
 
-const vectors: Vector[] = parseVectors(readFileSync(fileURLToPath(import.meta.url).replace(/vectors\.test\.ts$/, 'fixtures/python-sdk.jsonl'), 'utf8'));
+const vectors: Vector[] = parseVectors(
+  readFileSync(fileURLToPath(import.meta.url).replace(/vectors\.test\.ts$/, 'fixtures/python-sdk.jsonl'), 'utf8'),
+);
 
 const backends: [string, HashBackend | undefined][] = [
   ['SubtleCrypto', undefined],
   ['cos-sign/sync', syncBackend],
 ];
 
-const run = async (v: Vector, what: 'auth' | 'url' | 'download', backend: HashBackend | undefined, tokenAsCredential = false) => {
+const run = async (
+  v: Vector,
+  what: 'auth' | 'url' | 'download',
+  backend: HashBackend | undefined,
+  tokenAsCredential = false,
+) => {
   const s = { ...v.signer, credentials: { ...v.signer.credentials }, backend };
   const r = { ...v.request, params: { ...v.request.params } };
   if (r.now) r.now = new Date(r.now);
@@ -75,10 +82,15 @@ for (const [name, backend] of backends)
         } else {
           const got = urlMeaning(url);
           const want = urlMeaning(v.expect.presignedUrl!);
-          expect({ ...got, host: got.host.toLowerCase() }).toEqual({ ...want, host: want.host.toLowerCase(), whatwgPathDecoded: got.whatwgPathDecoded });
+          expect({ ...got, host: got.host.toLowerCase() }).toEqual({
+            ...want,
+            host: want.host.toLowerCase(),
+            whatwgPathDecoded: got.whatwgPathDecoded,
+          });
           // Our URL must reach COS unchanged through WHATWG URL parsing (the SDK's sometimes does not).
           expect(got.whatwgPathDecoded).toBe(got.rawPathDecoded);
-          if (v.request.params['x-cos-security-token']) expect(urlMeaning(await run(v, 'url', backend, true))).toEqual(got);
+          if (v.request.params['x-cos-security-token'])
+            expect(urlMeaning(await run(v, 'url', backend, true))).toEqual(got);
           if (v.expect.presignedDownloadUrl) expect(urlMeaning(await run(v, 'download', backend))).toEqual(got);
         }
       });

@@ -30,13 +30,19 @@ describe('parseXml', () => {
     expect(text(el, 'NextMarker')).toBe('a/c.txt');
     expect(all(el, 'CommonPrefixes').map((c) => text(c, 'Prefix'))).toEqual(['a/b/']);
     const [c] = all(el, 'Contents');
-    expect([text(c, 'Key'), text(c, 'ETag'), text(c, 'Size')]).toEqual(['a/c.txt', '"5d41402abc4b2a76b9719d911017c592"', '5']);
+    expect([text(c, 'Key'), text(c, 'ETag'), text(c, 'Size')]).toEqual([
+      'a/c.txt',
+      '"5d41402abc4b2a76b9719d911017c592"',
+      '5',
+    ]);
     expect(text(all(c, 'Owner')[0], 'ID')).toBe('1250000000');
     expect(text(el, 'Missing')).toBeUndefined();
   });
 
   it('decodes the five entities, decimal and hex references (astral too), and keeps CDATA as is', () => {
-    const el = parseXml('<R><K>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#20013;&#x6587; &#x1F600; &unknown;</K><C><![CDATA[<not> &amp; parsed]]></C></R>')!;
+    const el = parseXml(
+      '<R><K>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#20013;&#x6587; &#x1F600; &unknown;</K><C><![CDATA[<not> &amp; parsed]]></C></R>',
+    )!;
     expect(text(el, 'K')).toBe('a <b> & "c" \'d\' 中文 😀 &unknown;');
     expect(text(el, 'C')).toBe('<not> &amp; parsed');
     expect(unxml('&amp;lt;')).toBe('&lt;');
@@ -55,7 +61,8 @@ describe('parseXml', () => {
   });
 
   it('refuses what is not one well-nested document', () => {
-    for (const bad of ['', 'plain text', '<A><B></A></B>', '<A>', '</A>', '<A></A><B>']) expect(parseXml(bad), bad).toBeUndefined();
+    for (const bad of ['', 'plain text', '<A><B></A></B>', '<A>', '</A>', '<A></A><B>'])
+      expect(parseXml(bad), bad).toBeUndefined();
     expect(parseXml('<A></A>')!.name).toBe('A');
   });
 });
@@ -70,11 +77,18 @@ describe('COS error bodies', () => {
 </Error>`;
 
   it('an <Error> inside a 200 answer reads like any other (one reader: parseCosError, which sending uses too)', () => {
-    expect(parseCosError(xml)).toEqual({ Code: 'InternalError', Message: 'We encountered an internal error & so on', RequestId: 'NjQ5MmJhN2Rf', TraceId: 'OGVmYzZiMmQ' });
+    expect(parseCosError(xml)).toEqual({
+      Code: 'InternalError',
+      Message: 'We encountered an internal error & so on',
+      RequestId: 'NjQ5MmJhN2Rf',
+      TraceId: 'OGVmYzZiMmQ',
+    });
   });
 
   it('is undefined for a success body or no body', () => {
-    expect(parseCosError('<CompleteMultipartUploadResult><ETag>"x-2"</ETag></CompleteMultipartUploadResult>')).toBeUndefined();
+    expect(
+      parseCosError('<CompleteMultipartUploadResult><ETag>"x-2"</ETag></CompleteMultipartUploadResult>'),
+    ).toBeUndefined();
     expect(parseCosError('')).toBeUndefined();
     expect(parseCosError('<Error><Message>no code</Message></Error>')).toBeUndefined();
   });

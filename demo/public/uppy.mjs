@@ -65,10 +65,13 @@ const start = async () => {
   // Uppy refuses parts under 5 MiB (S3's minimum; COS takes 1 MiB).
   const chunkSize = Math.max(5 * MiB, num('chunkSize', config.partSize || 8 * MiB));
 
-  $('mode-badge').textContent = config.mode === 'local' ? 'Local COS · ' + config.domain : 'Tencent Cloud COS · ' + config.region;
+  $('mode-badge').textContent =
+    config.mode === 'local' ? 'Local COS · ' + config.domain : 'Tencent Cloud COS · ' + config.region;
   $('bundle-badge').textContent = `@uppy/core ${uppyCorePackage.version} + @uppy/aws-s3`;
-  $('limit-note').textContent = `Up to ${formatBytes(config.maxUploadBytes)} each, into ${config.bucket}/${config.prefix}`;
-  $('multipart-note').textContent = `Files over ${formatBytes(threshold)} go multipart in chunks of ${formatBytes(chunkSize)}; smaller ones in one PUT.`;
+  $('limit-note').textContent =
+    `Up to ${formatBytes(config.maxUploadBytes)} each, into ${config.bucket}/${config.prefix}`;
+  $('multipart-note').textContent =
+    `Files over ${formatBytes(threshold)} go multipart in chunks of ${formatBytes(chunkSize)}; smaller ones in one PUT.`;
 
   const where = config.mode === 'local' ? { domain: config.domain, scheme: 'http' } : { region: config.region };
   const signer = new CosSigner({ credentials: fetchCredentials('/sts'), ...where });
@@ -78,10 +81,22 @@ const start = async () => {
   const sign = uppySignRequest(signer, { bucket: config.bucket });
   const signRequest = async (req) => {
     const out = await sign(req);
-    const entry = { method: req.method, key: req.key, uploadId: req.uploadId, partNumber: req.partNumber, contentType: req.contentType, headers: out.headers || {} };
+    const entry = {
+      method: req.method,
+      key: req.key,
+      uploadId: req.uploadId,
+      partNumber: req.partNumber,
+      contentType: req.contentType,
+      headers: out.headers || {},
+    };
     signed.push(entry);
     $('signed').append(
-      el('li', {}, [el('strong', { text: describe(req) }), ' ', el('code', { text: `${req.method} ${req.key}` }), out.headers ? el('small', { text: ' signed: ' + Object.keys(out.headers).join(', ') }) : null]),
+      el('li', {}, [
+        el('strong', { text: describe(req) }),
+        ' ',
+        el('code', { text: `${req.method} ${req.key}` }),
+        out.headers ? el('small', { text: ' signed: ' + Object.keys(out.headers).join(', ') }) : null,
+      ]),
     );
     return out;
   };
@@ -110,18 +125,28 @@ const start = async () => {
     const pct = el('span', { class: 'pct', text: '0%' });
     const msg = el('span', { class: 'msg', text: 'Waiting…' });
     const multipart = (file.size || 0) > threshold;
-    const li = el('li', { class: 'item', 'data-key': key, 'data-state': 'queued', 'data-multipart': multipart ? 'true' : null }, [
-      el('span', { class: 'thumb', text: (file.extension || '?').slice(0, 4).toUpperCase() }),
-      el('div', { class: 'info' }, [
-        el('div', { class: 'line' }, [
-          el('span', { class: 'name', text: file.name, title: key }),
-          el('span', { class: 'size', text: formatBytes(file.size || 0) }),
-          el('span', { class: 'via', text: multipart ? `Multipart · ${formatBytes(chunkSize)} chunks` : 'PutObject' }),
+    const li = el(
+      'li',
+      { class: 'item', 'data-key': key, 'data-state': 'queued', 'data-multipart': multipart ? 'true' : null },
+      [
+        el('span', { class: 'thumb', text: (file.extension || '?').slice(0, 4).toUpperCase() }),
+        el('div', { class: 'info' }, [
+          el('div', { class: 'line' }, [
+            el('span', { class: 'name', text: file.name, title: key }),
+            el('span', { class: 'size', text: formatBytes(file.size || 0) }),
+            el('span', {
+              class: 'via',
+              text: multipart ? `Multipart · ${formatBytes(chunkSize)} chunks` : 'PutObject',
+            }),
+          ]),
+          el('div', { class: 'line' }, [
+            el('span', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, [fill]),
+            pct,
+          ]),
+          msg,
         ]),
-        el('div', { class: 'line' }, [el('span', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100 }, [fill]), pct]),
-        msg,
-      ]),
-    ]);
+      ],
+    );
     rows.set(file.id, { li, fill, pct, msg });
     $('queue').prepend(li);
   };
@@ -181,7 +206,11 @@ const demo = (window.uppyDemo = {});
 demo.ready = start().then(
   (d) => Object.assign(demo, d),
   (e) => {
-    $('queue').append(el('li', { class: 'item', 'data-state': 'error' }, [el('span', { class: 'msg error', text: 'Could not start: ' + (e?.message || e) })]));
+    $('queue').append(
+      el('li', { class: 'item', 'data-state': 'error' }, [
+        el('span', { class: 'msg error', text: 'Could not start: ' + (e?.message || e) }),
+      ]),
+    );
     throw e;
   },
 );

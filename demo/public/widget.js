@@ -38,13 +38,16 @@
 
   var el = (tag, attrs, children) => {
     var n = document.createElement(tag);
-    if (attrs) for (var k in attrs) {
-      if (k === 'text') n.textContent = attrs[k];
-      else if (k === 'class') n.className = attrs[k];
-      else if (k.slice(0, 2) === 'on') n.addEventListener(k.slice(2), attrs[k]);
-      else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) n.setAttribute(k, attrs[k]);
-    }
-    (children || []).forEach((c) => { if (c != null) n.append(c); });
+    if (attrs)
+      for (var k in attrs) {
+        if (k === 'text') n.textContent = attrs[k];
+        else if (k === 'class') n.className = attrs[k];
+        else if (k.slice(0, 2) === 'on') n.addEventListener(k.slice(2), attrs[k]);
+        else if (attrs[k] !== undefined && attrs[k] !== null && attrs[k] !== false) n.setAttribute(k, attrs[k]);
+      }
+    (children || []).forEach((c) => {
+      if (c != null) n.append(c);
+    });
     return n;
   };
 
@@ -52,7 +55,10 @@
     if (n < 1024) return n + ' B';
     var u = ['KiB', 'MiB', 'GiB', 'TiB'];
     var i = -1;
-    do { n /= 1024; i++; } while (n >= 1024 && i < u.length - 1);
+    do {
+      n /= 1024;
+      i++;
+    } while (n >= 1024 && i < u.length - 1);
     return (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)) + ' ' + u[i];
   };
 
@@ -65,20 +71,34 @@
   /** What a person should read when COS refuses. */
   var explain = (err, ctx) => {
     var code = err?.Code;
-    var msg = (err?.Message) || '';
-    if (!code) return 'The request failed (' + (ctx?.status ? 'HTTP ' + ctx.status : 'network error: COS unreachable or CORS refused') + ').';
-    if (code === 'SignatureDoesNotMatch') return 'COS refused the signature: the URL, the method or a signed header was changed after signing.';
-    if (code === 'AccessDenied' && /expired/i.test(msg) && /policy/i.test(msg)) return 'The upload form has expired. Retry to sign a new one.';
-    if (code === 'AccessDenied' && /expired/i.test(msg)) return 'The signature has expired (Request has expired). Sign a new URL: retry, or refresh the list.';
-    if (code === 'AccessDenied' && /Policy Condition failed/i.test(msg)) return 'The form does not match its policy: ' + msg.replace(/^.*failed:\s*/, '');
+    var msg = err?.Message || '';
+    if (!code)
+      return (
+        'The request failed (' +
+        (ctx?.status ? 'HTTP ' + ctx.status : 'network error: COS unreachable or CORS refused') +
+        ').'
+      );
+    if (code === 'SignatureDoesNotMatch')
+      return 'COS refused the signature: the URL, the method or a signed header was changed after signing.';
+    if (code === 'AccessDenied' && /expired/i.test(msg) && /policy/i.test(msg))
+      return 'The upload form has expired. Retry to sign a new one.';
+    if (code === 'AccessDenied' && /expired/i.test(msg))
+      return 'The signature has expired (Request has expired). Sign a new URL: retry, or refresh the list.';
+    if (code === 'AccessDenied' && /Policy Condition failed/i.test(msg))
+      return 'The form does not match its policy: ' + msg.replace(/^.*failed:\s*/, '');
     if (code === 'AccessDenied') return 'Access denied: the request is unsigned, or the key may not do this.';
-    if (code === 'EntityTooLarge') return 'The file is too large' + (ctx?.limit ? ': this bucket takes at most ' + formatBytes(ctx.limit) : '') + '.';
+    if (code === 'EntityTooLarge')
+      return (
+        'The file is too large' + (ctx?.limit ? ': this bucket takes at most ' + formatBytes(ctx.limit) : '') + '.'
+      );
     if (code === 'EntityTooSmall') return 'The file is too small for the upload policy.';
     if (code === 'RequestTimeTooSkewed') return 'This computer’s clock is too far from COS’s.';
-    if (code === 'InvalidAccessKeyId') return 'COS does not know this key, or the security token does not belong to it.';
+    if (code === 'InvalidAccessKeyId')
+      return 'COS does not know this key, or the security token does not belong to it.';
     if (code === 'ExpiredToken') return 'The temporary key has expired.';
     if (code === 'NoSuchUpload') return 'COS no longer has this multipart upload (it was completed or discarded).';
-    if (code === 'EntityTooSmall' && ctx && ctx.multipart) return 'COS refused a part under 1 MiB that was not the last one.';
+    if (code === 'EntityTooSmall' && ctx && ctx.multipart)
+      return 'COS refused a part under 1 MiB that was not the last one.';
     if (code === 'InvalidPart' || code === 'InvalidPartOrder') return 'COS refused the list of parts: ' + (msg || code);
     if (code === 'NoSuchKey') return 'There is no such object (it may have been deleted).';
     return msg || code;
@@ -149,14 +169,26 @@
     var w = {
       lib: lib,
       parseCosError: lib.parseCosError || (() => undefined),
-      state: { config: null, signer: null, items: [], running: 0, creds: null, stsCount: 0, path: 'put', objects: [], settings: null },
+      state: {
+        config: null,
+        signer: null,
+        items: [],
+        running: 0,
+        creds: null,
+        stsCount: 0,
+        path: 'put',
+        objects: [],
+        settings: null,
+      },
       listing: 0,
       listTimer: null,
     };
     var demo = (global.cosDemo = { state: w.state, ready: null });
     demo.ready = start(w);
     bindFilePicking(w);
-    $('refresh').addEventListener('click', () => { listObjects(w); });
+    $('refresh').addEventListener('click', () => {
+      listObjects(w);
+    });
     bindCheckPanel(w);
     demo.listObjects = () => listObjects(w);
     demo.checkUrl = (url) => checkUrl(w, url);
@@ -175,12 +207,18 @@
         showConfig(config, w.state.settings);
         w.state.signer = makeSigner(w, config);
         renderPaths(w);
-        setInterval(() => { showKey(w); }, 1000);
+        setInterval(() => {
+          showKey(w);
+        }, 1000);
         return listObjects(w);
       })
       .catch((e) => {
         $('objects').innerHTML = '';
-        $('objects').append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not start: ' + (e?.message ? e.message : e) })]));
+        $('objects').append(
+          el('tr', { class: 'empty' }, [
+            el('td', { colspan: 5, class: 'bad', text: 'Could not start: ' + (e?.message ? e.message : e) }),
+          ]),
+        );
       });
   }
 
@@ -201,19 +239,27 @@
 
   /** The header badge, the prefix, the size limit and the multipart note. */
   function showConfig(config, st) {
-    $('mode-badge').textContent = config.mode === 'local' ? 'Local COS · ' + config.domain : 'Tencent Cloud COS · ' + config.region;
+    $('mode-badge').textContent =
+      config.mode === 'local' ? 'Local COS · ' + config.domain : 'Tencent Cloud COS · ' + config.region;
     $('mode-badge').classList.toggle('live', config.mode !== 'local');
     $('prefix').textContent = config.bucket + '/' + config.prefix;
     $('limit-note').textContent = 'Several at once · up to ' + formatBytes(config.maxUploadBytes) + ' each';
     $('multipart-note').textContent =
-      'Files over ' + formatBytes(st.threshold) + ' go up in parts of ' + formatBytes(st.partSize) + ' (' + st.concurrency + ' at a time) when the browser signs: ' +
+      'Files over ' +
+      formatBytes(st.threshold) +
+      ' go up in parts of ' +
+      formatBytes(st.partSize) +
+      ' (' +
+      st.concurrency +
+      ' at a time) when the browser signs: ' +
       'pause and resume them, even after reloading the page.';
   }
 
   /** The page's signer: temporary keys from /sts (each fetch counted and shown), for the local server or the real COS. */
   function makeSigner(w, config) {
     var fromSts = w.lib.fetchCredentials('/sts');
-    var provider = () => Promise.resolve(fromSts()).then((c) => {
+    var provider = () =>
+      Promise.resolve(fromSts()).then((c) => {
         w.state.creds = c;
         w.state.stsCount++;
         showKey(w);
@@ -230,7 +276,12 @@
     if (!c) return;
     $('key-id').textContent = c.secretId.slice(0, 10) + '…' + c.secretId.slice(-4);
     var left = c.expiration ? (c.expiration.getTime() - (Date.now() + signer.clockOffset)) / 1000 : Infinity;
-    $('key-exp').textContent = left === Infinity ? 'never' : left > 0 ? formatSeconds(left) : 'expired (a new one is fetched on the next request)';
+    $('key-exp').textContent =
+      left === Infinity
+        ? 'never'
+        : left > 0
+          ? formatSeconds(left)
+          : 'expired (a new one is fetched on the next request)';
     $('key-count').textContent = w.state.stsCount + (w.state.stsCount === 1 ? ' time' : ' times');
     $('clock').textContent = Math.round(signer.clockOffset / 1000) + ' s';
   }
@@ -241,7 +292,15 @@
       var p = PATHS[id];
       $('paths').append(
         el('label', { class: 'path' }, [
-          el('input', { type: 'radio', name: 'path', value: id, checked: id === w.state.path ? '' : null, onchange: () => { w.state.path = id; } }),
+          el('input', {
+            type: 'radio',
+            name: 'path',
+            value: id,
+            checked: id === w.state.path ? '' : null,
+            onchange: () => {
+              w.state.path = id;
+            },
+          }),
           el('span', {}, [el('strong', { text: p.label }), el('small', { text: p.detail })]),
         ]),
       );
@@ -264,23 +323,34 @@
       });
     });
     ['dragleave', 'drop'].forEach((t) => {
-      drop.addEventListener(t, () => { drop.classList.remove('over'); });
+      drop.addEventListener(t, () => {
+        drop.classList.remove('over');
+      });
     });
     drop.addEventListener('drop', (e) => {
       e.preventDefault();
       if (e.dataTransfer?.files) addFiles(w, e.dataTransfer.files);
     });
     drop.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); $('picker').click(); }
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        $('picker').click();
+      }
     });
     // A file dropped beside the zone must not make the browser navigate away.
-    window.addEventListener('dragover', (e) => { e.preventDefault(); });
-    window.addEventListener('drop', (e) => { e.preventDefault(); });
+    window.addEventListener('dragover', (e) => {
+      e.preventDefault();
+    });
+    window.addEventListener('drop', (e) => {
+      e.preventDefault();
+    });
   }
 
   /** Queues the files of a FileList and starts what may start. */
   function addFiles(w, list) {
-    Array.prototype.forEach.call(list, (file) => { addFile(w, file); });
+    Array.prototype.forEach.call(list, (file) => {
+      addFile(w, file);
+    });
     pump(w);
   }
 
@@ -293,7 +363,15 @@
    */
   function addFile(w, file) {
     var st = w.state;
-    var item = { file: file, key: st.config.prefix + file.name, path: st.path, state: 'queued', progress: 0, maxProgress: 0, tries: 0 };
+    var item = {
+      file: file,
+      key: st.config.prefix + file.name,
+      path: st.path,
+      state: 'queued',
+      progress: 0,
+      maxProgress: 0,
+      tries: 0,
+    };
     item.multipart = item.path === 'put' && file.size > st.settings.threshold;
     item.partSize = st.settings.partSize;
     var kept = recall(w, item);
@@ -302,7 +380,11 @@
       item.path = 'put';
       item.partSize = kept.partSize || item.partSize;
     }
-    if (item.multipart && st.items.some((i) => i.multipart && storeKey(w, i) === storeKey(w, item) && !/^(done|canceled)$/.test(i.state))) return;
+    if (
+      item.multipart &&
+      st.items.some((i) => i.multipart && storeKey(w, i) === storeKey(w, item) && !/^(done|canceled)$/.test(i.state))
+    )
+      return;
     item.row = renderItem(w, item);
     st.items.push(item);
     $('queue').prepend(item.row);
@@ -319,7 +401,10 @@
   /** Keeps the item's uploadId and part size (storage full or disabled: resuming within this page still works). */
   function remember(w, item) {
     try {
-      localStorage.setItem(storeKey(w, item), JSON.stringify({ uploadId: item.uploadId, partSize: item.partSize, savedAt: Date.now() }));
+      localStorage.setItem(
+        storeKey(w, item),
+        JSON.stringify({ uploadId: item.uploadId, partSize: item.partSize, savedAt: Date.now() }),
+      );
     } catch {}
   }
   /** The kept { uploadId, partSize } of this file, or null. */
@@ -332,7 +417,9 @@
     }
   }
   function forget(w, item) {
-    try { localStorage.removeItem(storeKey(w, item)); } catch {}
+    try {
+      localStorage.removeItem(storeKey(w, item));
+    } catch {}
   }
   /** The item's uploadId, also on its row (data-upload-id) for tests. */
   function setUploadId(item, id) {
@@ -356,7 +443,13 @@
       .catch((e) => {
         if (stale()) return;
         if (!(e?.cos && e.cos.Code === 'NoSuchUpload')) {
-          return setState(item, 'paused', 'Unfinished upload found (COS could not list its parts: ' + (e?.message) + '). Resume tries to go on with it.');
+          return setState(
+            item,
+            'paused',
+            'Unfinished upload found (COS could not list its parts: ' +
+              e?.message +
+              '). Resume tries to go on with it.',
+          );
         }
         // Completed or discarded elsewhere: start afresh.
         forget(w, item);
@@ -371,11 +464,23 @@
   function showPartsThere(item, parts) {
     var size = item.file.size;
     var count = Math.max(1, Math.ceil(size / item.partSize));
-    var have = parts.filter((p) => p.partNumber <= count && p.size === Math.min(item.partSize, size - (p.partNumber - 1) * item.partSize));
+    var have = parts.filter(
+      (p) => p.partNumber <= count && p.size === Math.min(item.partSize, size - (p.partNumber - 1) * item.partSize),
+    );
     var bytes = have.reduce((n, p) => n + p.size, 0);
     setProgress(item, bytes, size);
     item.row.dataset.partsThere = String(have.length);
-    setState(item, 'paused', 'Unfinished upload found: ' + have.length + ' of ' + count + ' parts (' + formatBytes(bytes) + ') are already in COS. Resume sends only the rest; Cancel discards them.');
+    setState(
+      item,
+      'paused',
+      'Unfinished upload found: ' +
+        have.length +
+        ' of ' +
+        count +
+        ' parts (' +
+        formatBytes(bytes) +
+        ') are already in COS. Resume sends only the rest; Cancel discards them.',
+    );
   }
 
   // ---- the upload rows ----------------------------------------------------------------------------
@@ -386,20 +491,73 @@
     item.bar = el('span', { class: 'fill' });
     item.pct = el('span', { class: 'pct', text: '0%' });
     item.msg = el('span', { class: 'msg', text: 'Waiting…' });
-    item.cancel = el('button', { type: 'button', class: 'ghost small', text: 'Cancel', onclick: () => { cancel(w, item); } });
-    item.retry = el('button', { type: 'button', class: 'small', text: 'Retry', hidden: '', onclick: () => { retry(w, item); } });
-    item.pause = el('button', { type: 'button', class: 'ghost small', text: 'Pause', hidden: '', onclick: () => { pause(item); } });
-    item.resume = el('button', { type: 'button', class: 'small', text: 'Resume', hidden: '', onclick: () => { resume(w, item); } });
-    item.progressEl = el('span', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0 }, [item.bar]);
-    return el('li', { class: 'item', 'data-key': item.key, 'data-state': 'queued', 'data-path': item.path, 'data-multipart': item.multipart ? 'true' : null, 'data-part-size': item.multipart ? item.partSize : null }, [
-      fileThumb(f),
-      el('div', { class: 'info' }, [
-        el('div', { class: 'line' }, [el('span', { class: 'name', text: f.name, title: item.key }), el('span', { class: 'size', text: formatBytes(f.size) }), el('span', { class: 'via', text: item.multipart ? 'Multipart · ' + formatBytes(item.partSize) + ' parts' : PATHS[item.path].label })]),
-        el('div', { class: 'line' }, [item.progressEl, item.pct]),
-        item.msg,
-      ]),
-      el('div', { class: 'actions' }, [item.pause, item.resume, item.cancel, item.retry]),
-    ]);
+    item.cancel = el('button', {
+      type: 'button',
+      class: 'ghost small',
+      text: 'Cancel',
+      onclick: () => {
+        cancel(w, item);
+      },
+    });
+    item.retry = el('button', {
+      type: 'button',
+      class: 'small',
+      text: 'Retry',
+      hidden: '',
+      onclick: () => {
+        retry(w, item);
+      },
+    });
+    item.pause = el('button', {
+      type: 'button',
+      class: 'ghost small',
+      text: 'Pause',
+      hidden: '',
+      onclick: () => {
+        pause(item);
+      },
+    });
+    item.resume = el('button', {
+      type: 'button',
+      class: 'small',
+      text: 'Resume',
+      hidden: '',
+      onclick: () => {
+        resume(w, item);
+      },
+    });
+    item.progressEl = el(
+      'span',
+      { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': 0 },
+      [item.bar],
+    );
+    return el(
+      'li',
+      {
+        class: 'item',
+        'data-key': item.key,
+        'data-state': 'queued',
+        'data-path': item.path,
+        'data-multipart': item.multipart ? 'true' : null,
+        'data-part-size': item.multipart ? item.partSize : null,
+      },
+      [
+        fileThumb(f),
+        el('div', { class: 'info' }, [
+          el('div', { class: 'line' }, [
+            el('span', { class: 'name', text: f.name, title: item.key }),
+            el('span', { class: 'size', text: formatBytes(f.size) }),
+            el('span', {
+              class: 'via',
+              text: item.multipart ? 'Multipart · ' + formatBytes(item.partSize) + ' parts' : PATHS[item.path].label,
+            }),
+          ]),
+          el('div', { class: 'line' }, [item.progressEl, item.pct]),
+          item.msg,
+        ]),
+        el('div', { class: 'actions' }, [item.pause, item.resume, item.cancel, item.retry]),
+      ],
+    );
   }
 
   /** A local preview of an image under 30 MiB, else the file's extension. */
@@ -407,7 +565,9 @@
     var thumb = el('span', { class: 'thumb' });
     if (/^image\//.test(f.type) && f.size < 30 * 1024 * 1024) {
       const img = el('img', { alt: '', src: URL.createObjectURL(f) });
-      img.onload = () => { URL.revokeObjectURL(img.src); };
+      img.onload = () => {
+        URL.revokeObjectURL(img.src);
+      };
       thumb.append(img);
     } else thumb.textContent = (f.name.split('.').pop() || '?').slice(0, 4).toUpperCase();
     return thumb;
@@ -464,7 +624,8 @@
   function cancel(w, item) {
     item.canceled = true;
     if (item.xhr) item.xhr.abort();
-    else if (item.controller) item.controller.abort(); // runMultipart() then discards the parts
+    else if (item.controller)
+      item.controller.abort(); // runMultipart() then discards the parts
     else if (item.multipart && item.uploadId) discard(w, item);
     else setState(item, 'canceled', 'Canceled.');
   }
@@ -491,10 +652,13 @@
     return w.lib
       .abortMultipartUpload(w.state.signer, { bucket: w.state.config.bucket, key: item.key, uploadId: id })
       .then(
-        () => { setState(item, 'canceled', 'Canceled: the parts were discarded, nothing was stored.'); },
+        () => {
+          setState(item, 'canceled', 'Canceled: the parts were discarded, nothing was stored.');
+        },
         (e) => {
-          if (e?.cos && e.cos.Code === 'NoSuchUpload') return setState(item, 'canceled', 'Canceled: nothing was stored.');
-          setState(item, 'canceled', 'Canceled, but COS kept the parts: ' + ((e?.message) || e), e?.code);
+          if (e?.cos && e.cos.Code === 'NoSuchUpload')
+            return setState(item, 'canceled', 'Canceled: nothing was stored.');
+          setState(item, 'canceled', 'Canceled, but COS kept the parts: ' + (e?.message || e), e?.code);
         },
       );
   }
@@ -527,7 +691,7 @@
         return send(item, req).then((r) => finish(w, item, r));
       })
       .catch((e) => {
-        setState(item, 'error', (e?.message) || String(e), e?.code ? e.code : '');
+        setState(item, 'error', e?.message || String(e), e?.code ? e.code : '');
       });
   }
 
@@ -542,7 +706,12 @@
   /** Browser signs: a presigned PUT with the Content-Type signed (the browser must send exactly this one). */
   function signPut(w, item, type) {
     return w.state.signer
-      .getPresignedUrl({ method: 'PUT', bucket: w.state.config.bucket, key: item.key, headers: { 'Content-Type': type } })
+      .getPresignedUrl({
+        method: 'PUT',
+        bucket: w.state.config.bucket,
+        key: item.key,
+        headers: { 'Content-Type': type },
+      })
       .then((url) => ({ method: 'PUT', url: url, headers: { 'Content-Type': type }, body: item.file }));
   }
 
@@ -551,7 +720,10 @@
     var q = '/presign?method=PUT&key=' + encodeURIComponent(item.key) + '&contentType=' + encodeURIComponent(type);
     return fetch(q)
       .then((r) => {
-        if (!r.ok) return r.json().then((j) => { throw new Error('/presign refused: ' + j.error); });
+        if (!r.ok)
+          return r.json().then((j) => {
+            throw new Error('/presign refused: ' + j.error);
+          });
         return r.json();
       })
       .then((p) => ({ method: 'PUT', url: p.url, headers: p.headers, body: item.file }));
@@ -562,10 +734,17 @@
     var cfg = w.state.config;
     var f = item.file;
     return w.lib
-      .getPostPolicy(w.state.signer, { bucket: cfg.bucket, key: item.key, contentLengthRange: [0, cfg.maxUploadBytes], contentType: type })
+      .getPostPolicy(w.state.signer, {
+        bucket: cfg.bucket,
+        key: item.key,
+        contentLengthRange: [0, cfg.maxUploadBytes],
+        contentType: type,
+      })
       .then((form) => {
         var body = new FormData();
-        Object.keys(form.fields).forEach((k) => { body.append(k, form.fields[k]); });
+        Object.keys(form.fields).forEach((k) => {
+          body.append(k, form.fields[k]);
+        });
         body.append('file', f, f.name);
         return { method: 'POST', url: form.url, headers: {}, body: body };
       });
@@ -577,13 +756,25 @@
       var xhr = new XMLHttpRequest();
       item.xhr = xhr;
       xhr.open(req.method, req.url);
-      Object.keys(req.headers || {}).forEach((h) => { xhr.setRequestHeader(h, req.headers[h]); });
-      xhr.upload.onprogress = (e) => { setProgress(item, e.loaded, e.lengthComputable ? e.total : item.file.size, true); };
-      xhr.onload = () => { resolve({ status: xhr.status, text: xhr.responseText, date: xhr.getResponseHeader('Date') }); };
-      xhr.onerror = () => { resolve({ status: 0 }); };
-      xhr.onabort = () => { resolve({ aborted: true }); };
+      Object.keys(req.headers || {}).forEach((h) => {
+        xhr.setRequestHeader(h, req.headers[h]);
+      });
+      xhr.upload.onprogress = (e) => {
+        setProgress(item, e.loaded, e.lengthComputable ? e.total : item.file.size, true);
+      };
+      xhr.onload = () => {
+        resolve({ status: xhr.status, text: xhr.responseText, date: xhr.getResponseHeader('Date') });
+      };
+      xhr.onerror = () => {
+        resolve({ status: 0 });
+      };
+      xhr.onabort = () => {
+        resolve({ aborted: true });
+      };
       xhr.send(req.body);
-    }).finally(() => { item.xhr = null; });
+    }).finally(() => {
+      item.xhr = null;
+    });
   }
 
   /** The answer to one upload: done, canceled, retried once after a recovery, or COS's refusal explained (data-code). */
@@ -599,7 +790,12 @@
     // Only what the page signed itself can be signed again; one retry each.
     var retried = err && item.tries < 2 && item.path !== 'presign' && recover(w, item, err, r);
     if (retried) return retried;
-    setState(item, 'error', explain(err, { status: r.status, limit: w.state.config.maxUploadBytes }), err ? err.Code + (err.RequestId ? ' · RequestId ' + err.RequestId : '') : '');
+    setState(
+      item,
+      'error',
+      explain(err, { status: r.status, limit: w.state.config.maxUploadBytes }),
+      err ? err.Code + (err.RequestId ? ' · RequestId ' + err.RequestId : '') : '',
+    );
     item.row.dataset.code = err ? err.Code : 'NetworkError';
   }
 
@@ -611,7 +807,8 @@
   function recover(w, item, err, r) {
     var signer = w.state.signer;
     var server = Date.parse(err.ServerTime || r.date || '');
-    var timeError = err.Code === 'RequestTimeTooSkewed' || (err.Code === 'AccessDenied' && /expired/i.test(err.Message || ''));
+    var timeError =
+      err.Code === 'RequestTimeTooSkewed' || (err.Code === 'AccessDenied' && /expired/i.test(err.Message || ''));
     // Compare with the clock this request was signed with: another request may have corrected
     // the signer's clock meanwhile, and this one still deserves its retry.
     if (timeError && Math.abs(server - (Date.now() + item.signedOffset)) >= 30000) {
@@ -637,7 +834,11 @@
     item.controller = ctl;
     var resuming = !!item.uploadId;
     var what = Math.max(1, Math.ceil(item.file.size / item.partSize)) + ' parts of ' + formatBytes(item.partSize);
-    setState(item, 'uploading', resuming ? 'Resuming: asking COS which parts it has…' : 'Starting a multipart upload (' + what + ')…');
+    setState(
+      item,
+      'uploading',
+      resuming ? 'Resuming: asking COS which parts it has…' : 'Starting a multipart upload (' + what + ')…',
+    );
     return w.lib
       .upload(w.state.signer, uploadOptions(w, item, ctl.signal, (resuming ? 'Resumed: ' : 'Uploading in ') + what))
       .then((r) => {
@@ -650,7 +851,13 @@
       .catch((e) => {
         if (ctl.signal.aborted) {
           if (item.canceled) return discard(w, item);
-          return setState(item, 'paused', 'Paused at ' + item.progress + '%. The parts COS has stay there: Resume sends only the rest, also after a reload.');
+          return setState(
+            item,
+            'paused',
+            'Paused at ' +
+              item.progress +
+              '%. The parts COS has stay there: Resume sends only the rest, also after a reload.',
+          );
         }
         if (e?.cos && e.cos.Code === 'NoSuchUpload' && resuming && !fresh) {
           // The upload was completed or discarded meanwhile (or expired): start it again.
@@ -697,8 +904,13 @@
   /** A multipart upload that failed: COS's refusal explained, or the library's error code (data-code). */
   function multipartFailed(w, item, e) {
     var cos = e?.cos;
-    setState(item, 'error', explain(cos, { status: e?.status, limit: w.state.config.maxUploadBytes, multipart: true }), cos ? cos.Code + (cos.RequestId ? ' · RequestId ' + cos.RequestId : '') : (e?.code) || '');
-    item.row.dataset.code = cos ? cos.Code : e && e.code === 'ERR_NETWORK' ? 'NetworkError' : (e?.code) || 'Error';
+    setState(
+      item,
+      'error',
+      explain(cos, { status: e?.status, limit: w.state.config.maxUploadBytes, multipart: true }),
+      cos ? cos.Code + (cos.RequestId ? ' · RequestId ' + cos.RequestId : '') : e?.code || '',
+    );
+    item.row.dataset.code = cos ? cos.Code : e && e.code === 'ERR_NETWORK' ? 'NetworkError' : e?.code || 'Error';
   }
 
   // ---- the bucket: listing, download links, delete ----------------------------------------------
@@ -706,12 +918,16 @@
   /** Lists again shortly after an upload (several uploads finishing together: one listing). */
   function scheduleList(w) {
     clearTimeout(w.listTimer);
-    w.listTimer = setTimeout(() => { listObjects(w); }, 150);
+    w.listTimer = setTimeout(() => {
+      listObjects(w);
+    }, 150);
   }
 
   /** The bucket's origin, for requests the page builds itself. */
   function cosBase(c) {
-    return c.mode === 'local' ? c.scheme + '://' + c.domain : 'https://' + c.bucket + '.cos.' + c.region + '.myqcloud.com';
+    return c.mode === 'local'
+      ? c.scheme + '://' + c.domain
+      : 'https://' + c.bucket + '.cos.' + c.region + '.myqcloud.com';
   }
 
   /**
@@ -723,7 +939,11 @@
     var mine = ++w.listing;
     var pages = 0;
     var objects = [];
-    var it = w.lib.listObjects(w.state.signer, { bucket: w.state.config.bucket, prefix: w.state.config.prefix, pageSize: w.state.settings.pageSize });
+    var it = w.lib.listObjects(w.state.signer, {
+      bucket: w.state.config.bucket,
+      prefix: w.state.config.prefix,
+      pageSize: w.state.settings.pageSize,
+    });
     var next = () => {
       if (mine !== w.listing || objects.length >= LIST_MAX) return it.return();
       return it.next().then((r) => {
@@ -742,7 +962,15 @@
       .catch((e) => {
         if (mine !== w.listing) return;
         $('objects').innerHTML = '';
-        $('objects').append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, class: 'bad', text: 'Could not list the bucket: ' + (e?.cos ? explain(e.cos, { status: e.status }) : (e?.message) || e) })]));
+        $('objects').append(
+          el('tr', { class: 'empty' }, [
+            el('td', {
+              colspan: 5,
+              class: 'bad',
+              text: 'Could not list the bucket: ' + (e?.cos ? explain(e.cos, { status: e.status }) : e?.message || e),
+            }),
+          ]),
+        );
       });
   }
 
@@ -753,9 +981,19 @@
     return Promise.all(objects.map((o) => signLinks(w, o))).then((rows) => {
       var tb = $('objects');
       tb.innerHTML = '';
-      if (!rows.length) tb.append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, text: 'Nothing here yet: upload something.' })]));
-      rows.forEach((r) => { tb.append(objectRow(w, r)); });
-      if (cut) tb.append(el('tr', { class: 'empty' }, [el('td', { colspan: 5, text: 'Showing the first ' + objects.length + ' objects.' })]));
+      if (!rows.length)
+        tb.append(
+          el('tr', { class: 'empty' }, [el('td', { colspan: 5, text: 'Nothing here yet: upload something.' })]),
+        );
+      rows.forEach((r) => {
+        tb.append(objectRow(w, r));
+      });
+      if (cut)
+        tb.append(
+          el('tr', { class: 'empty' }, [
+            el('td', { colspan: 5, text: 'Showing the first ' + objects.length + ' objects.' }),
+          ]),
+        );
     });
   }
 
@@ -767,9 +1005,18 @@
     var signer = w.state.signer;
     var bucket = w.state.config.bucket;
     var name = o.key.slice(o.key.lastIndexOf('/') + 1) || o.key;
-    var disposition = 'attachment; filename="' + name.replace(/[^\x20-\x7e]|["\\]/g, '_') + '"; filename*=UTF-8\'\'' + encodeURIComponent(name);
+    var disposition =
+      'attachment; filename="' +
+      name.replace(/[^\x20-\x7e]|["\\]/g, '_') +
+      "\"; filename*=UTF-8''" +
+      encodeURIComponent(name);
     return Promise.all([
-      signer.getPresignedDownloadUrl({ bucket: bucket, key: o.key, expires: 3600, params: { 'response-content-disposition': disposition } }),
+      signer.getPresignedDownloadUrl({
+        bucket: bucket,
+        key: o.key,
+        expires: 3600,
+        params: { 'response-content-disposition': disposition },
+      }),
       signer.getPresignedDownloadUrl({ bucket: bucket, key: o.key, expires: 3600 }),
     ]).then((urls) => ({ o: o, name: name, download: urls[0], view: urls[1] }));
   }
@@ -782,13 +1029,35 @@
     else thumb.textContent = (r.name.split('.').pop() || '?').slice(0, 4).toUpperCase();
     return el('tr', { 'data-key': r.o.key }, [
       el('td', {}, [thumb]),
-      el('td', { class: 'key' }, [el('a', { href: r.view, target: '_blank', rel: 'noopener', text: r.o.key.slice(prefix.length) || r.o.key, title: r.o.key })]),
+      el('td', { class: 'key' }, [
+        el('a', {
+          href: r.view,
+          target: '_blank',
+          rel: 'noopener',
+          text: r.o.key.slice(prefix.length) || r.o.key,
+          title: r.o.key,
+        }),
+      ]),
       el('td', { class: 'num', text: formatBytes(r.o.size) }),
       el('td', { class: 'when', text: r.o.lastModified.toLocaleString() }),
       el('td', { class: 'row-actions' }, [
         el('a', { class: 'button small download', href: r.download, 'data-key': r.o.key, text: 'Download' }),
-        el('button', { type: 'button', class: 'ghost small', text: 'Copy link', onclick: () => { copyLink(r.download); } }),
-        el('button', { type: 'button', class: 'ghost small danger', text: 'Delete', onclick: () => { removeObject(w, r.o.key); } }),
+        el('button', {
+          type: 'button',
+          class: 'ghost small',
+          text: 'Copy link',
+          onclick: () => {
+            copyLink(r.download);
+          },
+        }),
+        el('button', {
+          type: 'button',
+          class: 'ghost small danger',
+          text: 'Delete',
+          onclick: () => {
+            removeObject(w, r.o.key);
+          },
+        }),
       ]),
     ]);
   }
@@ -845,8 +1114,11 @@
         var cd = res.headers.get('Content-Disposition');
         showResult(
           'ok',
-          'Valid: COS answered ' + res.status + (Number.isFinite(left) ? ', for about ' + formatSeconds(left) + ' more.' : '.'),
-          (res.headers.get('Content-Length') ? formatBytes(+res.headers.get('Content-Length')) + ' · ' : '') + (cd ? 'Content-Disposition: ' + cd : 'shown inline'),
+          'Valid: COS answered ' +
+            res.status +
+            (Number.isFinite(left) ? ', for about ' + formatSeconds(left) + ' more.' : '.'),
+          (res.headers.get('Content-Length') ? formatBytes(+res.headers.get('Content-Length')) + ' · ' : '') +
+            (cd ? 'Content-Disposition: ' + cd : 'shown inline'),
         );
       })
       .catch(() => {
@@ -859,7 +1131,11 @@
   function showRefusal(w, res) {
     return res.text().then((text) => {
       var err = w.parseCosError(text);
-      showResult('bad', explain(err, { status: res.status }), err ? res.status + ' ' + err.Code + ': ' + (err.Message || '') : 'HTTP ' + res.status);
+      showResult(
+        'bad',
+        explain(err, { status: res.status }),
+        err ? res.status + ' ' + err.Code + ': ' + (err.Message || '') : 'HTTP ' + res.status,
+      );
       $('check-result').dataset.code = err ? err.Code : String(res.status);
     });
   }

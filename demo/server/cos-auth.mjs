@@ -18,7 +18,15 @@ export const signWith = (secretKey, keyTime, signTime, text) =>
 /** COS's signature of a POST Object policy: HMAC(SignKey, sha1(policy text)). */
 export const signPolicy = (secretKey, keyTime, policyText) => hmac(hmac(secretKey, keyTime), sha1(policyText));
 
-const AUTH_FIELDS = ['q-sign-algorithm', 'q-ak', 'q-sign-time', 'q-key-time', 'q-header-list', 'q-url-param-list', 'q-signature'];
+const AUTH_FIELDS = [
+  'q-sign-algorithm',
+  'q-ak',
+  'q-sign-time',
+  'q-key-time',
+  'q-header-list',
+  'q-url-param-list',
+  'q-signature',
+];
 
 /** Splits a raw query string into decoded [name, value] pairs (`+` is a space, as in forms). */
 export const parseQuery = (raw) => {
@@ -48,7 +56,9 @@ export const parseAuthorization = (value) => {
  */
 export const findAuth = (headers, query) => {
   if (headers.authorization) return { auth: parseAuthorization(headers.authorization) || {}, from: 'header' };
-  const q = Object.fromEntries(query.filter(([k]) => AUTH_FIELDS.includes(k.toLowerCase())).map(([k, v]) => [k.toLowerCase(), v]));
+  const q = Object.fromEntries(
+    query.filter(([k]) => AUTH_FIELDS.includes(k.toLowerCase())).map(([k, v]) => [k.toLowerCase(), v]),
+  );
   return q['q-ak'] || q['q-signature'] ? { auth: q, from: 'query' } : undefined;
 };
 
@@ -60,7 +70,8 @@ export const findAuth = (headers, query) => {
  */
 export const httpStringOf = ({ method, path, query, headers, headerList, paramList, hostPort = false }) => {
   const params = new Map();
-  for (const [k, v] of query) if (!AUTH_FIELDS.includes(k.toLowerCase())) params.set(cosEncode(k).toLowerCase(), cosEncode(v));
+  for (const [k, v] of query)
+    if (!AUTH_FIELDS.includes(k.toLowerCase())) params.set(cosEncode(k).toLowerCase(), cosEncode(v));
   const wantedParams = paramList ? paramList.split(';') : [];
   const wantedHeaders = headerList ? headerList.split(';') : [];
   const p = [];
@@ -77,7 +88,11 @@ export const httpStringOf = ({ method, path, query, headers, headerList, paramLi
     if (name === 'host') v = (hostPort ? v : v.replace(/:\d+$/, '')).toLowerCase();
     h.push([n, cosEncode(String(v).trim())]);
   }
-  const join = (list) => list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join('&');
+  const join = (list) =>
+    list
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
   return `${method.toLowerCase()}\n${path}\n${join(p)}\n${join(h)}\n`;
 };
 
@@ -114,21 +129,31 @@ export const SKEW_TOLERANCE_S = 60;
 export const checkKey = ({ auth, keys, token, nowMs }) => {
   for (const f of ['q-sign-algorithm', 'q-ak', 'q-sign-time', 'q-key-time', 'q-signature'])
     if (!auth[f]) throw new CosRefusal(403, 'AccessDenied', `Invalid Authorization: ${f} is missing.`);
-  if (auth['q-sign-algorithm'] !== 'sha1') throw new CosRefusal(400, 'InvalidArgument', 'q-sign-algorithm must be sha1.');
+  if (auth['q-sign-algorithm'] !== 'sha1')
+    throw new CosRefusal(400, 'InvalidArgument', 'q-sign-algorithm must be sha1.');
   const key = keys.get(auth['q-ak']);
   if (!key) throw new CosRefusal(403, 'InvalidAccessKeyId', 'The SecretId you provided does not exist in our records.');
   if (key.token !== undefined || token !== undefined) {
     if (key.token === undefined || token === undefined || !sameSignature(key.token, token))
-      throw new CosRefusal(403, 'InvalidAccessKeyId', 'The security token is missing or does not belong to this SecretId.');
+      throw new CosRefusal(
+        403,
+        'InvalidAccessKeyId',
+        'The security token is missing or does not belong to this SecretId.',
+      );
     if (key.expiresAt !== undefined && key.expiresAt <= nowMs)
       throw new CosRefusal(400, 'ExpiredToken', 'The provided token has expired.');
   }
   const win = parseWindow(auth['q-sign-time']);
-  if (!win || !parseWindow(auth['q-key-time'])) throw new CosRefusal(403, 'AccessDenied', 'Invalid Authorization: q-sign-time is malformed.');
+  if (!win || !parseWindow(auth['q-key-time']))
+    throw new CosRefusal(403, 'AccessDenied', 'Invalid Authorization: q-sign-time is malformed.');
   const now = Math.floor(nowMs / 1000);
   if (win[1] < now) throw new CosRefusal(403, 'AccessDenied', 'Request has expired');
   if (win[0] > now + SKEW_TOLERANCE_S)
-    throw new CosRefusal(403, 'RequestTimeTooSkewed', 'The difference between the request time and the server\'s time is too large.');
+    throw new CosRefusal(
+      403,
+      'RequestTimeTooSkewed',
+      "The difference between the request time and the server's time is too large.",
+    );
   return key;
 };
 
@@ -150,11 +175,24 @@ export const verifyRequest = ({ method, path, query, headers, keys, nowMs }) => 
   checkKey({ auth, keys, token, nowMs });
   const key = keys.get(auth['q-ak']);
   const headerList = auth['q-header-list'] || '';
-  const hostForms = headerList.split(';').includes('host') && /:\d+$/.test(headers.host || '') ? [true, false] : [false];
+  const hostForms =
+    headerList.split(';').includes('host') && /:\d+$/.test(headers.host || '') ? [true, false] : [false];
   const matches = (hostPort) => {
-    const text = httpStringOf({ method, path, query, headers, headerList, paramList: auth['q-url-param-list'] || '', hostPort });
-    return text !== undefined && sameSignature(signWith(key.secretKey, auth['q-key-time'], auth['q-sign-time'], text), auth['q-signature']);
+    const text = httpStringOf({
+      method,
+      path,
+      query,
+      headers,
+      headerList,
+      paramList: auth['q-url-param-list'] || '',
+      hostPort,
+    });
+    return (
+      text !== undefined &&
+      sameSignature(signWith(key.secretKey, auth['q-key-time'], auth['q-sign-time'], text), auth['q-signature'])
+    );
   };
-  if (!hostForms.some(matches)) throw new CosRefusal(403, 'SignatureDoesNotMatch', 'The Signature you specified is invalid.');
+  if (!hostForms.some(matches))
+    throw new CosRefusal(403, 'SignatureDoesNotMatch', 'The Signature you specified is invalid.');
   return { secretId: auth['q-ak'], from };
 };

@@ -44,8 +44,20 @@ export const takeInjection = (cos, info) => {
 };
 
 /** Adds a failure rule (see `inject` in cos-server.mjs) and returns it. */
-export const inject = (cos, { when = () => true, times = 1, status = 500, code = 'InternalError', message, destroy = false, errorIn200 = false } = {}) => {
-  if (typeof when !== 'function') throw new TypeError('inject: `when` must be a function ({ method, key, query }) => boolean');
+export const inject = (
+  cos,
+  {
+    when = () => true,
+    times = 1,
+    status = 500,
+    code = 'InternalError',
+    message,
+    destroy = false,
+    errorIn200 = false,
+  } = {},
+) => {
+  if (typeof when !== 'function')
+    throw new TypeError('inject: `when` must be a function ({ method, key, query }) => boolean');
   if (!Number.isInteger(times) || times < 1) throw new TypeError('inject: `times` must be a positive integer');
   const rule = {
     when,

@@ -6,7 +6,18 @@ import { XML_HEAD, xmlEscape } from './cos-xml.mjs';
 
 /** The methods COS's API uses (and preflights allow). */
 export const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
-const EXPOSE = ['ETag', 'Content-Length', 'Content-Type', 'Content-Range', 'Content-Disposition', 'Last-Modified', 'Date', 'Server', 'x-cos-request-id', 'Location'];
+const EXPOSE = [
+  'ETag',
+  'Content-Length',
+  'Content-Type',
+  'Content-Range',
+  'Content-Disposition',
+  'Last-Modified',
+  'Date',
+  'Server',
+  'x-cos-request-id',
+  'Location',
+];
 const NOT_ALLOWED =
   "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
 
@@ -29,8 +40,16 @@ export const preflight = (cos, call) => {
   const { req, res } = call;
   const origin = req.headers.origin;
   const wanted = String(req.headers['access-control-request-method'] || '').toUpperCase();
-  if (!origin || !wanted) return fail(cos, call, 403, 'AccessForbidden', 'CORSResponse: OPTIONS needs the Origin and Access-Control-Request-Method headers.');
-  if (!corsAllowed(cos, origin) || !METHODS.includes(wanted)) return fail(cos, call, 403, 'AccessForbidden', NOT_ALLOWED);
+  if (!origin || !wanted)
+    return fail(
+      cos,
+      call,
+      403,
+      'AccessForbidden',
+      'CORSResponse: OPTIONS needs the Origin and Access-Control-Request-Method headers.',
+    );
+  if (!corsAllowed(cos, origin) || !METHODS.includes(wanted))
+    return fail(cos, call, 403, 'AccessForbidden', NOT_ALLOWED);
   const h = {
     'Access-Control-Allow-Origin': origin,
     'Access-Control-Allow-Methods': METHODS.join(','),
@@ -39,7 +58,8 @@ export const preflight = (cos, call) => {
     Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
     'Content-Length': '0',
   };
-  if (req.headers['access-control-request-headers']) h['Access-Control-Allow-Headers'] = req.headers['access-control-request-headers'];
+  if (req.headers['access-control-request-headers'])
+    h['Access-Control-Allow-Headers'] = req.headers['access-control-request-headers'];
   res.writeHead(200, h).end();
 };
 
@@ -65,7 +85,12 @@ export const fail = (cos, call, status, code, message) => {
     res.end(body);
   };
   const declared = +(req.headers['content-length'] || 0);
-  if (!req.complete && (declared > 0 || req.headers['transfer-encoding']) && declared <= 1024 ** 3 && !req.readableEnded) {
+  if (
+    !req.complete &&
+    (declared > 0 || req.headers['transfer-encoding']) &&
+    declared <= 1024 ** 3 &&
+    !req.readableEnded
+  ) {
     req.on('end', send);
     req.on('error', () => res.destroy());
     req.resume();

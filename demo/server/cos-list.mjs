@@ -56,11 +56,22 @@ export const listBucket = (cos, res, q) => {
   const prefix = q.prefix || '';
   const delimiter = q.delimiter || '';
   const marker = q.marker || '';
-  const max = intParam(q['max-keys'], { min: 0, max: 1000, fallback: 1000 }, () => new CosRefusal(400, 'InvalidArgument', 'max-keys must be an integer from 0 to 1000.'));
+  const max = intParam(
+    q['max-keys'],
+    { min: 0, max: 1000, fallback: 1000 },
+    () => new CosRefusal(400, 'InvalidArgument', 'max-keys must be an integer from 0 to 1000.'),
+  );
   const url = q['encoding-type'] === 'url';
   const enc = (s) => xmlEscape(url ? urlEncodeKey(s) : s);
   const items = [...cos.index.values()].sort((a, b) => byteOrder(a.key, b.key));
-  const { entries, truncated } = listPage({ items, prefix, delimiter, marker, after: (o) => byteOrder(o.key, marker) > 0, max });
+  const { entries, truncated } = listPage({
+    items,
+    prefix,
+    delimiter,
+    marker,
+    after: (o) => byteOrder(o.key, marker) > 0,
+    max,
+  });
   const last = entries[entries.length - 1];
   const body =
     XML_HEAD +

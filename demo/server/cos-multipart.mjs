@@ -20,13 +20,28 @@ export const MAX_PART_NUMBER = 10000;
 const MAX_COMPLETE_XML = 4 * 1024 ** 2;
 
 const noSuchUpload = () =>
-  new CosRefusal(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID might be invalid, or the upload might have been aborted or completed.');
+  new CosRefusal(
+    404,
+    'NoSuchUpload',
+    'The specified upload does not exist. The upload ID might be invalid, or the upload might have been aborted or completed.',
+  );
 const invalidArgument = (message) => new CosRefusal(400, 'InvalidArgument', message);
 const malformedXml = (why) =>
-  new CosRefusal(400, 'MalformedXML', `The XML you provided was not well-formed or did not validate against our published schema (${why}).`);
+  new CosRefusal(
+    400,
+    'MalformedXML',
+    `The XML you provided was not well-formed or did not validate against our published schema (${why}).`,
+  );
 const invalidPart = (why) =>
-  new CosRefusal(400, 'InvalidPart', `One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag: ${why}.`);
-const unquote = (etag) => String(etag).trim().replace(/^"(.*)"$/, '$1');
+  new CosRefusal(
+    400,
+    'InvalidPart',
+    `One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag: ${why}.`,
+  );
+const unquote = (etag) =>
+  String(etag)
+    .trim()
+    .replace(/^"(.*)"$/, '$1');
 const md5Base64 = (hex) => Buffer.from(hex, 'hex').toString('base64');
 
 /**
@@ -41,7 +56,8 @@ export const readCompleteBody = (xml) => {
   } catch (e) {
     throw malformedXml(e.message);
   }
-  if (root.name !== 'CompleteMultipartUpload') throw malformedXml(`the root element is <${root.name}>, not <CompleteMultipartUpload>`);
+  if (root.name !== 'CompleteMultipartUpload')
+    throw malformedXml(`the root element is <${root.name}>, not <CompleteMultipartUpload>`);
   const parts = root.children
     .filter((c) => c.name === 'Part')
     .map((part) => {
@@ -81,11 +97,22 @@ const readBody = (req, limit, tooLarge) =>
  * makes a temp file an object; `storedHeaders(headers)` picks the headers an object keeps;
  * `maxObjectBytes` bounds an object's size (PUT, POST or a completed upload).
  */
-export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, commit, storedHeaders, maxObjectBytes }) => {
+export const createMultipart = ({
+  bucket,
+  appId,
+  dir,
+  tmpDir,
+  now,
+  receive,
+  commit,
+  storedHeaders,
+  maxObjectBytes,
+}) => {
   /** uploadId -> { key, uploadId, initiated, headers, parts: Map<number, part>, folder, tail } */
   const uploads = new Map();
   /** An <Initiator> or <Owner> element (the bucket's APPID, as COS shows it), indented by `pad`. */
-  const person = (name, pad) => `${pad}<${name}>\n${pad}  ${tag('ID', appId)}\n${pad}  ${tag('DisplayName', appId)}\n${pad}</${name}>\n`;
+  const person = (name, pad) =>
+    `${pad}<${name}>\n${pad}  ${tag('ID', appId)}\n${pad}  ${tag('DisplayName', appId)}\n${pad}</${name}>\n`;
 
   // COS's upload IDs start with the time they were made, so ordering by ID is ordering by initiation.
   let lastStamp = 0;
@@ -116,8 +143,20 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
     const uploadId = newUploadId();
     const folder = path.join(dir, uploadId);
     await fsp.mkdir(folder);
-    uploads.set(uploadId, { key, uploadId, initiated: new Date(now()).toISOString(), headers: storedHeaders(req.headers), parts: new Map(), folder, tail: Promise.resolve() });
-    sendXml(res, 200, `${XML_HEAD}<InitiateMultipartUploadResult>\n  ${tag('Bucket', bucket)}\n  ${tag('Key', key)}\n  ${tag('UploadId', uploadId)}\n</InitiateMultipartUploadResult>\n`);
+    uploads.set(uploadId, {
+      key,
+      uploadId,
+      initiated: new Date(now()).toISOString(),
+      headers: storedHeaders(req.headers),
+      parts: new Map(),
+      folder,
+      tail: Promise.resolve(),
+    });
+    sendXml(
+      res,
+      200,
+      `${XML_HEAD}<InitiateMultipartUploadResult>\n  ${tag('Bucket', bucket)}\n  ${tag('Key', key)}\n  ${tag('UploadId', uploadId)}\n</InitiateMultipartUploadResult>\n`,
+    );
   };
 
   /** PUT /<key>?partNumber=N&uploadId=ID — the part streamed to a file, never held whole. */
@@ -130,7 +169,8 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
     if (declared === undefined && !req.headers['transfer-encoding'])
       throw new CosRefusal(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
     const limit = Math.min(MAX_PART_BYTES, maxObjectBytes);
-    const tooLarge = () => new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
+    const tooLarge = () =>
+      new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
     if (+declared > limit) throw tooLarge();
     let got;
     try {
@@ -141,16 +181,27 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
     }
     try {
       if (declared !== undefined && got.size !== +declared)
-        throw new CosRefusal(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
+        throw new CosRefusal(
+          400,
+          'IncompleteBody',
+          'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+        );
       const md5 = req.headers['content-md5'];
-      if (md5 && md5Base64(got.etag) !== md5) throw new CosRefusal(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+      if (md5 && md5Base64(got.etag) !== md5)
+        throw new CosRefusal(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
       await exclusive(up, async () => {
         stillThere(up);
         const file = path.join(up.folder, `${partNumber}-${randomBytes(6).toString('hex')}`);
         await fsp.rename(got.tmp, file);
         got.tmp = undefined;
         const old = up.parts.get(partNumber);
-        up.parts.set(partNumber, { partNumber, size: got.size, etag: `"${got.etag}"`, lastModified: new Date(now()).toISOString(), file });
+        up.parts.set(partNumber, {
+          partNumber,
+          size: got.size,
+          etag: `"${got.etag}"`,
+          lastModified: new Date(now()).toISOString(),
+          file,
+        });
         if (old) await fsp.rm(old.file, { force: true });
       });
     } finally {
@@ -162,11 +213,15 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
   /** GET /<key>?uploadId=ID[&max-parts=&part-number-marker=] */
   const listParts = (res, key, q) => {
     const up = find(key, q.uploadid);
-    const max = intParam(q['max-parts'], { min: 1, max: 1000, fallback: 1000 }, () => invalidArgument('max-parts must be an integer from 1 to 1000.'));
+    const max = intParam(q['max-parts'], { min: 1, max: 1000, fallback: 1000 }, () =>
+      invalidArgument('max-parts must be an integer from 1 to 1000.'),
+    );
     const marker = intParam(q['part-number-marker'], { min: 0, max: 999999999, fallback: 0 }, () =>
       invalidArgument('part-number-marker must be a non-negative integer.'),
     );
-    const after = [...up.parts.values()].filter((p) => p.partNumber > marker).sort((a, b) => a.partNumber - b.partNumber);
+    const after = [...up.parts.values()]
+      .filter((p) => p.partNumber > marker)
+      .sort((a, b) => a.partNumber - b.partNumber);
     const page = after.slice(0, max);
     const url = q['encoding-type'] === 'url';
     const body =
@@ -181,7 +236,10 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
       `  <PartNumberMarker>${marker}</PartNumberMarker>\n  <NextPartNumberMarker>${page.length ? page[page.length - 1].partNumber : marker}</NextPartNumberMarker>\n` +
       `  <MaxParts>${max}</MaxParts>\n  <IsTruncated>${after.length > max}</IsTruncated>\n` +
       page
-        .map((p) => `  <Part>\n    <PartNumber>${p.partNumber}</PartNumber>\n    <LastModified>${p.lastModified}</LastModified>\n    ${tag('ETag', p.etag)}\n    <Size>${p.size}</Size>\n  </Part>\n`)
+        .map(
+          (p) =>
+            `  <Part>\n    <PartNumber>${p.partNumber}</PartNumber>\n    <LastModified>${p.lastModified}</LastModified>\n    ${tag('ETag', p.etag)}\n    <Size>${p.size}</Size>\n  </Part>\n`,
+        )
         .join('') +
       '</ListPartsResult>\n';
     sendXml(res, 200, body);
@@ -212,19 +270,30 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
       stillThere(up);
       for (let i = 1; i < wanted.length; i++)
         if (wanted[i].partNumber <= wanted[i - 1].partNumber)
-          throw new CosRefusal(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.');
+          throw new CosRefusal(
+            400,
+            'InvalidPartOrder',
+            'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+          );
       const parts = wanted.map(({ partNumber, etag }, i) => {
         const p = up.parts.get(partNumber);
         if (!p) throw invalidPart(`part ${partNumber} was not uploaded`);
-        if (unquote(etag).toLowerCase() !== unquote(p.etag)) throw invalidPart(`part ${partNumber} has the ETag ${p.etag}, not ${etag}`);
-        if (i && partNumber !== wanted[i - 1].partNumber + 1) throw invalidPart(`part numbers must be consecutive, ${partNumber} follows ${wanted[i - 1].partNumber}`);
+        if (unquote(etag).toLowerCase() !== unquote(p.etag))
+          throw invalidPart(`part ${partNumber} has the ETag ${p.etag}, not ${etag}`);
+        if (i && partNumber !== wanted[i - 1].partNumber + 1)
+          throw invalidPart(`part numbers must be consecutive, ${partNumber} follows ${wanted[i - 1].partNumber}`);
         return p;
       });
       const small = parts.slice(0, -1).find((p) => p.size < MIN_PART_BYTES);
       if (small)
-        throw new CosRefusal(400, 'EntityTooSmall', `Your proposed upload is smaller than the minimum allowed object size: part ${small.partNumber} has ${small.size} bytes; every part but the last needs at least 1 MiB.`);
+        throw new CosRefusal(
+          400,
+          'EntityTooSmall',
+          `Your proposed upload is smaller than the minimum allowed object size: part ${small.partNumber} has ${small.size} bytes; every part but the last needs at least 1 MiB.`,
+        );
       const size = parts.reduce((n, p) => n + p.size, 0);
-      if (size > maxObjectBytes) throw new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
+      if (size > maxObjectBytes)
+        throw new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
       const tmp = path.join(tmpDir, randomBytes(12).toString('hex'));
       try {
         const out = fs.createWriteStream(tmp);
@@ -232,14 +301,17 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
         failed.catch(() => {});
         try {
           for (const p of parts)
-            for await (const chunk of fs.createReadStream(p.file)) if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+            for await (const chunk of fs.createReadStream(p.file))
+              if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
           await Promise.race([new Promise((ok) => out.end(ok)), failed]);
         } catch (e) {
           // Closed before the temp file is removed below: an open still in flight would recreate it.
           if (!out.closed) await new Promise((ok) => out.destroy().once('close', ok));
           throw e;
         }
-        const etag = createHash('md5').update(Buffer.concat(parts.map((p) => Buffer.from(unquote(p.etag), 'hex')))).digest('hex');
+        const etag = createHash('md5')
+          .update(Buffer.concat(parts.map((p) => Buffer.from(unquote(p.etag), 'hex'))))
+          .digest('hex');
         const done = await commit(key, tmp, { size, etag: `"${etag}-${parts.length}"`, headers: up.headers });
         uploads.delete(up.uploadId);
         await fsp.rm(up.folder, { recursive: true, force: true });
@@ -269,7 +341,10 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
   };
 
   /** In initiation order per key: by key (UTF-8 bytes), then upload ID. */
-  const sorted = () => [...uploads.values()].sort((a, b) => byteOrder(a.key, b.key) || (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0));
+  const sorted = () =>
+    [...uploads.values()].sort(
+      (a, b) => byteOrder(a.key, b.key) || (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0),
+    );
 
   /**
    * GET /?uploads[&prefix=&delimiter=&key-marker=&upload-id-marker=&max-uploads=&encoding-type=]. As
@@ -281,7 +356,9 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
     const delimiter = q.delimiter || '';
     const keyMarker = q['key-marker'] || '';
     const idMarker = keyMarker ? q['upload-id-marker'] || '' : '';
-    const max = intParam(q['max-uploads'], { min: 1, max: 1000, fallback: 1000 }, () => invalidArgument('max-uploads must be an integer from 1 to 1000.'));
+    const max = intParam(q['max-uploads'], { min: 1, max: 1000, fallback: 1000 }, () =>
+      invalidArgument('max-uploads must be an integer from 1 to 1000.'),
+    );
     const after = (u) => {
       const c = byteOrder(u.key, keyMarker);
       return c > 0 || (c === 0 && idMarker !== '' && u.uploadId > idMarker);
@@ -298,7 +375,7 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
       `  ${tag('Prefix', enc(prefix))}\n` +
       (delimiter ? `  ${tag('Delimiter', enc(delimiter))}\n` : '') +
       `  ${tag('KeyMarker', enc(keyMarker))}\n  ${tag('UploadIdMarker', idMarker)}\n` +
-      `  ${tag('NextKeyMarker', enc(last ? last.prefix ?? last.item.key : keyMarker))}\n  ${tag('NextUploadIdMarker', last ? last.item?.uploadId ?? '' : idMarker)}\n` +
+      `  ${tag('NextKeyMarker', enc(last ? (last.prefix ?? last.item.key) : keyMarker))}\n  ${tag('NextUploadIdMarker', last ? (last.item?.uploadId ?? '') : idMarker)}\n` +
       `  <MaxUploads>${max}</MaxUploads>\n  <IsTruncated>${truncated}</IsTruncated>\n` +
       entries
         .filter((e) => e.item)
@@ -328,7 +405,9 @@ export const createMultipart = ({ bucket, appId, dir, tmpDir, now, receive, comm
       sorted().map((u) => ({
         key: u.key,
         uploadId: u.uploadId,
-        parts: [...u.parts.values()].sort((a, b) => a.partNumber - b.partNumber).map(({ partNumber, size, etag }) => ({ partNumber, size, etag })),
+        parts: [...u.parts.values()]
+          .sort((a, b) => a.partNumber - b.partNumber)
+          .map(({ partNumber, size, etag }) => ({ partNumber, size, etag })),
       })),
   };
 };

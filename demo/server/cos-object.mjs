@@ -7,8 +7,16 @@ import { CosRefusal } from './cos-auth.mjs';
 import { commit, dataPath, receive, removeObject, storedHeaders } from './cos-store.mjs';
 
 /** Response headers GET Object lets the caller override with `response-*` query parameters. */
-const OVERRIDES = ['content-type', 'content-language', 'expires', 'cache-control', 'content-disposition', 'content-encoding'];
-const tooLarge = () => new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
+const OVERRIDES = [
+  'content-type',
+  'content-language',
+  'expires',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+];
+const tooLarge = () =>
+  new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.');
 /** `content-type` -> `Content-Type`. */
 const headerCase = (name) => name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase());
 
@@ -32,7 +40,11 @@ export const putObject = async (cos, req, res, key) => {
   const md5 = req.headers['content-md5'];
   const refusal =
     declared !== undefined && got.size !== +declared
-      ? new CosRefusal(400, 'IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.')
+      ? new CosRefusal(
+          400,
+          'IncompleteBody',
+          'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+        )
       : md5 && Buffer.from(got.etag, 'hex').toString('base64') !== md5
         ? new CosRefusal(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.')
         : undefined;
@@ -40,7 +52,11 @@ export const putObject = async (cos, req, res, key) => {
     await fsp.rm(got.tmp, { force: true });
     throw refusal;
   }
-  const o = await commit(cos, key, got.tmp, { size: got.size, etag: `"${got.etag}"`, headers: storedHeaders(req.headers) });
+  const o = await commit(cos, key, got.tmp, {
+    size: got.size,
+    etag: `"${got.etag}"`,
+    headers: storedHeaders(req.headers),
+  });
   res.writeHead(200, { ETag: o.etag, 'Content-Length': '0' }).end();
 };
 

@@ -49,7 +49,8 @@ export const postObject = (cos, call) =>
     });
     bb.on('error', refuse);
     bb.on('close', () => {
-      if (!form.handled && !form.file) refuse(new CosRefusal(400, 'InvalidArgument', 'POST requires exactly one file upload per request.'));
+      if (!form.handled && !form.file)
+        refuse(new CosRefusal(400, 'InvalidArgument', 'POST requires exactly one file upload per request.'));
     });
     req.on('close', () => {
       if (req.complete) return;
@@ -77,7 +78,11 @@ const storeFile = async (cos, call, bb, form, file, info) => {
     await fsp.rm(got.tmp, { force: true });
     return res.destroy();
   }
-  const o = await commit(cos, key, got.tmp, { size: got.size, etag: `"${got.etag}"`, headers: formHeaders(fields, info) });
+  const o = await commit(cos, key, got.tmp, {
+    size: got.size,
+    etag: `"${got.etag}"`,
+    headers: formHeaders(fields, info),
+  });
   form.handled = true;
   answer(cos, call, fields, key, o);
 };
@@ -87,8 +92,10 @@ const storeFile = async (cos, call, bb, form, file, info) => {
  * signed by a key the server knows (with its token, if temporary) and has not expired. Returns the policy.
  */
 const authorizeForm = (cos, req, fields) => {
-  if (!fields.policy) throw new CosRefusal(400, 'InvalidArgument', 'The policy field is missing (fields must come before the file).');
-  if (fields.key === undefined) throw new CosRefusal(400, 'InvalidArgument', "Bucket POST must contain a field named 'key'.");
+  if (!fields.policy)
+    throw new CosRefusal(400, 'InvalidArgument', 'The policy field is missing (fields must come before the file).');
+  if (fields.key === undefined)
+    throw new CosRefusal(400, 'InvalidArgument', "Bucket POST must contain a field named 'key'.");
   let policyText;
   let policy;
   try {
@@ -98,11 +105,18 @@ const authorizeForm = (cos, req, fields) => {
     throw invalidPolicy('the policy is not base64 of a JSON document.');
   }
   const keyTime = fields['q-key-time'];
-  const auth = { 'q-sign-algorithm': fields['q-sign-algorithm'], 'q-ak': fields['q-ak'], 'q-sign-time': keyTime, 'q-key-time': keyTime, 'q-signature': fields['q-signature'] };
+  const auth = {
+    'q-sign-algorithm': fields['q-sign-algorithm'],
+    'q-ak': fields['q-ak'],
+    'q-sign-time': keyTime,
+    'q-key-time': keyTime,
+    'q-signature': fields['q-signature'],
+  };
   if (!auth['q-ak'] && !auth['q-signature']) throw new CosRefusal(403, 'AccessDenied', 'Access Denied.');
   const token = fields['x-cos-security-token'] ?? req.headers['x-cos-security-token'];
   const k = checkKey({ auth, keys: cos.keys, token, nowMs: cos.now() });
-  if (!sameSignature(signPolicy(k.secretKey, keyTime, policyText), auth['q-signature'])) throw new CosRefusal(403, 'SignatureDoesNotMatch', 'The Signature you specified is invalid.');
+  if (!sameSignature(signPolicy(k.secretKey, keyTime, policyText), auth['q-signature']))
+    throw new CosRefusal(403, 'SignatureDoesNotMatch', 'The Signature you specified is invalid.');
   const exp = Date.parse(policy.expiration);
   if (!Number.isFinite(exp)) throw invalidPolicy('expiration is missing or not a date.');
   if (exp < cos.now()) throw new CosRefusal(403, 'AccessDenied', 'Invalid according to Policy: Policy expired.');
@@ -118,7 +132,8 @@ export const checkPolicy = (bucket, policy, fields, resolvedKey) => {
     const n = name.replace(/^\$/, '').toLowerCase();
     return n === 'bucket' ? bucket : n === 'key' ? resolvedKey : fields[n];
   };
-  const failed = (c) => new CosRefusal(403, 'AccessDenied', `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(c)}`);
+  const failed = (c) =>
+    new CosRefusal(403, 'AccessDenied', `Invalid according to Policy: Policy Condition failed: ${JSON.stringify(c)}`);
   const malformed = (c) => invalidPolicy(`malformed condition ${JSON.stringify(c)}.`);
   let range;
   if (!Array.isArray(policy.conditions)) throw invalidPolicy('conditions must be an array.');
@@ -126,7 +141,8 @@ export const checkPolicy = (bucket, policy, fields, resolvedKey) => {
     if (Array.isArray(c)) {
       const op = String(c[0]).toLowerCase();
       if (op === 'content-length-range') {
-        if (!Number.isSafeInteger(+c[1]) || !Number.isSafeInteger(+c[2]) || +c[1] > +c[2]) throw invalidPolicy('content-length-range needs two integers min <= max.');
+        if (!Number.isSafeInteger(+c[1]) || !Number.isSafeInteger(+c[2]) || +c[1] > +c[2])
+          throw invalidPolicy('content-length-range needs two integers min <= max.');
         range = [+c[1], +c[2]];
         continue;
       }
@@ -186,6 +202,13 @@ const answer = (cos, { res, host }, fields, key, o) => {
     res.writeHead(303, { Location: u.href, ETag: o.etag }).end();
   } else if (status === 201) {
     const body = `${XML_HEAD}<PostResponse>\n  <Location>${xmlEscape(location)}</Location>\n  <Bucket>${xmlEscape(cos.bucket)}</Bucket>\n  <Key>${xmlEscape(key)}</Key>\n  <ETag>${xmlEscape(o.etag)}</ETag>\n</PostResponse>\n`;
-    res.writeHead(201, { 'Content-Type': 'application/xml', ETag: o.etag, Location: location, 'Content-Length': Buffer.byteLength(body) }).end(body);
+    res
+      .writeHead(201, {
+        'Content-Type': 'application/xml',
+        ETag: o.etag,
+        Location: location,
+        'Content-Length': Buffer.byteLength(body),
+      })
+      .end(body);
   } else res.writeHead(status, { ETag: o.etag, Location: location, 'Content-Length': '0' }).end();
 };

@@ -10,9 +10,29 @@ import { deleteObject, getObject, putObject } from './cos-object.mjs';
 import { postObject } from './cos-post.mjs';
 
 /** Sub-resources of the COS API this server does not implement (answered 501 NotImplemented). */
-const UNSUPPORTED = new Set(['acl', 'cors', 'tagging', 'versioning', 'lifecycle', 'policy', 'website', 'referer', 'domain', 'logging', 'inventory', 'restore', 'select', 'delete', 'versionid', 'append', 'position', 'versions']);
+const UNSUPPORTED = new Set([
+  'acl',
+  'cors',
+  'tagging',
+  'versioning',
+  'lifecycle',
+  'policy',
+  'website',
+  'referer',
+  'domain',
+  'logging',
+  'inventory',
+  'restore',
+  'select',
+  'delete',
+  'versionid',
+  'append',
+  'position',
+  'versions',
+]);
 const invalidUri = () => new CosRefusal(400, 'InvalidURI', 'Could not parse the specified URI.');
-const notAllowed = (method) => new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
+const notAllowed = (method) =>
+  new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
 
 /** Serves one request. Every refusal is COS's XML error; anything unexpected is a logged InternalError. */
 export const handle = async (cos, req, res) => {
@@ -20,7 +40,13 @@ export const handle = async (cos, req, res) => {
   const rawUrl = req.url || '/';
   const qi = rawUrl.indexOf('?');
   const rawPath = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
-  const call = { req, res, requestId: randomBytes(18).toString('base64url'), host: req.headers.host || '127.0.0.1', pathname: rawPath };
+  const call = {
+    req,
+    res,
+    requestId: randomBytes(18).toString('base64url'),
+    host: req.headers.host || '127.0.0.1',
+    pathname: rawPath,
+  };
   const entry = track(cos, req, res, rawPath.replace(/^\//, ''));
   setCommonHeaders(cos, call);
   try {
@@ -58,11 +84,14 @@ const route = async (cos, call, key, query) => {
   const { req, res } = call;
   const method = req.method;
   if (!METHODS.includes(method)) throw notAllowed(method);
-  for (const [k] of query) if (UNSUPPORTED.has(k.toLowerCase())) throw new CosRefusal(501, 'NotImplemented', `This demo server does not implement the "${k}" sub-resource.`);
+  for (const [k] of query)
+    if (UNSUPPORTED.has(k.toLowerCase()))
+      throw new CosRefusal(501, 'NotImplemented', `This demo server does not implement the "${k}" sub-resource.`);
   // Query parameter names as COS reads them (uploadId, partNumber, max-keys, …: any case).
   const q = Object.fromEntries(query.map(([k, v]) => [k.toLowerCase(), v]));
   const isMultipart = 'uploads' in q || 'uploadid' in q || 'partnumber' in q;
-  if (method === 'POST' && !isMultipart && /^multipart\/form-data/i.test(req.headers['content-type'] || '')) return await postObject(cos, call);
+  if (method === 'POST' && !isMultipart && /^multipart\/form-data/i.test(req.headers['content-type'] || ''))
+    return await postObject(cos, call);
   verifyRequest({ method, path: call.pathname, query, headers: req.headers, keys: cos.keys, nowMs: cos.now() });
   if (!key) return bucketRequest(cos, res, method, q);
   if (isMultipart) return await multipartRequest(cos.multipart, call, key, q);

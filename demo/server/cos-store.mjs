@@ -9,7 +9,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CosRefusal } from './cos-auth.mjs';
 
 /** Request headers stored with an object and sent back on GET/HEAD. */
-export const STORED = ['content-type', 'content-disposition', 'content-encoding', 'content-language', 'cache-control', 'expires'];
+export const STORED = [
+  'content-type',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'cache-control',
+  'expires',
+];
 
 /** The request headers an object keeps (PutObject, Initiate Multipart Upload); empty ones are dropped. */
 export const storedHeaders = (from) => {
@@ -25,7 +32,12 @@ export const storedHeaders = (from) => {
  * etag, lastModified, headers, file }.
  */
 export const openStore = async (root) => {
-  const dirs = { root, objects: path.join(root, 'objects'), tmp: path.join(root, 'tmp'), multipart: path.join(root, 'multipart') };
+  const dirs = {
+    root,
+    objects: path.join(root, 'objects'),
+    tmp: path.join(root, 'tmp'),
+    multipart: path.join(root, 'multipart'),
+  };
   await fsp.mkdir(dirs.objects, { recursive: true });
   for (const d of [dirs.tmp, dirs.multipart]) {
     await fsp.rm(d, { recursive: true, force: true });
@@ -46,7 +58,8 @@ const loadIndex = async (objDir) => {
       referenced.add(o.file);
     } catch {}
   }
-  for (const name of await fsp.readdir(objDir)) if (name.endsWith('.bin') && !referenced.has(name)) await fsp.rm(path.join(objDir, name), { force: true });
+  for (const name of await fsp.readdir(objDir))
+    if (name.endsWith('.bin') && !referenced.has(name)) await fsp.rm(path.join(objDir, name), { force: true });
   return index;
 };
 
@@ -117,7 +130,10 @@ export const receive = (cos, source, limit) =>
     });
     source.on('end', () => {
       ended = true;
-      if (over) return cleanup(new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.'));
+      if (over)
+        return cleanup(
+          new CosRefusal(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.'),
+        );
       out.end(() => {
         if (done) return;
         done = true;

@@ -2,7 +2,8 @@
 // `encoding-type=url` listings, and a small strict reader for the one XML body the server accepts
 // (CompleteMultipartUpload). Plain node, nothing from src/.
 
-export const xmlEscape = (s) => String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
+export const xmlEscape = (s) =>
+  String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]);
 export const XML_HEAD = "<?xml version='1.0' encoding='utf-8' ?>\n";
 
 /** `<name>value</name>` with the value escaped. */
@@ -10,7 +11,9 @@ export const tag = (name, value) => `<${name}>${xmlEscape(value)}</${name}>`;
 
 /** Sends an XML answer. */
 export const sendXml = (res, status, body, headers = {}) =>
-  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), ...headers }).end(body);
+  res
+    .writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body), ...headers })
+    .end(body);
 
 /**
  * A key as `encoding-type=url` lists it: UTF-8 percent-encoded (COS's example: 腾讯云 →
@@ -23,7 +26,11 @@ const decodeText = (s) =>
   s.replace(/&([^;&]*);?/g, (m, name) => {
     if (!m.endsWith(';')) throw new SyntaxError('a bare & in text');
     if (name in ENTITIES) return ENTITIES[name];
-    const n = /^#x([0-9a-f]{1,6})$/i.exec(name) ? parseInt(name.slice(2), 16) : /^#(\d{1,7})$/.exec(name) ? +name.slice(1) : NaN;
+    const n = /^#x([0-9a-f]{1,6})$/i.exec(name)
+      ? parseInt(name.slice(2), 16)
+      : /^#(\d{1,7})$/.exec(name)
+        ? +name.slice(1)
+        : NaN;
     if (!(n >= 1 && n <= 0x10ffff) || (n >= 0xd800 && n <= 0xdfff)) throw new SyntaxError(`unknown entity &${name};`);
     return String.fromCodePoint(n);
   });

@@ -39,7 +39,13 @@ const DIST_FILE = /^[\w-]+(\.umd)?\.(mjs|js|d\.ts)$/;
 
 const json = (res, status, body) => {
   const s = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(s) }).end(s);
+  res
+    .writeHead(status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(s),
+    })
+    .end(s);
 };
 
 /**
@@ -78,9 +84,22 @@ export const start = async ({
   if (real) {
     const p = real.prefix ?? prefix;
     sts = realSts({ ...real, prefix: p, ttlSeconds: stsTtl, endpoint: real.stsEndpoint });
-    serverSigner = new CosSigner({ region: real.region, credentials: { secretId: real.secretId, secretKey: real.secretKey } });
+    serverSigner = new CosSigner({
+      region: real.region,
+      credentials: { secretId: real.secretId, secretKey: real.secretKey },
+    });
     cosUrl = `https://${real.bucket}.cos.${real.region}.myqcloud.com`;
-    config = { mode: 'cos', bucket: real.bucket, region: real.region, scheme: 'https', prefix: p, maxUploadBytes, multipartThreshold, partSize, cosUrl };
+    config = {
+      mode: 'cos',
+      bucket: real.bucket,
+      region: real.region,
+      scheme: 'https',
+      prefix: p,
+      maxUploadBytes,
+      multipartThreshold,
+      partSize,
+      cosUrl,
+    };
   } else {
     cos = await createCosServer({ bucket, dataDir, clockSkewMs, maxObjectBytes: maxUploadBytes, log });
     cosUrl = await cos.listen(cosPort);
@@ -90,8 +109,23 @@ export const start = async ({
     const secretKey = randomBytes(24).toString('base64url');
     cos.addKey(secretId, secretKey);
     sts = localSts(cos, stsTtl);
-    serverSigner = new CosSigner({ domain, scheme: 'http', credentials: { secretId, secretKey }, clockOffset: clockSkewMs });
-    config = { mode: 'local', bucket, domain, scheme: 'http', prefix, maxUploadBytes, multipartThreshold, partSize, cosUrl };
+    serverSigner = new CosSigner({
+      domain,
+      scheme: 'http',
+      credentials: { secretId, secretKey },
+      clockOffset: clockSkewMs,
+    });
+    config = {
+      mode: 'local',
+      bucket,
+      domain,
+      scheme: 'http',
+      prefix,
+      maxUploadBytes,
+      multipartThreshold,
+      partSize,
+      cosUrl,
+    };
   }
   const stats = { sts: 0, presign: 0 };
 
@@ -102,7 +136,11 @@ export const start = async ({
     } catch {
       return json(res, 404, { error: 'not found' });
     }
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache', 'Content-Length': data.length });
+    res.writeHead(200, {
+      'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+      'Cache-Control': 'no-cache',
+      'Content-Length': data.length,
+    });
     res.end(head ? undefined : data);
   };
 
@@ -147,7 +185,11 @@ export const start = async ({
           log?.(`Uppy bundle failed: ${e?.message || e}`);
           return json(res, 503, { error: String(e?.message || e) });
         }
-        res.writeHead(200, { 'Content-Type': TYPES['.mjs'], 'Cache-Control': 'no-cache', 'Content-Length': Buffer.byteLength(code) });
+        res.writeHead(200, {
+          'Content-Type': TYPES['.mjs'],
+          'Cache-Control': 'no-cache',
+          'Content-Length': Buffer.byteLength(code),
+        });
         return res.end(req.method === 'HEAD' ? undefined : code);
       }
       if (p.startsWith('/dist/')) {
@@ -200,14 +242,22 @@ const main = async () => {
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
-    console.error(`${e.message}\nusage: node demo/server/index.mjs [--port 8787] [--cos-port 8788] [--data DIR] [--clock-skew SECONDS] [--sts-ttl SECONDS] [--prefix uploads/]`);
+    console.error(
+      `${e.message}\nusage: node demo/server/index.mjs [--port 8787] [--cos-port 8788] [--data DIR] [--clock-skew SECONDS] [--sts-ttl SECONDS] [--prefix uploads/]`,
+    );
     process.exit(2);
   }
   const env = process.env;
   const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
   const real =
     env.COS_SECRET_ID && env.COS_SECRET_KEY && env.COS_BUCKET && env.COS_REGION
-      ? { secretId: env.COS_SECRET_ID, secretKey: env.COS_SECRET_KEY, bucket: env.COS_BUCKET, region: env.COS_REGION, prefix: env.COS_PREFIX || undefined }
+      ? {
+          secretId: env.COS_SECRET_ID,
+          secretKey: env.COS_SECRET_KEY,
+          bucket: env.COS_BUCKET,
+          region: env.COS_REGION,
+          prefix: env.COS_PREFIX || undefined,
+        }
       : undefined;
   const demo = await start({
     port: num(args.port ?? env.PORT, 8787),
@@ -225,7 +275,8 @@ const main = async () => {
   if (real) console.log(`  COS bucket    ${demo.cosUrl}  (real COS, keys limited to "${demo.config.prefix}*")`);
   else {
     console.log(`  Local COS     ${demo.cosUrl}/        (bucket ${demo.config.bucket}, data in ${demo.cos.dataDir})`);
-    if (demo.cos.state.clockSkewMs) console.log(`  Clock skew    the local COS/STS clock runs ${demo.cos.state.clockSkewMs / 1000} s off`);
+    if (demo.cos.state.clockSkewMs)
+      console.log(`  Clock skew    the local COS/STS clock runs ${demo.cos.state.clockSkewMs / 1000} s off`);
   }
   console.log(`\n  Ctrl-C stops.\n`);
   let stopping = false;

@@ -4,7 +4,11 @@
 // Tencent Cloud STS with the permanent key (through cos-sign/sts), scoped to one bucket and one key prefix.
 import { randomBytes } from 'node:crypto';
 
-const alnum = (n) => randomBytes(n * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, n);
+const alnum = (n) =>
+  randomBytes(n * 2)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, n);
 
 /** Mints temporary keys that `cos` (a local COS server) accepts until they expire. */
 export const localSts = (cos, ttlSeconds) => {
@@ -28,7 +32,12 @@ export const localSts = (cos, ttlSeconds) => {
       expiredTime,
     };
   };
-  return { issue, get issued() { return issued; } };
+  return {
+    issue,
+    get issued() {
+      return issued;
+    },
+  };
 };
 
 /** The actions the demo page needs, and nothing more. */
@@ -83,7 +92,14 @@ export const realSts = ({ secretId, secretKey, bucket, region, prefix, ttlSecond
     sts ??= await import('../../dist/sts.mjs').catch(() => {
       throw new Error('dist/sts.mjs is missing: run `npm run build` first (npm run demo does)');
     });
-    const c = await sts.getFederationToken({ secretId, secretKey, region, durationSeconds: ttlSeconds, policy, ...(endpoint && { endpoint }) });
+    const c = await sts.getFederationToken({
+      secretId,
+      secretKey,
+      region,
+      durationSeconds: ttlSeconds,
+      policy,
+      ...(endpoint && { endpoint }),
+    });
     issued++;
     const expiredTime = Math.floor(c.expiration.getTime() / 1000);
     return {
@@ -93,5 +109,11 @@ export const realSts = ({ secretId, secretKey, bucket, region, prefix, ttlSecond
       expiredTime,
     };
   };
-  return { issue, policy, get issued() { return issued; } };
+  return {
+    issue,
+    policy,
+    get issued() {
+      return issued;
+    },
+  };
 };

@@ -38,19 +38,28 @@ const build = async () => {
     import('@rollup/plugin-commonjs'),
     import('@rollup/plugin-json'),
   ]).catch((e) => {
-    throw new Error(`the Uppy page needs the dev dependencies (rollup and its plugins, @uppy/core, @uppy/aws-s3): run \`npm ci\` (${e.message})`);
+    throw new Error(
+      `the Uppy page needs the dev dependencies (rollup and its plugins, @uppy/core, @uppy/aws-s3): run \`npm ci\` (${e.message})`,
+    );
   });
   const bundle = await rollup({
     input: ENTRY,
     plugins: [
-      { name: 'uppy-demo-entry', resolveId: (id) => (id === ENTRY ? id : null), load: (id) => (id === ENTRY ? ENTRY_SOURCE : null) },
+      {
+        name: 'uppy-demo-entry',
+        resolveId: (id) => (id === ENTRY ? id : null),
+        load: (id) => (id === ENTRY ? ENTRY_SOURCE : null),
+      },
       resolve({ browser: true, rootDir: root, exportConditions: ['browser', 'module', 'import', 'default'] }),
       commonjs(),
       json(),
       {
         // Preact and others read process.env.NODE_ENV, which a browser does not have.
         name: 'node-env',
-        transform: (code) => (code.includes('process.env.NODE_ENV') ? { code: code.replaceAll('process.env.NODE_ENV', '"production"'), map: null } : null),
+        transform: (code) =>
+          code.includes('process.env.NODE_ENV')
+            ? { code: code.replaceAll('process.env.NODE_ENV', '"production"'), map: null }
+            : null,
       },
     ],
     onwarn: (w, warn) => (w.code === 'CIRCULAR_DEPENDENCY' || w.code === 'THIS_IS_UNDEFINED' ? undefined : warn(w)),

@@ -37,7 +37,10 @@ export interface UppySigned {
  * uppy.use(AwsS3, { shouldUseMultipart: true, signRequest: uppySignRequest(signer, { bucket: 'examplebucket-1250000000' }) });
  * ```
  */
-export const uppySignRequest = (signer: CosSigner, options: { bucket: string; expires?: number }): ((req: UppyRequest) => Promise<UppySigned>) => {
+export const uppySignRequest = (
+  signer: CosSigner,
+  options: { bucket: string; expires?: number },
+): ((req: UppyRequest) => Promise<UppySigned>) => {
   const { bucket, expires } = object(options, 'uppySignRequest options');
   return async (req) => {
     const { method, key, uploadId, partNumber, contentType, expiresIn } = req || ({} as UppyRequest);

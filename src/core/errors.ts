@@ -74,4 +74,7 @@ export const fail = (code: CosSignErrorCode, message: string, cause?: unknown): 
 
 /** Throws `${what} must be ${want}, received ${show(v)}`; a `secret` is described, never shown. */
 export const must = (code: CosSignErrorCode, what: string, want: string, v: unknown, secret?: boolean): never =>
-  fail(code, `${what} must be ${want}, received ${secret && typeof v == 'string' ? `a string of ${v.length} characters` : show(v)}`);
+  fail(
+    code,
+    `${what} must be ${want}, received ${secret && typeof v == 'string' ? `a string of ${v.length} characters` : show(v)}`,
+  );

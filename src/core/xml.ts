@@ -16,7 +16,9 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'
 /** Decodes XML's five named entities and numeric character references. */
 export const unxml = (s: string): string =>
   s.replace(/&(#x[\da-f]+|#\d+|\w+);/gi, (m, e: string) =>
-    e[0] == '#' ? String.fromCodePoint(e[1] == 'x' || e[1] == 'X' ? parseInt(e.slice(2), 16) : +e.slice(1)) : ENTITIES[e] ?? m,
+    e[0] == '#'
+      ? String.fromCodePoint(e[1] == 'x' || e[1] == 'X' ? parseInt(e.slice(2), 16) : +e.slice(1))
+      : (ENTITIES[e] ?? m),
   );
 
 /** Parses `xml` into its root element; `undefined` when it holds no element or is not well nested. */
@@ -42,7 +44,8 @@ export const parseXml = (xml: string): XmlElement | undefined => {
 };
 
 /** The child elements of `el` named `name`. */
-export const all = (el: XmlElement | undefined, name: string): XmlElement[] => (el ? el.children.filter((c) => c.name == name) : []);
+export const all = (el: XmlElement | undefined, name: string): XmlElement[] =>
+  el ? el.children.filter((c) => c.name == name) : [];
 
 /** The text of the first child element of `el` named `name`, or `undefined`. */
 export const text = (el: XmlElement | undefined, name: string): string | undefined => all(el, name)[0]?.text;

@@ -8,7 +8,11 @@ import { recover } from './send.js';
 export type RequestSignOptions = Pick<SignOptions, 'expires' | 'signHost' | 'now'>;
 
 /** {@link signRequest}, and the `fetch` to send with (the signer's option; undefined: the runtime's). */
-const sign = async (signer: CosSigner, request: Request, options?: RequestSignOptions): Promise<[Request, typeof fetch | undefined]> => {
+const sign = async (
+  signer: CosSigner,
+  request: Request,
+  options?: RequestSignOptions,
+): Promise<[Request, typeof fetch | undefined]> => {
   const url = new URL(request.url);
   const params: Record<string, string> = Object.create(null);
   for (const [k, v] of url.searchParams)
@@ -24,7 +28,15 @@ const sign = async (signer: CosSigner, request: Request, options?: RequestSignOp
   } catch {
     return must('ERR_INVALID_KEY', 'the URL path', 'percent-encoded UTF-8', url.pathname);
   }
-  const a = await signer.authorize({ ...options, method: request.method, bucket: '', key, params, headers, host: url.host });
+  const a = await signer.authorize({
+    ...options,
+    method: request.method,
+    bucket: '',
+    key,
+    params,
+    headers,
+    host: url.host,
+  });
   const h = new Headers(request.headers);
   for (const n in a.headers) h.set(n, a.headers[n]!);
   return [new Request(request, { headers: h }), a.fetch];
@@ -42,8 +54,11 @@ const sign = async (signer: CosSigner, request: Request, options?: RequestSignOp
  * await fetch(req);
  * ```
  */
-export const signRequest = async (signer: CosSigner, request: Request, options?: RequestSignOptions): Promise<Request> =>
-  (await sign(signer, request, options))[0];
+export const signRequest = async (
+  signer: CosSigner,
+  request: Request,
+  options?: RequestSignOptions,
+): Promise<Request> => (await sign(signer, request, options))[0];
 
 /** Whether a body can be read only once (a stream): such a request is not sent twice. */
 const once = (b: unknown) => !!b && typeof b == 'object' && ('getReader' in b || Symbol.asyncIterator in b);
@@ -61,14 +76,19 @@ const once = (b: unknown) => !!b && typeof b == 'object' && ('getReader' in b ||
  * const res = await signedFetch(signer, `https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`, { method: 'PUT', body: 'hi' });
  * ```
  */
-export const signedFetch = async (signer: CosSigner, input: Request | string | URL, init?: RequestInit): Promise<Response> => {
+export const signedFetch = async (
+  signer: CosSigner,
+  input: Request | string | URL,
+  init?: RequestInit,
+): Promise<Response> => {
   const go = async () => {
     const [req, f] = await sign(signer, new Request(input, init));
     return (f || fetch)(req);
   };
   let res = await go();
   const body = init?.body;
-  if ((res.status != 403 && res.status != 400) || (body != null ? once(body) : input instanceof Request && input.body)) return res;
+  if ((res.status != 403 && res.status != 400) || (body != null ? once(body) : input instanceof Request && input.body))
+    return res;
   // Read the refusal and hand back an equal Response (no clone(): happy-dom's loses the body).
   const text = await res.text();
   res = new Response(text, res);

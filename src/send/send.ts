@@ -34,7 +34,11 @@ export interface CosAnswer {
  * refreshes provided credentials when COS refused the temporary key. True when the request is worth
  * sending once more.
  */
-export const recover = async (signer: CosSigner, cos: CosErrorBody | undefined, date: string | null): Promise<boolean> => {
+export const recover = async (
+  signer: CosSigner,
+  cos: CosErrorBody | undefined,
+  date: string | null,
+): Promise<boolean> => {
   const code = cos?.Code;
   const server = Date.parse(cos?.ServerTime || date || '');
   const skewed = code == 'RequestTimeTooSkewed' || (code == 'AccessDenied' && /expired/i.test(cos!.Message || ''));
@@ -59,7 +63,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /** How one attempt goes out: method, the signed URL and headers, the body. */
-type Out = { method: string; url: string; headers: Record<string, string>; body?: Bytes | string; signal?: AbortSignal };
+type Out = {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: Bytes | string;
+  signal?: AbortSignal;
+};
 
 /** Sends with XMLHttpRequest, for its upload progress events. */
 const xhr = ({ method, url, headers, body, signal }: Out, onProgress: (n: number) => void) =>
@@ -98,7 +108,13 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
   for (let attempt = 0; ; ) {
     signal?.throwIfAborted();
     const a = await signer.authorize(call);
-    const out: Out = { method, url: a.url, headers: { ...call.headers, ...a.headers } as Record<string, string>, body, signal };
+    const out: Out = {
+      method,
+      url: a.url,
+      headers: { ...call.headers, ...a.headers } as Record<string, string>,
+      body,
+      signal,
+    };
     let res: CosAnswer | undefined;
     let error: unknown;
     try {
@@ -122,7 +138,11 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
       continue;
     }
     if (!res)
-      return fail('ERR_NETWORK', `${method} ${call.key} failed on the network after ${attempt + 1} attempt(s): ${(error as Error)?.message || error}`, error);
+      return fail(
+        'ERR_NETWORK',
+        `${method} ${call.key} failed on the network after ${attempt + 1} attempt(s): ${(error as Error)?.message || error}`,
+        error,
+      );
     throw cosError(call, res.status, cos);
   }
 };
@@ -152,7 +172,12 @@ export const sendXml = async (signer: CosSigner, call: CosCall, name: string): P
  * Every page of a COS list, lazily: after a truncated page, each `[param, element]` of `markers` sets
  * the next request's `param` from the page's `element`. A list whose markers do not move is refused.
  */
-export async function* pages(signer: CosSigner, call: CosCall, name: string, markers: [string, string][]): AsyncGenerator<XmlElement, void, undefined> {
+export async function* pages(
+  signer: CosSigner,
+  call: CosCall,
+  name: string,
+  markers: [string, string][],
+): AsyncGenerator<XmlElement, void, undefined> {
   const params = { ...call.params };
   for (;;) {
     const el = await sendXml(signer, { ...call, params: { ...params } }, name);
@@ -164,6 +189,7 @@ export async function* pages(signer: CosSigner, call: CosCall, name: string, mar
       if (v) moved ||= v != params[param];
       params[param] = v!;
     }
-    if (!moved) fail('ERR_COS_RESPONSE', `${name}: a truncated page without a new ${markers.map((m) => m[1]).join(' / ')}`);
+    if (!moved)
+      fail('ERR_COS_RESPONSE', `${name}: a truncated page without a new ${markers.map((m) => m[1]).join(' / ')}`);
   }
 }

@@ -48,7 +48,8 @@ export const httpString = (method: string, path: string, params: string, headers
   method.toLowerCase() + '\n' + path + '\n' + params + '\n' + headers + '\n';
 
 /** Step 9: `sha1\n${keyTime}\n${hex SHA-1 of the HttpString}\n`. */
-export const stringToSign = (time: string, httpStringSha1: string): string => 'sha1\n' + time + '\n' + httpStringSha1 + '\n';
+export const stringToSign = (time: string, httpStringSha1: string): string =>
+  'sha1\n' + time + '\n' + httpStringSha1 + '\n';
 
 /** Step 11: the Authorization value up to the signature (the last field: append it), fields in COS's order, values raw. */
 export const authorization = (secretId: string, time: string, headerList: string, paramList: string): string =>

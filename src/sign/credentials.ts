@@ -25,12 +25,14 @@ export type CredentialSource = (force?: boolean) => Promise<Credentials>;
 
 /** Validates credentials and returns a copy; messages name the field, never show a secret. */
 export const checkCredentials = (c: unknown, what = 'credentials'): Credentials => {
-  const bad = (field: string, want: string, v: unknown, secret?: boolean) => must('ERR_CREDENTIALS_INVALID', what + field, want, v, secret);
+  const bad = (field: string, want: string, v: unknown, secret?: boolean) =>
+    must('ERR_CREDENTIALS_INVALID', what + field, want, v, secret);
   if (!c || typeof c != 'object') bad('', 'an object { secretId, secretKey }', c);
   const { secretId, secretKey, securityToken, expiration } = c as Record<string, unknown>;
   if (!is(secretId, /^[^\s&]+$/)) bad('.secretId', 'a string without whitespace or "&"', secretId);
   if (!is(secretKey, /^\S(.*\S)?$/)) bad('.secretKey', 'a string without surrounding whitespace', secretKey, true);
-  if (securityToken != null && !is(securityToken, /^[^\r\n]+$/)) bad('.securityToken', 'a string without CR or LF', securityToken, true);
+  if (securityToken != null && !is(securityToken, /^[^\r\n]+$/))
+    bad('.securityToken', 'a string without CR or LF', securityToken, true);
   if (expiration != null && !validDate(expiration)) bad('.expiration', 'a valid Date', expiration);
   return {
     secretId: secretId as string,
@@ -47,7 +49,12 @@ export const checkCredentials = (c: unknown, what = 'credentials'): Credentials 
  * `timeout` ms, after which the next caller starts a fresh call (a pending promise from another
  * Cloudflare Workers request may never settle).
  */
-export const credentialSource = (input: CredentialProvider, now: () => number, margin: number, timeout: number): CredentialSource => {
+export const credentialSource = (
+  input: CredentialProvider,
+  now: () => number,
+  margin: number,
+  timeout: number,
+): CredentialSource => {
   let cached: Credentials | undefined;
   let until = 0;
   let pending: Promise<Credentials> | undefined;
@@ -72,7 +79,11 @@ export const credentialSource = (input: CredentialProvider, now: () => number, m
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<never>((_, reject) => {
       if (timeout > 0 && timeout < 2 ** 31)
-        timer = setTimeout(reject, timeout, new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider did not answer within ${timeout} ms`));
+        timer = setTimeout(
+          reject,
+          timeout,
+          new CosSignError('ERR_CREDENTIALS_PROVIDER', `credential provider did not answer within ${timeout} ms`),
+        );
     });
     // Settled or timed out: the next caller starts afresh (success has filled the cache by then).
     return Promise.race([p, late]).finally(() => {
@@ -96,12 +107,20 @@ export const credentialSource = (input: CredentialProvider, now: () => number, m
  */
 export const fromSts = (data: unknown): Credentials => {
   // biome-ignore lint/suspicious/noExplicitAny: JSON from elsewhere, each field checked below.
-  const d = (data && typeof data == 'object' ? data : must('ERR_CREDENTIALS_INVALID', 'temporary credentials', 'an STS response object', data)) as Record<string, any>;
+  const d = (
+    data && typeof data == 'object'
+      ? data
+      : must('ERR_CREDENTIALS_INVALID', 'temporary credentials', 'an STS response object', data)
+  ) as Record<string, any>;
   if (typeof d.secretId == 'string') return checkCredentials(d);
   const inner = d.credentials && typeof d.credentials == 'object';
   const src = inner ? d.credentials : d;
-  const names = inner ? ['tmpSecretId', 'tmpSecretKey', 'sessionToken'] : ['TmpSecretId', 'TmpSecretKey', src.SecurityToken != null ? 'SecurityToken' : 'XCosSecurityToken'];
-  for (const n of names) if (src[n] == null) fail('ERR_CREDENTIALS_INVALID', `temporary credentials: ${inner ? 'credentials.' : ''}${n} is missing`);
+  const names = inner
+    ? ['tmpSecretId', 'tmpSecretKey', 'sessionToken']
+    : ['TmpSecretId', 'TmpSecretKey', src.SecurityToken != null ? 'SecurityToken' : 'XCosSecurityToken'];
+  for (const n of names)
+    if (src[n] == null)
+      fail('ERR_CREDENTIALS_INVALID', `temporary credentials: ${inner ? 'credentials.' : ''}${n} is missing`);
   const e = inner ? 'expiredTime' : 'ExpiredTime';
   const t = d[e];
   if (t != null && !(+t > 0)) must('ERR_CREDENTIALS_INVALID', e, 'epoch seconds', t);
@@ -137,16 +156,27 @@ export interface FetchCredentialsOptions extends RequestInit {
  * ```
  */
 export const fetchCredentials =
-  (url: string | URL, { timeout = 10_000, fetch: f = globalThis.fetch, ...init }: FetchCredentialsOptions = {}): CredentialProvider =>
+  (
+    url: string | URL,
+    { timeout = 10_000, fetch: f = globalThis.fetch, ...init }: FetchCredentialsOptions = {},
+  ): CredentialProvider =>
   async () => {
     const signal = timeoutSignal(timeout);
     let res: Response;
     try {
       res = await f(url, { signal, ...init });
     } catch (e) {
-      return fail('ERR_CREDENTIALS_PROVIDER', `fetching credentials from ${url} failed: ${(e as Error)?.message ?? show(e)}`, e);
+      return fail(
+        'ERR_CREDENTIALS_PROVIDER',
+        `fetching credentials from ${url} failed: ${(e as Error)?.message ?? show(e)}`,
+        e,
+      );
     }
-    if (!res.ok) fail('ERR_CREDENTIALS_PROVIDER', `fetching credentials from ${url} answered ${res.status} ${res.statusText}`.trim());
+    if (!res.ok)
+      fail(
+        'ERR_CREDENTIALS_PROVIDER',
+        `fetching credentials from ${url} answered ${res.status} ${res.statusText}`.trim(),
+      );
     let json: unknown;
     try {
       json = await res.json();

@@ -15,10 +15,12 @@ export interface HashBackend<K = unknown> {
 }
 
 /** Whether `v` is a promise (or another thenable) rather than a value. */
-export const thenable = (v: unknown): v is PromiseLike<unknown> => !!v && typeof (v as PromiseLike<unknown>).then == 'function';
+export const thenable = (v: unknown): v is PromiseLike<unknown> =>
+  !!v && typeof (v as PromiseLike<unknown>).then == 'function';
 
 /** `f(v)`, once `v` settles if it is a promise: keeps synchronous backends synchronous. (Not named `then`: a module exporting `then` is itself a thenable to `import()`.) */
-export const after = <T, R>(v: T | PromiseLike<T>, f: (v: T) => R | PromiseLike<R>): R | PromiseLike<R> => (thenable(v) ? v.then(f) : f(v));
+export const after = <T, R>(v: T | PromiseLike<T>, f: (v: T) => R | PromiseLike<R>): R | PromiseLike<R> =>
+  thenable(v) ? v.then(f) : f(v);
 
 let TE: TextEncoder | undefined;
 let BUF = new Uint8Array();

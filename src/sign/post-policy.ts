@@ -52,7 +52,8 @@ export const getPostPolicy = async (signer: CosSigner, options: PostPolicyOption
   const { bucket, key, keyPrefix, expires, contentLengthRange: range, contentType, now } = o;
   const { successActionStatus: status, conditions = [] } = o;
   const bad = (what: string, want: string, v: unknown) => must('ERR_INVALID_POLICY', what, want, v);
-  if ((key === undefined) == (keyPrefix === undefined)) fail('ERR_INVALID_POLICY', 'give exactly one of key and keyPrefix');
+  if ((key === undefined) == (keyPrefix === undefined))
+    fail('ERR_INVALID_POLICY', 'give exactly one of key and keyPrefix');
   if (keyPrefix !== undefined && typeof keyPrefix != 'string') bad('keyPrefix', 'a string', keyPrefix);
   if (range && !(range.length == 2 && range.every((n) => Number.isSafeInteger(n) && n >= 0) && range[0] <= range[1]))
     bad('contentLengthRange', '[min, max] with 0 <= min <= max', range);
@@ -73,7 +74,11 @@ export const getPostPolicy = async (signer: CosSigner, options: PostPolicyOption
     if (bucket !== undefined) conds.push({ bucket });
     conds.push(key !== undefined ? { key } : ['starts-with', '$key', keyPrefix]);
     if (range) conds.push(['content-length-range', range[0], range[1]]);
-    const extra = { 'Content-Type': contentType, success_action_status: status && String(status), 'x-cos-security-token': securityToken };
+    const extra = {
+      'Content-Type': contentType,
+      success_action_status: status && String(status),
+      'x-cos-security-token': securityToken,
+    };
     for (const [n, v] of Object.entries(extra)) if (v !== undefined) conds.push({ [n]: (fields[n] = v) });
     // The key time's end is the policy's expiration.
     const expiration = new Date(+time.split(';')[1]! * 1000).toISOString();
@@ -84,5 +89,15 @@ export const getPostPolicy = async (signer: CosSigner, options: PostPolicyOption
   const signature = headers.Authorization.slice(headers.Authorization.lastIndexOf('=') + 1);
   let bin = '';
   for (const x of new TextEncoder().encode(text)) bin += String.fromCharCode(x);
-  return { url, fields: { ...fields, policy: btoa(bin), 'q-sign-algorithm': 'sha1', 'q-ak': ak, 'q-key-time': time, 'q-signature': signature } };
+  return {
+    url,
+    fields: {
+      ...fields,
+      policy: btoa(bin),
+      'q-sign-algorithm': 'sha1',
+      'q-ak': ak,
+      'q-key-time': time,
+      'q-signature': signature,
+    },
+  };
 };

@@ -6,8 +6,24 @@
 import { fail, must, show, type CosSignErrorCode } from '../core/errors.js';
 import { is, object, REGION, validDate } from '../core/validate.js';
 import { after, subtleBackend, thenable, type HashBackend } from './hash.js';
-import { checkCredentials, credentialSource, type CredentialProvider, type Credentials, type CredentialSource } from './credentials.js';
-import { authorization, canonical, encode, httpString, isSignedHeader, keyTime, stringToSign, urlPath, type Pair } from './algorithm.js';
+import {
+  checkCredentials,
+  credentialSource,
+  type CredentialProvider,
+  type Credentials,
+  type CredentialSource,
+} from './credentials.js';
+import {
+  authorization,
+  canonical,
+  encode,
+  httpString,
+  isSignedHeader,
+  keyTime,
+  stringToSign,
+  urlPath,
+  type Pair,
+} from './algorithm.js';
 
 /** Options of `new CosSigner(…)`. One of `region`, `endpoint` or `domain` is required. */
 export interface CosSignerOptions {
@@ -207,12 +223,19 @@ const signKey = (b: HashBackend, c: Credentials, time: string): unknown => {
   const id = n + '\n' + time;
   const hit = KEYS.get(id);
   if (hit && hit[0] == b) return hit[1];
-  const k = after(after(b.key(c.secretKey), (secret) => b.hmac(secret, time)), (signKey) => b.key(signKey));
+  const k = after(
+    after(b.key(c.secretKey), (secret) => b.hmac(secret, time)),
+    (signKey) => b.key(signKey),
+  );
   const entry: [HashBackend, unknown] = [b, k];
   if (KEYS.size > 63) KEYS.delete(KEYS.keys().next().value!);
   KEYS.set(id, entry);
   // Once prepared, the key itself is kept: later signatures need not wait for it.
-  if (thenable(k)) k.then((key) => (entry[1] = key), () => KEYS.delete(id));
+  if (thenable(k))
+    k.then(
+      (key) => (entry[1] = key),
+      () => KEYS.delete(id),
+    );
   return k;
 };
 
@@ -256,14 +279,20 @@ export class CosSigner {
     if (endpoint !== undefined && !is(endpoint, HOST))
       must('ERR_INVALID_ENDPOINT', 'endpoint', 'a host name suffix', endpoint);
     if (!(this.#domain = domain))
-      this.#suffix = endpoint ?? (r ? `cos.${r}.myqcloud.com` : fail('ERR_INVALID_REGION', 'give region, endpoint or domain'));
+      this.#suffix =
+        endpoint ?? (r ? `cos.${r}.myqcloud.com` : fail('ERR_INVALID_REGION', 'give region, endpoint or domain'));
     this.#scheme = scheme;
     this.#signHost = signHost;
     this.clockOffset = clockOffset;
     this.#fetch = o.fetch;
     this.#backend = o.backend || subtleBackend(o.crypto?.subtle);
     if (typeof o.credentials == 'function')
-      this.#creds = credentialSource(o.credentials, () => Date.now() + this.clockOffset, o.refreshMargin ?? 3e5, o.providerTimeout ?? 1e4);
+      this.#creds = credentialSource(
+        o.credentials,
+        () => Date.now() + this.clockOffset,
+        o.refreshMargin ?? 3e5,
+        o.providerTimeout ?? 1e4,
+      );
     else this.#static = checkCredentials(o.credentials);
   }
 
@@ -366,15 +395,18 @@ export class CosSigner {
     const { method, bucket, key, expires = 300, signHost = this.#signHost, now } = object(o, 'sign options');
     if (!host && !this.#domain && !is(bucket, /^[a-z\d]([a-z\d-]*[a-z\d])?$/i))
       must('ERR_INVALID_BUCKET', 'bucket', 'like "examplebucket-1250000000"', bucket);
-    if (!is(method, /^(get|put|post|delete|head)$/i)) must('ERR_INVALID_METHOD', 'method', 'GET, PUT, POST, DELETE or HEAD', method);
+    if (!is(method, /^(get|put|post|delete|head)$/i))
+      must('ERR_INVALID_METHOD', 'method', 'GET, PUT, POST, DELETE or HEAD', method);
     if (!is(key, /^[^\0-\x1f\x7f]+$/)) must('ERR_INVALID_KEY', 'key', 'non-empty, without control characters', key);
     enc(key, 'ERR_INVALID_KEY', 'key');
-    if (!Number.isSafeInteger(expires) || expires <= 0) must('ERR_INVALID_EXPIRES', 'expires', 'a positive integer of seconds', expires);
+    if (!Number.isSafeInteger(expires) || expires <= 0)
+      must('ERR_INVALID_EXPIRES', 'expires', 'a positive integer of seconds', expires);
     if (now !== undefined && !validDate(now)) must('ERR_INVALID_NOW', 'now', 'a valid Date', now);
     if (typeof signHost != 'boolean') must('ERR_INVALID_OPTION', 'signHost', 'a boolean', signHost);
     host ||= this.#domain || `${bucket.toLowerCase()}.${this.#suffix}`;
     const signed = pairs(o.headers, 'ERR_INVALID_HEADER', 'header', true);
-    if (signHost && !signed.some((h) => h[0] == 'host')) signed.push(['host', encode(host.replace(/:\d+$/, '').toLowerCase())]);
+    if (signHost && !signed.some((h) => h[0] == 'host'))
+      signed.push(['host', encode(host.replace(/:\d+$/, '').toLowerCase())]);
     return {
       method,
       key,

@@ -130,25 +130,45 @@ const KEYISH = /^[^\0-\x1f\x7f*]*$/;
 export const cosPolicy = (options: CosPolicyOptions): CamPolicy => {
   const o = object(options, 'cosPolicy options', 'an object { bucket, region, prefix?, keys?, actions? }');
   const { bucket, region, prefix, keys, actions = COS_UPLOAD_ACTIONS, allowWholeBucket = false } = o;
-  if (!is(bucket, /^[a-z\d]([a-z\d-]*[a-z\d])?-\d+$/)) must('ERR_INVALID_BUCKET', 'bucket', 'BucketName-APPID, like "examplebucket-1250000000"', bucket);
+  if (!is(bucket, /^[a-z\d]([a-z\d-]*[a-z\d])?-\d+$/))
+    must('ERR_INVALID_BUCKET', 'bucket', 'BucketName-APPID, like "examplebucket-1250000000"', bucket);
   if (!is(region, REGION)) must('ERR_INVALID_REGION', 'region', 'like "ap-guangzhou"', region);
-  if (typeof allowWholeBucket != 'boolean') must('ERR_INVALID_OPTION', 'allowWholeBucket', 'a boolean', allowWholeBucket);
+  if (typeof allowWholeBucket != 'boolean')
+    must('ERR_INVALID_OPTION', 'allowWholeBucket', 'a boolean', allowWholeBucket);
   if (!Array.isArray(actions) || !actions.length || !actions.every((a) => is(a, /^(name\/cos:)?[\w*]+$/)))
-    must('ERR_INVALID_POLICY', 'actions', 'a non-empty array of COS action names like "PutObject" or "name/cos:PutObject"', actions);
+    must(
+      'ERR_INVALID_POLICY',
+      'actions',
+      'a non-empty array of COS action names like "PutObject" or "name/cos:PutObject"',
+      actions,
+    );
   const base = `qcs::cos:${region}:uid/${bucket.slice(bucket.lastIndexOf('-') + 1)}:${bucket}/`;
   let resource: string[];
   if (keys !== undefined) {
     if (prefix !== undefined) fail('ERR_INVALID_POLICY', 'give prefix or keys, not both');
     if (!Array.isArray(keys) || !keys.length) must('ERR_INVALID_KEY', 'keys', 'a non-empty array of keys', keys);
-    resource = keys.map((k) => (is(k, KEYISH) && k.replace(/^\/+/, '') ? base + k.replace(/^\/+/, '') : must('ERR_INVALID_KEY', 'each of keys', 'a non-empty string without "*" or control characters', k)));
+    resource = keys.map((k) =>
+      is(k, KEYISH) && k.replace(/^\/+/, '')
+        ? base + k.replace(/^\/+/, '')
+        : must('ERR_INVALID_KEY', 'each of keys', 'a non-empty string without "*" or control characters', k),
+    );
   } else {
-    if (prefix !== undefined && !is(prefix, KEYISH)) must('ERR_INVALID_KEY', 'prefix', 'a string without "*" or control characters', prefix);
+    if (prefix !== undefined && !is(prefix, KEYISH))
+      must('ERR_INVALID_KEY', 'prefix', 'a string without "*" or control characters', prefix);
     const p = (prefix || '').replace(/^\/+/, '');
     if (!p && !allowWholeBucket)
-      fail('ERR_INVALID_POLICY', `an empty prefix would grant ${bucket} whole: give a prefix (like "uploads/"), keys, or allowWholeBucket: true`);
+      fail(
+        'ERR_INVALID_POLICY',
+        `an empty prefix would grant ${bucket} whole: give a prefix (like "uploads/"), keys, or allowWholeBucket: true`,
+      );
     resource = [base + p + '*'];
   }
-  return { version: '2.0', statement: [{ effect: 'allow', action: actions.map((a) => (a.startsWith('name/') ? a : 'name/cos:' + a)), resource }] };
+  return {
+    version: '2.0',
+    statement: [
+      { effect: 'allow', action: actions.map((a) => (a.startsWith('name/') ? a : 'name/cos:' + a)), resource },
+    ],
+  };
 };
 
 /** What {@link getFederationToken} and {@link assumeRole} take alike. */
@@ -228,7 +248,12 @@ const encodePolicy = (policy: unknown): string => {
     try {
       p = JSON.parse(p);
     } catch {
-      return must('ERR_INVALID_POLICY', 'policy', 'a CAM policy object or its JSON text (not URL-encoded: that is done here)', policy);
+      return must(
+        'ERR_INVALID_POLICY',
+        'policy',
+        'a CAM policy object or its JSON text (not URL-encoded: that is done here)',
+        policy,
+      );
     }
   if (!p || typeof p != 'object' || !Array.isArray((p as CamPolicy).statement))
     must('ERR_INVALID_POLICY', 'policy', 'a CAM policy { version: "2.0", statement: [...] } or its JSON text', policy);
@@ -236,15 +261,30 @@ const encodePolicy = (policy: unknown): string => {
 };
 
 /** Signs and sends one STS action; maps the answer to {@link Credentials} or rejects with `ERR_STS`. */
-const call = async (action: string, o: StsCallOptions, params: Record<string, unknown>): Promise<TemporaryCredentials> => {
-  const { secretId, secretKey, region = 'ap-guangzhou', durationSeconds = 1800, endpoint = 'https://sts.tencentcloudapi.com', timeout = 10_000, now } = o;
+const call = async (
+  action: string,
+  o: StsCallOptions,
+  params: Record<string, unknown>,
+): Promise<TemporaryCredentials> => {
+  const {
+    secretId,
+    secretKey,
+    region = 'ap-guangzhou',
+    durationSeconds = 1800,
+    endpoint = 'https://sts.tencentcloudapi.com',
+    timeout = 10_000,
+    now,
+  } = o;
   const f = o.fetch || globalThis.fetch;
-  if (!is(secretId, /^[^\s,/]+$/)) must('ERR_CREDENTIALS_INVALID', 'secretId', 'a string without whitespace, "," or "/"', secretId);
-  if (!is(secretKey, /^\S(.*\S)?$/)) must('ERR_CREDENTIALS_INVALID', 'secretKey', 'a string without surrounding whitespace', secretKey, true);
+  if (!is(secretId, /^[^\s,/]+$/))
+    must('ERR_CREDENTIALS_INVALID', 'secretId', 'a string without whitespace, "," or "/"', secretId);
+  if (!is(secretKey, /^\S(.*\S)?$/))
+    must('ERR_CREDENTIALS_INVALID', 'secretKey', 'a string without surrounding whitespace', secretKey, true);
   if (!is(region, REGION)) must('ERR_INVALID_REGION', 'region', 'like "ap-guangzhou"', region);
   if (!Number.isSafeInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > 129_600)
     must('ERR_INVALID_EXPIRES', 'durationSeconds', 'an integer from 1 to 129600 (seconds)', durationSeconds);
-  if (typeof timeout != 'number' || !(timeout > 0)) must('ERR_INVALID_OPTION', 'timeout', 'a positive number of ms', timeout);
+  if (typeof timeout != 'number' || !(timeout > 0))
+    must('ERR_INVALID_OPTION', 'timeout', 'a positive number of ms', timeout);
   if (now !== undefined && !validDate(now)) must('ERR_INVALID_NOW', 'now', 'a valid Date', now);
   if (typeof f != 'function') must('ERR_INVALID_OPTION', 'fetch', 'a function (there is no global fetch here)', f);
   let url: URL;
@@ -256,13 +296,25 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
   if (!/^https?:$/.test(url.protocol) || url.username || url.password || url.hash)
     must('ERR_INVALID_ENDPOINT', 'endpoint', 'an http(s) URL without credentials or fragment', String(endpoint));
   const subtle = (o.crypto || globalThis.crypto)?.subtle;
-  if (!subtle) fail('ERR_CRYPTO_UNAVAILABLE', 'no crypto.subtle: cos-sign/sts needs WebCrypto; pass the `crypto` option (Node 18: node:crypto webcrypto)');
+  if (!subtle)
+    fail(
+      'ERR_CRYPTO_UNAVAILABLE',
+      'no crypto.subtle: cos-sign/sts needs WebCrypto; pass the `crypto` option (Node 18: node:crypto webcrypto)',
+    );
 
   const timestamp = Math.floor((now ? +now : Date.now()) / 1000);
   const payload = JSON.stringify({ ...params, DurationSeconds: durationSeconds });
   const contentType = 'application/json; charset=utf-8';
   const headers = {
-    Authorization: await tc3Authorization(subtle, { secretId, secretKey, service: 'sts', url, contentType, payload, timestamp }),
+    Authorization: await tc3Authorization(subtle, {
+      secretId,
+      secretKey,
+      service: 'sts',
+      url,
+      contentType,
+      payload,
+      timestamp,
+    }),
     'Content-Type': contentType,
     'X-TC-Action': action,
     'X-TC-Version': '2018-08-13',
@@ -281,7 +333,11 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
     const detail = (e as Error)?.message ?? show(e);
-    return fail('ERR_STS', clean(`${where}: network failure, no answer: ${detail}${cause ? ` (${cause.code || cause.message})` : ''}`), e);
+    return fail(
+      'ERR_STS',
+      clean(`${where}: network failure, no answer: ${detail}${cause ? ` (${cause.code || cause.message})` : ''}`),
+      e,
+    );
   }
   // biome-ignore lint/suspicious/noExplicitAny: Tencent's JSON answer, each field checked below.
   let r: Record<string, any> | undefined;
@@ -292,11 +348,17 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
   const e = r?.Error;
   if (e) fail('ERR_STS', clean(`${where} refused: ${e.Code}: ${e.Message} (HTTP ${res.status}${id})`));
   if (!res.ok || !r || typeof r != 'object')
-    fail('ERR_STS', `${where} answered HTTP ${res.status}${r ? '' : `, not a Tencent Cloud API answer (${res.headers.get('content-type') || 'no content-type'})`}${id}`);
+    fail(
+      'ERR_STS',
+      `${where} answered HTTP ${res.status}${r ? '' : `, not a Tencent Cloud API answer (${res.headers.get('content-type') || 'no content-type'})`}${id}`,
+    );
   const c = r!.Credentials;
   const t = +r!.ExpiredTime;
   if (!c || ![c.TmpSecretId, c.TmpSecretKey, c.Token].every((v) => typeof v == 'string' && v) || !(t > 0))
-    fail('ERR_STS', `${where}: the answer lacks Credentials { TmpSecretId, TmpSecretKey, Token } or ExpiredTime (HTTP ${res.status}${id})`);
+    fail(
+      'ERR_STS',
+      `${where}: the answer lacks Credentials { TmpSecretId, TmpSecretKey, Token } or ExpiredTime (HTTP ${res.status}${id})`,
+    );
   return { secretId: c.TmpSecretId, secretKey: c.TmpSecretKey, securityToken: c.Token, expiration: new Date(t * 1000) };
 };
 
@@ -315,8 +377,13 @@ const call = async (action: string, o: StsCallOptions, params: Record<string, un
  * ```
  */
 export const getFederationToken = async (options: GetFederationTokenOptions): Promise<TemporaryCredentials> => {
-  const { policy, name = 'cos-sign' } = object(options, 'getFederationToken options', 'an object { secretId, secretKey, policy, … }');
-  if (!is(name, NAME) || name.length > 64) must('ERR_INVALID_OPTION', 'name', 'up to 64 letters, digits and _+=,.@-', name);
+  const { policy, name = 'cos-sign' } = object(
+    options,
+    'getFederationToken options',
+    'an object { secretId, secretKey, policy, … }',
+  );
+  if (!is(name, NAME) || name.length > 64)
+    must('ERR_INVALID_OPTION', 'name', 'up to 64 letters, digits and _+=,.@-', name);
   return call('GetFederationToken', options, { Name: name, Policy: encodePolicy(policy) });
 };
 
@@ -332,10 +399,15 @@ export const getFederationToken = async (options: GetFederationTokenOptions): Pr
 export const assumeRole = async (options: AssumeRoleOptions): Promise<TemporaryCredentials> => {
   const o = object(options, 'assumeRole options', 'an object { secretId, secretKey, roleArn, roleSessionName, … }');
   const { roleArn, roleSessionName, policy } = o;
-  if (!is(roleArn, /^qcs::cam::\S+$/)) must('ERR_INVALID_OPTION', 'roleArn', 'like "qcs::cam::uin/100000000001:roleName/name"', roleArn);
+  if (!is(roleArn, /^qcs::cam::\S+$/))
+    must('ERR_INVALID_OPTION', 'roleArn', 'like "qcs::cam::uin/100000000001:roleName/name"', roleArn);
   if (!is(roleSessionName, NAME) || roleSessionName.length < 2 || roleSessionName.length > 128)
     must('ERR_INVALID_OPTION', 'roleSessionName', '2 to 128 letters, digits and _+=,.@-', roleSessionName);
-  return call('AssumeRole', options, { RoleArn: roleArn, RoleSessionName: roleSessionName, ...(policy !== undefined && { Policy: encodePolicy(policy) }) });
+  return call('AssumeRole', options, {
+    RoleArn: roleArn,
+    RoleSessionName: roleSessionName,
+    ...(policy !== undefined && { Policy: encodePolicy(policy) }),
+  });
 };
 
 /**
@@ -350,7 +422,12 @@ export const assumeRole = async (options: AssumeRoleOptions): Promise<TemporaryC
 export const stsJson = (credentials: TemporaryCredentials): StsJson => {
   const c = credentials || ({} as TemporaryCredentials);
   if (!is(c.secretId, /./) || !is(c.secretKey, /./) || !is(c.securityToken, /./) || !validDate(c.expiration))
-    must('ERR_CREDENTIALS_INVALID', 'stsJson credentials', 'temporary credentials { secretId, secretKey, securityToken, expiration: Date }', credentials);
+    must(
+      'ERR_CREDENTIALS_INVALID',
+      'stsJson credentials',
+      'temporary credentials { secretId, secretKey, securityToken, expiration: Date }',
+      credentials,
+    );
   return {
     credentials: { tmpSecretId: c.secretId, tmpSecretKey: c.secretKey, sessionToken: c.securityToken },
     expiredTime: Math.floor(+c.expiration / 1000),

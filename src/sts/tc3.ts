@@ -48,7 +48,11 @@ export const stringToSign = (timestamp: number, scope: string, canonicalHash: st
 export const tc3Authorization = async (subtle: SubtleCrypto, i: Tc3Input): Promise<string> => {
   const sha256 = async (s: string) => hex(await subtle.digest('SHA-256', te.encode(s)));
   const hmac = async (key: BufferSource, s: string) =>
-    subtle.sign('HMAC', await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), te.encode(s));
+    subtle.sign(
+      'HMAC',
+      await subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+      te.encode(s),
+    );
   const date = tc3Date(i.timestamp);
   const scope = `${date}/${i.service}/tc3_request`;
   const toSign = stringToSign(i.timestamp, scope, await sha256(canonicalRequest(i, await sha256(i.payload))));

@@ -55,16 +55,26 @@ export interface ObjectsPage {
  *   for (const o of page.objects) console.log(o.key, o.size, o.lastModified);
  * ```
  */
-export async function* listObjects(signer: CosSigner, o: ListObjectsOptions): AsyncGenerator<ObjectsPage, void, undefined> {
+export async function* listObjects(
+  signer: CosSigner,
+  o: ListObjectsOptions,
+): AsyncGenerator<ObjectsPage, void, undefined> {
   object(o, 'list options');
   const params: Record<string, string | number> = { 'max-keys': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
   for (const name of ['prefix', 'delimiter', 'marker'] as const) {
     const v = o[name];
     if (v !== undefined) params[name] = typeof v == 'string' ? v : must('ERR_INVALID_OPTION', name, 'a string', v);
   }
-  for await (const el of pages(signer, { ...o, key: '/', method: 'GET', params }, 'ListBucketResult', [['marker', 'NextMarker']]))
+  for await (const el of pages(signer, { ...o, key: '/', method: 'GET', params }, 'ListBucketResult', [
+    ['marker', 'NextMarker'],
+  ]))
     yield {
-      objects: all(el, 'Contents').map((c) => ({ key: text(c, 'Key')!, size: +text(c, 'Size')!, etag: text(c, 'ETag')!, lastModified: new Date(text(c, 'LastModified')!) })),
+      objects: all(el, 'Contents').map((c) => ({
+        key: text(c, 'Key')!,
+        size: +text(c, 'Size')!,
+        etag: text(c, 'ETag')!,
+        lastModified: new Date(text(c, 'LastModified')!),
+      })),
       prefixes: all(el, 'CommonPrefixes').map((c) => text(c, 'Prefix')!),
       nextMarker: text(el, 'IsTruncated') == 'true' ? text(el, 'NextMarker') : undefined,
     };

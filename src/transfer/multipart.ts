@@ -114,7 +114,9 @@ export type UploadBody = Blob | ArrayBuffer | ArrayBufferView | string;
 
 /** An upload id: a non-empty string without control characters. @internal */
 export const checkUploadId = (v: unknown): string =>
-  typeof v == 'string' && /^[^\0-\x1f\x7f]+$/.test(v) ? v : must('ERR_INVALID_OPTION', 'uploadId', 'a non-empty string', v);
+  typeof v == 'string' && /^[^\0-\x1f\x7f]+$/.test(v)
+    ? v
+    : must('ERR_INVALID_OPTION', 'uploadId', 'a non-empty string', v);
 
 /** The body as bytes that slice without copying: a Blob stays a Blob, buffers become views, a string is encoded. @internal */
 export const toBytes = (body: unknown): Bytes => {
@@ -141,8 +143,14 @@ const options = <T>(o: T): T => object(o, 'options');
  * const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'video.mp4', headers: { 'Content-Type': 'video/mp4' } });
  * ```
  */
-export const createMultipartUpload = async (signer: CosSigner, o: CreateMultipartUploadOptions): Promise<CreatedUpload> => ({
-  uploadId: text(await sendXml(signer, { ...options(o), method: 'POST', params: { uploads: '' } }, 'InitiateMultipartUploadResult'), 'UploadId')!,
+export const createMultipartUpload = async (
+  signer: CosSigner,
+  o: CreateMultipartUploadOptions,
+): Promise<CreatedUpload> => ({
+  uploadId: text(
+    await sendXml(signer, { ...options(o), method: 'POST', params: { uploads: '' } }, 'InitiateMultipartUploadResult'),
+    'UploadId',
+  )!,
 });
 
 /**
@@ -160,9 +168,20 @@ export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promi
   const body = toBytes(o.body);
   const total = sizeOf(body);
   const progress = onProgress && ((loaded: number) => onProgress({ loaded: Math.min(loaded, total), total }));
-  const res = await send(signer, { ...o, method: 'PUT', params: { partNumber, uploadId: checkUploadId(o.uploadId) }, body, onProgress: progress });
+  const res = await send(signer, {
+    ...o,
+    method: 'PUT',
+    params: { partNumber, uploadId: checkUploadId(o.uploadId) },
+    body,
+    onProgress: progress,
+  });
   progress?.(total);
-  const etag = res.header('etag') || fail('ERR_COS_RESPONSE', `part ${partNumber} of ${key}: no ETag header in the answer (a bucket's CORS rule must expose ETag)`);
+  const etag =
+    res.header('etag') ||
+    fail(
+      'ERR_COS_RESPONSE',
+      `part ${partNumber} of ${key}: no ETag header in the answer (a bucket's CORS rule must expose ETag)`,
+    );
   return { partNumber, etag };
 };
 
@@ -175,10 +194,16 @@ export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promi
  * ```
  */
 export const listParts = async (signer: CosSigner, o: ListPartsOptions): Promise<UploadedPart[]> => {
-  const params = { uploadId: checkUploadId(options(o).uploadId), 'max-parts': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
+  const params = {
+    uploadId: checkUploadId(options(o).uploadId),
+    'max-parts': int('pageSize', o.pageSize ?? 1000, 1, 1000),
+  };
   const out: UploadedPart[] = [];
-  for await (const el of pages(signer, { ...o, method: 'GET', params }, 'ListPartsResult', [['part-number-marker', 'NextPartNumberMarker']]))
-    for (const p of all(el, 'Part')) out.push({ partNumber: +text(p, 'PartNumber')!, etag: text(p, 'ETag')!, size: +text(p, 'Size')! });
+  for await (const el of pages(signer, { ...o, method: 'GET', params }, 'ListPartsResult', [
+    ['part-number-marker', 'NextPartNumberMarker'],
+  ]))
+    for (const p of all(el, 'Part'))
+      out.push({ partNumber: +text(p, 'PartNumber')!, etag: text(p, 'ETag')!, size: +text(p, 'Size')! });
   return out;
 };
 
@@ -191,15 +216,34 @@ export const listParts = async (signer: CosSigner, o: ListPartsOptions): Promise
  * await completeMultipartUpload(signer, { bucket, key, uploadId, parts: [{ partNumber: 1, etag }] });
  * ```
  */
-export const completeMultipartUpload = async (signer: CosSigner, o: CompleteMultipartUploadOptions): Promise<CompletedUpload> => {
+export const completeMultipartUpload = async (
+  signer: CosSigner,
+  o: CompleteMultipartUploadOptions,
+): Promise<CompletedUpload> => {
   const { bucket, key, parts } = options(o);
   const uploadId = checkUploadId(o.uploadId);
-  if (!Array.isArray(parts) || !parts.length) must('ERR_INVALID_OPTION', 'parts', 'a non-empty array of { partNumber, etag }', parts);
-  const sorted = parts.map((p) => [int('partNumber', p?.partNumber, 1, 1e4), typeof p.etag == 'string' ? p.etag : must('ERR_INVALID_OPTION', 'etag', 'a string', p.etag)] as const);
+  if (!Array.isArray(parts) || !parts.length)
+    must('ERR_INVALID_OPTION', 'parts', 'a non-empty array of { partNumber, etag }', parts);
+  const sorted = parts.map(
+    (p) =>
+      [
+        int('partNumber', p?.partNumber, 1, 1e4),
+        typeof p.etag == 'string' ? p.etag : must('ERR_INVALID_OPTION', 'etag', 'a string', p.etag),
+      ] as const,
+  );
   sorted.sort((a, b) => a[0] - b[0]);
   const body = `<CompleteMultipartUpload>${sorted.map(([n, etag]) => `<Part><PartNumber>${n}</PartNumber><ETag>${etag.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
-  const el = await sendXml(signer, { ...o, method: 'POST', params: { uploadId }, body }, 'CompleteMultipartUploadResult');
-  return { location: text(el, 'Location') || '', bucket: text(el, 'Bucket') || bucket, key: text(el, 'Key') || key, etag: text(el, 'ETag')! };
+  const el = await sendXml(
+    signer,
+    { ...o, method: 'POST', params: { uploadId }, body },
+    'CompleteMultipartUploadResult',
+  );
+  return {
+    location: text(el, 'Location') || '',
+    bucket: text(el, 'Bucket') || bucket,
+    key: text(el, 'Key') || key,
+    etag: text(el, 'ETag')!,
+  };
 };
 
 /**
@@ -223,13 +267,29 @@ export const abortMultipartUpload = async (signer: CosSigner, o: UploadIdOptions
  * for (const u of await listMultipartUploads(signer, { bucket, prefix: 'videos/' })) console.log(u.key, u.uploadId, u.initiated);
  * ```
  */
-export const listMultipartUploads = async (signer: CosSigner, o: ListMultipartUploadsOptions): Promise<MultipartUploadInfo[]> => {
+export const listMultipartUploads = async (
+  signer: CosSigner,
+  o: ListMultipartUploadsOptions,
+): Promise<MultipartUploadInfo[]> => {
   const { prefix } = options(o);
-  const params: Record<string, string | number> = { uploads: '', 'max-uploads': int('pageSize', o.pageSize ?? 1000, 1, 1000) };
-  if (prefix !== undefined) params.prefix = typeof prefix == 'string' ? prefix : must('ERR_INVALID_OPTION', 'prefix', 'a string', prefix);
+  const params: Record<string, string | number> = {
+    uploads: '',
+    'max-uploads': int('pageSize', o.pageSize ?? 1000, 1, 1000),
+  };
+  if (prefix !== undefined)
+    params.prefix = typeof prefix == 'string' ? prefix : must('ERR_INVALID_OPTION', 'prefix', 'a string', prefix);
   const out: MultipartUploadInfo[] = [];
-  const markers: [string, string][] = [['key-marker', 'NextKeyMarker'], ['upload-id-marker', 'NextUploadIdMarker']];
-  for await (const el of pages(signer, { ...o, key: '/', method: 'GET', params }, 'ListMultipartUploadsResult', markers))
-    for (const u of all(el, 'Upload')) out.push({ key: text(u, 'Key')!, uploadId: text(u, 'UploadId')!, initiated: new Date(text(u, 'Initiated')!) });
+  const markers: [string, string][] = [
+    ['key-marker', 'NextKeyMarker'],
+    ['upload-id-marker', 'NextUploadIdMarker'],
+  ];
+  for await (const el of pages(
+    signer,
+    { ...o, key: '/', method: 'GET', params },
+    'ListMultipartUploadsResult',
+    markers,
+  ))
+    for (const u of all(el, 'Upload'))
+      out.push({ key: text(u, 'Key')!, uploadId: text(u, 'UploadId')!, initiated: new Date(text(u, 'Initiated')!) });
   return out;
 };

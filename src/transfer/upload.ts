@@ -69,11 +69,13 @@ export interface UploadResult {
  */
 export const planParts = (total: number, partSize: number): { partSize: number; count: number } => {
   const size = Math.max(partSize, Math.ceil(total / MAX_PARTS / MiB) * MiB);
-  if (size > MAX_PART) fail('ERR_INVALID_BODY', `a body of ${total} bytes needs more than 10,000 parts of 5 GiB, COS's limit`);
+  if (size > MAX_PART)
+    fail('ERR_INVALID_BODY', `a body of ${total} bytes needs more than 10,000 parts of 5 GiB, COS's limit`);
   return { partSize: size, count: Math.max(1, Math.ceil(total / size)) };
 };
 
-const fn = (name: string, v: unknown) => v === undefined || typeof v == 'function' || must('ERR_INVALID_OPTION', name, 'a function', v);
+const fn = (name: string, v: unknown) =>
+  v === undefined || typeof v == 'function' || must('ERR_INVALID_OPTION', name, 'a function', v);
 
 /**
  * Uploads a whole object: one PutObject up to `multipartThreshold`, a multipart upload above it (or
@@ -92,7 +94,17 @@ const fn = (name: string, v: unknown) => v === undefined || typeof v == 'functio
  */
 export const upload = async (signer: CosSigner, options: UploadOptions): Promise<UploadResult> => {
   const o = object(options, 'upload options');
-  const { bucket, key, headers, signal, onProgress, onUploadId, partSize: wanted = 8 * MiB, concurrency = 4, retries = 3 } = o;
+  const {
+    bucket,
+    key,
+    headers,
+    signal,
+    onProgress,
+    onUploadId,
+    partSize: wanted = 8 * MiB,
+    concurrency = 4,
+    retries = 3,
+  } = o;
   int('partSize', wanted, MIN_PART, MAX_PART);
   const threshold = int('multipartThreshold', o.multipartThreshold ?? wanted, 0, Number.MAX_SAFE_INTEGER);
   int('concurrency', concurrency, 1, 64);
@@ -100,7 +112,8 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
   const resume = o.uploadId === undefined ? undefined : checkUploadId(o.uploadId);
   fn('onProgress', onProgress);
   fn('onUploadId', onUploadId);
-  if (signal !== undefined && typeof signal?.addEventListener != 'function') must('ERR_INVALID_OPTION', 'signal', 'an AbortSignal', signal);
+  if (signal !== undefined && typeof signal?.addEventListener != 'function')
+    must('ERR_INVALID_OPTION', 'signal', 'an AbortSignal', signal);
   const body = toBytes(o.body);
   const total = sizeOf(body);
   // Validates bucket, key and headers before anything is sent; the URL without a query is the location.
@@ -114,7 +127,16 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
 
   if (resume === undefined && total <= threshold) {
     progress(0);
-    const res = await send(signer, { method: 'PUT', bucket, key, headers, body, signal, retries, onProgress: progress });
+    const res = await send(signer, {
+      method: 'PUT',
+      bucket,
+      key,
+      headers,
+      body,
+      signal,
+      retries,
+      onProgress: progress,
+    });
     progress(total);
     return { key, etag: res.header('etag') || '', location };
   }
@@ -128,7 +150,8 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
   const etags: string[] = [];
   let done = 0;
   for (const p of listed)
-    if (p.partNumber <= count && p.size == length(p.partNumber) && !etags[p.partNumber - 1]) (etags[p.partNumber - 1] = p.etag), (done += p.size);
+    if (p.partNumber <= count && p.size == length(p.partNumber) && !etags[p.partNumber - 1])
+      (etags[p.partNumber - 1] = p.etag), (done += p.size);
   const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
   onUploadId?.(uploadId);
   progress(done);
@@ -150,7 +173,8 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
       if (next > count) return;
       const n = next++;
       const start = (n - 1) * partSize;
-      const part = body instanceof Uint8Array ? body.subarray(start, start + length(n)) : body.slice(start, start + length(n));
+      const part =
+        body instanceof Uint8Array ? body.subarray(start, start + length(n)) : body.slice(start, start + length(n));
       sending.set(n, 0);
       const r = await uploadPart(signer, {
         ...call,
@@ -174,7 +198,11 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
   } finally {
     signal?.removeEventListener('abort', relay);
   }
-  const completed = await completeMultipartUpload(signer, { ...call, uploadId, parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) });
+  const completed = await completeMultipartUpload(signer, {
+    ...call,
+    uploadId,
+    parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+  });
   progress(total);
   return { key, etag: completed.etag, location, uploadId };
 };

@@ -119,7 +119,9 @@ eachEngine(
           const href = await page.evaluate((k) => document.querySelector(`a.download[data-key="${k}"]`).href, key);
           const res = await fetch(href);
           expect(res.status).toBe(200);
-          expect(res.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="${p}-${s}\\.bin"; filename\\*=UTF-8''${p}-${s}\\.bin$`));
+          expect(res.headers.get('content-disposition')).toMatch(
+            new RegExp(`^attachment; filename="${p}-${s}\\.bin"; filename\\*=UTF-8''${p}-${s}\\.bin$`),
+          );
           expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(data[s]));
         }
       // A person clicking "Download" gets a file saved under its own name (the browser saves it).
@@ -137,11 +139,16 @@ eachEngine(
       for (const p of ['post', 'put']) {
         await choosePath(page, p);
         await page.setInputFiles('#picker', await file(`umd-${p}.bin`, data['1MiB']));
-        expect((await settle(page, [`uploads/umd-${p}.bin`]))[`uploads/umd-${p}.bin`]).toMatchObject({ state: 'done', uploaded: '100' });
+        expect((await settle(page, [`uploads/umd-${p}.bin`]))[`uploads/umd-${p}.bin`]).toMatchObject({
+          state: 'done',
+          uploaded: '100',
+        });
         expect(await stored(demo, `uploads/umd-${p}.bin`)).toBe(sha256(data['1MiB']));
       }
       // Everything the page requested, from its start to here.
-      const requested = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+      const requested = await page.evaluate(() =>
+        performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname),
+      );
       expect(requested).toContain('/dist/cos-sign.umd.js');
       expect(requested).not.toContain('/dist/cos-sign.mjs');
       await page.close();
@@ -153,13 +160,19 @@ eachEngine(
       const hashes = await page.evaluate(async () => {
         const dt = new DataTransfer();
         const out = {};
-        for (const [name, size] of [['dropped-a.bin', 3000], ['dropped-b.txt', 10]]) {
+        for (const [name, size] of [
+          ['dropped-a.bin', 3000],
+          ['dropped-b.txt', 10],
+        ]) {
           const bytes = crypto.getRandomValues(new Uint8Array(size));
           dt.items.add(new File([bytes], name, { type: name.endsWith('.txt') ? 'text/plain' : '' }));
-          out[name] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+          out[name] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+            .map((b) => b.toString(16).padStart(2, '0'))
+            .join('');
         }
         const drop = document.getElementById('drop');
-        for (const type of ['dragenter', 'dragover', 'drop']) drop.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+        for (const type of ['dragenter', 'dragover', 'drop'])
+          drop.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
         return out;
       });
       const result = await settle(page, ['uploads/dropped-a.bin', 'uploads/dropped-b.txt']);
@@ -185,7 +198,11 @@ eachEngine(
         await choosePath(page, 'put');
         const key = 'uploads/cancel-me.bin';
         await page.setInputFiles('#picker', await file('cancel-me.bin', data['20MiB']));
-        await page.waitForFunction((k) => +document.querySelector(`.item[data-key="${k}"]`)?.dataset.uploaded >= 10, key, { polling: 20 });
+        await page.waitForFunction(
+          (k) => +document.querySelector(`.item[data-key="${k}"]`)?.dataset.uploaded >= 10,
+          key,
+          { polling: 20 },
+        );
         await clickButton(page, `.item[data-key="${key}"]`, 'Cancel');
         expect((await settle(page, [key]))[key].state).toBe('canceled');
         const progress = +(await rows(page, [key]))[key].uploaded;
@@ -196,7 +213,12 @@ eachEngine(
         // in flight end (cut off), before looking at what it kept.
         demo.proxy.setRate(0);
         const puts = () => demo.cos.state.history.filter((h) => h.method === 'PUT' && h.key === key);
-        for (let i = 0; i < 500 && (puts().some((h) => h.status === undefined) || (await demo.cos.tmpFiles()).length); i++) await new Promise((r) => setTimeout(r, 20));
+        for (
+          let i = 0;
+          i < 500 && (puts().some((h) => h.status === undefined) || (await demo.cos.tmpFiles()).length);
+          i++
+        )
+          await new Promise((r) => setTimeout(r, 20));
         expect(await demo.cos.readObject(key)).toBeUndefined();
         expect(await demo.cos.tmpFiles()).toEqual([]);
         await clickButton(page, `.item[data-key="${key}"]`, 'Retry');
@@ -218,10 +240,15 @@ eachEngine(
         window.__restoreFetch = () => (window.fetch = original);
         window.fetch = async (input, init) => {
           const res = await original(input, init);
-          if (new URL(String(input instanceof Request ? input.url : input), location.href).pathname !== '/presign') return res;
+          if (new URL(String(input instanceof Request ? input.url : input), location.href).pathname !== '/presign')
+            return res;
           const body = await res.json();
           body.url = body.url.replace(/q-signature=([0-9a-f])/, (_m, c) => `q-signature=${c === '0' ? '1' : '0'}`);
-          return new Response(JSON.stringify(body), { status: res.status, statusText: res.statusText, headers: res.headers });
+          return new Response(JSON.stringify(body), {
+            status: res.status,
+            statusText: res.statusText,
+            headers: res.headers,
+          });
         };
       });
       await choosePath(page, 'presign');
@@ -255,7 +282,12 @@ eachEngine(
       let r = await check(href);
       expect(r.kind).toBe('ok');
       expect(r.text).toMatch(/Content-Disposition: attachment/);
-      r = await check(href.replace(/q-signature=([0-9a-f]+)/, (_m, s) => `q-signature=${s.slice(0, -1)}${s.endsWith('a') ? 'b' : 'a'}`));
+      r = await check(
+        href.replace(
+          /q-signature=([0-9a-f]+)/,
+          (_m, s) => `q-signature=${s.slice(0, -1)}${s.endsWith('a') ? 'b' : 'a'}`,
+        ),
+      );
       expect(r).toMatchObject({ kind: 'bad', code: 'SignatureDoesNotMatch' });
       expect(r.text).toMatch(/refused the signature/);
       await page.screenshot({ path: shot('tampered-link.png'), selector: '.inspect' });
@@ -304,7 +336,10 @@ eachEngine(
         const page = await openPage(skewed);
         // The clock jumps after the page started, so each upload meets COS's time error first.
         const steps = [
-          ['put', 15], ['post', -15], ['post', 15], ['put', -15],
+          ['put', 15],
+          ['post', -15],
+          ['post', 15],
+          ['put', -15],
         ];
         for (const [p, minutes] of steps) {
           skewed.cos.setClockSkew(minutes * 60_000);
@@ -312,17 +347,28 @@ eachEngine(
           const name = `skew-${p}-${minutes}.bin`;
           await page.setInputFiles('#picker', await file(name, data['1MiB']));
           const row = (await settle(page, ['uploads/' + name]))['uploads/' + name];
-          expect(row, JSON.stringify({ row, refusals: skewed.cos.state.refusals })).toMatchObject({ state: 'done', uploaded: '100' });
+          expect(row, JSON.stringify({ row, refusals: skewed.cos.state.refusals })).toMatchObject({
+            state: 'done',
+            uploaded: '100',
+          });
           expect(await stored(skewed, 'uploads/' + name)).toBe(sha256(data['1MiB']));
           const offset = await page.evaluate(() => window.cosDemo.state.signer.clockOffset);
           expect(Math.abs(offset - minutes * 60_000)).toBeLessThan(3000);
-          await page.waitForFunction((s) => document.getElementById('clock').textContent === s, `${Math.round(offset / 1000)} s`);
+          await page.waitForFunction(
+            (s) => document.getElementById('clock').textContent === s,
+            `${Math.round(offset / 1000)} s`,
+          );
           // Let the list refresh that follows an upload finish before the clock jumps again.
           await waitForSelector(page, `#objects tr[data-key="uploads/${name}"]`);
         }
         // Each upload met exactly one time error (the page then adopted the server's clock).
         const uploads = skewed.cos.state.refusals.filter((r) => r.method !== 'GET');
-        expect(uploads.map((r) => r.code)).toEqual(['AccessDenied', 'RequestTimeTooSkewed', 'AccessDenied', 'RequestTimeTooSkewed']);
+        expect(uploads.map((r) => r.code)).toEqual([
+          'AccessDenied',
+          'RequestTimeTooSkewed',
+          'AccessDenied',
+          'RequestTimeTooSkewed',
+        ]);
         expect(await page.errors()).toEqual([]);
         await page.close();
       });
@@ -349,10 +395,19 @@ eachEngine(
         // Several keys were used one after another, none was refused: nothing for the user to see.
         expect(short.stats.sts).toBeGreaterThanOrEqual(4);
         expect(short.cos.state.refusals).toEqual([]);
-        const used = new Set(await page.evaluate(() => [...document.querySelectorAll('.item')].map((i) => /q-ak=([^&]+)/.exec(i.dataset.url || '')?.[1]).filter(Boolean)));
+        const used = new Set(
+          await page.evaluate(() =>
+            [...document.querySelectorAll('.item')]
+              .map((i) => /q-ak=([^&]+)/.exec(i.dataset.url || '')?.[1])
+              .filter(Boolean),
+          ),
+        );
         expect(used.size).toBeGreaterThanOrEqual(3);
         // The panel counts the same /sts calls (once any call in flight has landed).
-        await page.waitForFunction((n) => document.getElementById('key-count').textContent === `${n} times`, short.stats.sts);
+        await page.waitForFunction(
+          (n) => document.getElementById('key-count').textContent === `${n} times`,
+          short.stats.sts,
+        );
         timings[`${engine}: 12 s session, stsTtl 4 s: /sts calls`] = short.stats.sts;
         expect(await page.errors()).toEqual([]);
         await page.close();
@@ -383,22 +438,36 @@ eachEngine(
             const dt = new DataTransfer();
             dt.items.add(await png('sunset.png', ['#ff7e5f', '#feb47b', '#6a3093']));
             dt.items.add(await png('lagoon.png', ['#00b8a9', '#2f7bff', '#1c3f94']));
-            dt.items.add(new File(['Uploaded straight from the browser with cos-sign.\n'], 'notes.txt', { type: 'text/plain' }));
+            dt.items.add(
+              new File(['Uploaded straight from the browser with cos-sign.\n'], 'notes.txt', { type: 'text/plain' }),
+            );
             const drop = document.getElementById('drop');
-            for (const type of ['dragenter', 'dragover', 'drop']) drop.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+            for (const type of ['dragenter', 'dragover', 'drop'])
+              drop.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
           });
           const done = await settle(page, ['uploads/sunset.png', 'uploads/lagoon.png', 'uploads/notes.txt']);
           expect(Object.values(done).map((r) => r.state)).toEqual(['done', 'done', 'done']);
           await choosePath(page, 'post');
           await page.setInputFiles('#picker', await file('holiday-video.mov', randomBytes(9 << 20)));
-          expect((await settle(page, ['uploads/holiday-video.mov']))['uploads/holiday-video.mov'].code).toBe('EntityTooLarge');
+          expect((await settle(page, ['uploads/holiday-video.mov']))['uploads/holiday-video.mov'].code).toBe(
+            'EntityTooLarge',
+          );
           // 1 MiB/s from here: 6 s for the 6 MiB file, in progress while the screenshot is taken.
           shop.proxy.setRate(1 << 20);
           await page.setInputFiles('#picker', await file('photos-2026.zip', randomBytes(6 << 20)));
-          await page.waitForFunction(() => +document.querySelector('.item[data-key="uploads/photos-2026.zip"]')?.dataset.uploaded >= 40, null, { polling: 20 });
-          await page.waitForFunction(() => [...document.querySelectorAll('#objects img')].every((i) => i.complete && i.naturalWidth > 0) && document.querySelectorAll('#objects img').length === 2);
+          await page.waitForFunction(
+            () => +document.querySelector('.item[data-key="uploads/photos-2026.zip"]')?.dataset.uploaded >= 40,
+            null,
+            { polling: 20 },
+          );
+          await page.waitForFunction(
+            () =>
+              [...document.querySelectorAll('#objects img')].every((i) => i.complete && i.naturalWidth > 0) &&
+              document.querySelectorAll('#objects img').length === 2,
+          );
           await page.screenshot({ path: shot('widget.png'), fullPage: true });
-          if (process.env.UPDATE_DEMO_SCREENSHOT && engine === 'chromium') await page.screenshot({ path: path.join(root, 'demo', 'screenshot.png'), fullPage: true });
+          if (process.env.UPDATE_DEMO_SCREENSHOT && engine === 'chromium')
+            await page.screenshot({ path: path.join(root, 'demo', 'screenshot.png'), fullPage: true });
           await clickButton(page, '.item[data-key="uploads/photos-2026.zip"]', 'Cancel');
           expect((await settle(page, ['uploads/photos-2026.zip']))['uploads/photos-2026.zip'].state).toBe('canceled');
           expect(await page.errors()).toEqual([]);

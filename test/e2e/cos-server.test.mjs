@@ -26,8 +26,24 @@ const nowS = () => Math.floor(Date.now() / 1000);
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 
 /** Authorization by the official Node SDK. */
-const sdkAuth = ({ id, sk: secretKey, method, key, query = {}, headers = {}, keyTime = `${nowS() - 1};${nowS() + 600}` }) =>
-  COS.getAuthorization({ SecretId: id, SecretKey: secretKey, Method: method, Key: key, Query: query, Headers: { host: '127.0.0.1', ...headers }, KeyTime: keyTime });
+const sdkAuth = ({
+  id,
+  sk: secretKey,
+  method,
+  key,
+  query = {},
+  headers = {},
+  keyTime = `${nowS() - 1};${nowS() + 600}`,
+}) =>
+  COS.getAuthorization({
+    SecretId: id,
+    SecretKey: secretKey,
+    Method: method,
+    Key: key,
+    Query: query,
+    Headers: { host: '127.0.0.1', ...headers },
+    KeyTime: keyTime,
+  });
 
 /** The Authorization string as presigned-URL query parameters. */
 const asQuery = (auth) =>
@@ -42,7 +58,14 @@ const asQuery = (auth) =>
 const cosError = async (res) => {
   const text = await res.text();
   const get = (n) => new RegExp(`<${n}>([^<]*)</${n}>`).exec(text)?.[1];
-  return { status: res.status, code: get('Code'), message: get('Message')?.replace(/&apos;/g, "'"), requestId: get('RequestId'), serverTime: get('ServerTime'), text };
+  return {
+    status: res.status,
+    code: get('Code'),
+    message: get('Message')?.replace(/&apos;/g, "'"),
+    requestId: get('RequestId'),
+    serverTime: get('ServerTime'),
+    text,
+  };
 };
 
 let demo;
@@ -66,7 +89,11 @@ afterAll(async () => {
 const put = (key, body, { id = perm.id, sk = perm.sk, headers = {}, keyTime, token } = {}) => {
   const h = { 'Content-Type': 'text/plain', ...headers };
   const auth = sdkAuth({ id, sk, method: 'PUT', key, headers: h, keyTime });
-  return fetch(`${cosUrl}/${encKey(key)}`, { method: 'PUT', body, headers: { ...h, Authorization: auth, ...(token && { 'x-cos-security-token': token }) } });
+  return fetch(`${cosUrl}/${encKey(key)}`, {
+    method: 'PUT',
+    body,
+    headers: { ...h, Authorization: auth, ...(token && { 'x-cos-security-token': token }) },
+  });
 };
 
 describe('requests signed by cos-nodejs-sdk-v5 pass', () => {
@@ -100,16 +127,25 @@ describe('requests signed by cos-nodejs-sdk-v5 pass', () => {
     expect(res.status).toBe(416);
     expect((await cosError(res)).code).toBe('InvalidRange');
 
-    res = await get({ 'response-content-disposition': 'attachment; filename="x.txt"', 'response-content-type': 'application/x-demo' });
+    res = await get({
+      'response-content-disposition': 'attachment; filename="x.txt"',
+      'response-content-type': 'application/x-demo',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="x.txt"');
     expect(res.headers.get('content-type')).toBe('application/x-demo');
 
-    res = await fetch(`${cosUrl}/${encKey(key)}`, { method: 'HEAD', headers: { Authorization: sdkAuth({ ...perm, method: 'HEAD', key }) } });
+    res = await fetch(`${cosUrl}/${encKey(key)}`, {
+      method: 'HEAD',
+      headers: { Authorization: sdkAuth({ ...perm, method: 'HEAD', key }) },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
 
-    res = await fetch(`${cosUrl}/${encKey(key)}`, { method: 'DELETE', headers: { Authorization: sdkAuth({ ...perm, method: 'DELETE', key }) } });
+    res = await fetch(`${cosUrl}/${encKey(key)}`, {
+      method: 'DELETE',
+      headers: { Authorization: sdkAuth({ ...perm, method: 'DELETE', key }) },
+    });
     expect(res.status).toBe(204);
     res = await get();
     expect(res.status).toBe(404);
@@ -121,26 +157,37 @@ describe('requests signed by cos-nodejs-sdk-v5 pass', () => {
     const data = randomBytes(1000);
     const query = { 'x-cos-security-token': temp.securityToken };
     const auth = sdkAuth({ id: temp.secretId, sk: temp.secretKey, method: 'PUT', key, query });
-    let res = await fetch(`${cosUrl}/${encKey(key)}?${asQuery(auth)}&x-cos-security-token=${encodeURIComponent(temp.securityToken)}`, { method: 'PUT', body: data });
+    let res = await fetch(
+      `${cosUrl}/${encKey(key)}?${asQuery(auth)}&x-cos-security-token=${encodeURIComponent(temp.securityToken)}`,
+      { method: 'PUT', body: data },
+    );
     expect(res.status).toBe(200);
     expect(sha256((await demo.cos.readObject(key)).data)).toBe(sha256(data));
     // The SDKs' own style: the token appended unsigned after the signature (COS accepts both).
     const auth2 = sdkAuth({ id: temp.secretId, sk: temp.secretKey, method: 'GET', key });
-    res = await fetch(`${cosUrl}/${encKey(key)}?${asQuery(auth2)}&x-cos-security-token=${encodeURIComponent(temp.securityToken)}`);
+    res = await fetch(
+      `${cosUrl}/${encKey(key)}?${asQuery(auth2)}&x-cos-security-token=${encodeURIComponent(temp.securityToken)}`,
+    );
     expect(res.status).toBe(200);
     expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(sha256(data));
   });
 
   it('GET Bucket lists with prefix and delimiter, as COS XML', async () => {
-    for (const k of ['uploads/list/a.txt', 'uploads/list/b.txt', 'uploads/list/sub/c.txt', 'other/d.txt']) expect((await put(k, k)).status).toBe(200);
+    for (const k of ['uploads/list/a.txt', 'uploads/list/b.txt', 'uploads/list/sub/c.txt', 'other/d.txt'])
+      expect((await put(k, k)).status).toBe(200);
     const list = async (query) => {
-      const res = await fetch(`${cosUrl}/?${new URLSearchParams(query)}`, { headers: { Authorization: sdkAuth({ ...perm, method: 'GET', key: '/', query }) } });
+      const res = await fetch(`${cosUrl}/?${new URLSearchParams(query)}`, {
+        headers: { Authorization: sdkAuth({ ...perm, method: 'GET', key: '/', query }) },
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/xml');
       return res.text();
     };
     const xml = await list({ prefix: 'uploads/list/', delimiter: '/' });
-    expect([...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1])).toEqual(['uploads/list/a.txt', 'uploads/list/b.txt']);
+    expect([...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1])).toEqual([
+      'uploads/list/a.txt',
+      'uploads/list/b.txt',
+    ]);
     expect(xml).toContain('<CommonPrefixes>\n    <Prefix>uploads/list/sub/</Prefix>');
     const all = await list({ prefix: 'uploads/list/', 'max-keys': '2' });
     expect(all).toContain('<IsTruncated>true</IsTruncated>');
@@ -162,7 +209,12 @@ describe('refusals carry COS codes', () => {
   };
 
   it('unsigned: 403 AccessDenied', async () => {
-    await expectRefusal(await fetch(`${cosUrl}/${key}`, { method: 'PUT', body: 'x' }), 403, 'AccessDenied', /^Access Denied\.$/);
+    await expectRefusal(
+      await fetch(`${cosUrl}/${key}`, { method: 'PUT', body: 'x' }),
+      403,
+      'AccessDenied',
+      /^Access Denied\.$/,
+    );
     await expectRefusal(await fetch(`${cosUrl}/?prefix=uploads/`), 403, 'AccessDenied');
   });
 
@@ -170,22 +222,38 @@ describe('refusals carry COS codes', () => {
     const auth = sdkAuth({ ...perm, method: 'PUT', key, headers: { 'Content-Type': 'text/plain' } });
     const flipped = auth.replace(/q-signature=(.)/, (_m, c) => `q-signature=${c === 'a' ? 'b' : 'a'}`);
     const send = (k, a, headers = { 'Content-Type': 'text/plain' }, method = 'PUT', q = '') =>
-      fetch(`${cosUrl}/${k}${q}`, { method, body: method === 'PUT' ? 'x' : undefined, headers: { ...headers, Authorization: a } });
+      fetch(`${cosUrl}/${k}${q}`, {
+        method,
+        body: method === 'PUT' ? 'x' : undefined,
+        headers: { ...headers, Authorization: a },
+      });
     await expectRefusal(await send(key, flipped), 403, 'SignatureDoesNotMatch');
     await expectRefusal(await send('uploads/other.txt', auth), 403, 'SignatureDoesNotMatch');
     await expectRefusal(await send(key, auth, { 'Content-Type': 'text/html' }), 403, 'SignatureDoesNotMatch');
     await expectRefusal(await send(key, auth, {}, 'DELETE'), 403, 'SignatureDoesNotMatch');
     const withParam = sdkAuth({ ...perm, method: 'GET', key, query: { 'response-content-type': 'text/plain' } });
-    await expectRefusal(await send(key, withParam, {}, 'GET', '?response-content-type=text/html'), 403, 'SignatureDoesNotMatch');
+    await expectRefusal(
+      await send(key, withParam, {}, 'GET', '?response-content-type=text/html'),
+      403,
+      'SignatureDoesNotMatch',
+    );
     // The real key works with the same request, so the refusals above are about the tampering.
     expect((await send(key, auth)).status).toBe(200);
     await demo.cos.readObject(key).then((o) => expect(o.data.toString()).toBe('x'));
-    await fetch(`${cosUrl}/${key}`, { method: 'DELETE', headers: { Authorization: sdkAuth({ ...perm, method: 'DELETE', key }) } });
+    await fetch(`${cosUrl}/${key}`, {
+      method: 'DELETE',
+      headers: { Authorization: sdkAuth({ ...perm, method: 'DELETE', key }) },
+    });
   });
 
   it('expired: 403 AccessDenied "Request has expired"; from the future: 403 RequestTimeTooSkewed', async () => {
     const t = nowS();
-    await expectRefusal(await put(key, 'x', { keyTime: `${t - 600};${t - 5}` }), 403, 'AccessDenied', /^Request has expired$/);
+    await expectRefusal(
+      await put(key, 'x', { keyTime: `${t - 600};${t - 5}` }),
+      403,
+      'AccessDenied',
+      /^Request has expired$/,
+    );
     await expectRefusal(await put(key, 'x', { keyTime: `${t + 3600};${t + 4000}` }), 403, 'RequestTimeTooSkewed');
   });
 
@@ -202,10 +270,17 @@ describe('refusals carry COS codes', () => {
     const other = fromSts(await (await fetch(demo.pageUrl + '/sts')).json());
     await expectRefusal(await put(key, 'x', { ...t, token: other.securityToken }), 403, 'InvalidAccessKeyId');
     demo.cos.addKey('AKIDtmpExpired', 'expired-secret', { token: 'expired-token', expiresAt: Date.now() - 1000 });
-    await expectRefusal(await put(key, 'x', { id: 'AKIDtmpExpired', sk: 'expired-secret', token: 'expired-token' }), 400, 'ExpiredToken');
+    await expectRefusal(
+      await put(key, 'x', { id: 'AKIDtmpExpired', sk: 'expired-secret', token: 'expired-token' }),
+      400,
+      'ExpiredToken',
+    );
     // …and with the right token the same temporary key works.
     expect((await put(key, 'x', { ...t, token: temp.securityToken })).status).toBe(200);
-    await fetch(`${cosUrl}/${key}`, { method: 'DELETE', headers: { Authorization: sdkAuth({ ...perm, method: 'DELETE', key }) } });
+    await fetch(`${cosUrl}/${key}`, {
+      method: 'DELETE',
+      headers: { Authorization: sdkAuth({ ...perm, method: 'DELETE', key }) },
+    });
   });
 
   it('a PUT over the size limit: 400 EntityTooLarge, nothing stored', async () => {
@@ -215,12 +290,27 @@ describe('refusals carry COS codes', () => {
 
 describe('POST Object (HTML form + policy)', () => {
   /** A POST form built from COS's POST Object documentation with node:crypto only. */
-  const form = ({ id = perm.id, sk = perm.sk, key, conditions = [], expiration = new Date(Date.now() + 600_000), keyTime, token, extra = {} }) => {
+  const form = ({
+    id = perm.id,
+    sk = perm.sk,
+    key,
+    conditions = [],
+    expiration = new Date(Date.now() + 600_000),
+    keyTime,
+    token,
+    extra = {},
+  }) => {
     const t = nowS();
     const kt = keyTime || `${t - 1};${t + 600}`;
     const policy = JSON.stringify({
       expiration: expiration.toISOString(),
-      conditions: [{ 'q-sign-algorithm': 'sha1' }, { 'q-ak': id }, { 'q-sign-time': kt }, { bucket: demo.cos.bucket }, ...conditions],
+      conditions: [
+        { 'q-sign-algorithm': 'sha1' },
+        { 'q-ak': id },
+        { 'q-sign-time': kt },
+        { bucket: demo.cos.bucket },
+        ...conditions,
+      ],
     });
     const signKey = createHmac('sha1', sk).update(kt).digest('hex');
     const signature = createHmac('sha1', signKey).update(createHash('sha1').update(policy).digest('hex')).digest('hex');
@@ -246,7 +336,17 @@ describe('POST Object (HTML form + policy)', () => {
   it('an independently signed form uploads; ${filename} is filled in; 201 answers XML', async () => {
     const data = randomBytes(5000);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
-    let res = await post(form({ key: 'uploads/form/${filename}', conditions: [['starts-with', '$key', 'uploads/form/'], ['content-length-range', 1, 10000]] }), data, 'pic.bin');
+    let res = await post(
+      form({
+        key: 'uploads/form/${filename}',
+        conditions: [
+          ['starts-with', '$key', 'uploads/form/'],
+          ['content-length-range', 1, 10000],
+        ],
+      }),
+      data,
+      'pic.bin',
+    );
     expect(res.status).toBe(204);
     expect(res.headers.get('etag')).toBe(`"${createHash('md5').update(data).digest('hex')}"`);
     expect(res.headers.get('location')).toBe(`${cosUrl}/uploads/form/pic.bin`);
@@ -265,24 +365,61 @@ describe('POST Object (HTML form + policy)', () => {
       expect(await demo.cos.tmpFiles()).toEqual([]);
       return e;
     };
-    const e = await expectNone(await post(form({ key: 'uploads/bad/big.bin', conditions: [['content-length-range', 0, 1000]] }), data), 400, 'EntityTooLarge');
+    const e = await expectNone(
+      await post(form({ key: 'uploads/bad/big.bin', conditions: [['content-length-range', 0, 1000]] }), data),
+      400,
+      'EntityTooLarge',
+    );
     expect(e.message).toBe("Condition key content-length-range doesn't match the value");
-    await expectNone(await post(form({ key: 'uploads/bad/small.bin', conditions: [['content-length-range', 5000, 9000]] }), data), 400, 'EntityTooSmall');
-    await expectNone(await post(form({ key: 'uploads/bad/x.bin', conditions: [['starts-with', '$key', 'uploads/good/']] }), data), 403, 'AccessDenied');
+    await expectNone(
+      await post(form({ key: 'uploads/bad/small.bin', conditions: [['content-length-range', 5000, 9000]] }), data),
+      400,
+      'EntityTooSmall',
+    );
+    await expectNone(
+      await post(form({ key: 'uploads/bad/x.bin', conditions: [['starts-with', '$key', 'uploads/good/']] }), data),
+      403,
+      'AccessDenied',
+    );
     const signed = form({ key: 'uploads/bad/x.bin' });
-    await expectNone(await post({ ...signed, policy: Buffer.from('not json').toString('base64') }, data), 400, 'InvalidPolicyDocument');
+    await expectNone(
+      await post({ ...signed, policy: Buffer.from('not json').toString('base64') }, data),
+      400,
+      'InvalidPolicyDocument',
+    );
     await expectNone(await post({ ...signed, 'q-signature': '0'.repeat(40) }, data), 403, 'SignatureDoesNotMatch');
-    await expectNone(await post(form({ key: 'uploads/bad/x.bin', expiration: new Date(Date.now() - 1000) }), data), 403, 'AccessDenied');
+    await expectNone(
+      await post(form({ key: 'uploads/bad/x.bin', expiration: new Date(Date.now() - 1000) }), data),
+      403,
+      'AccessDenied',
+    );
     const t = nowS();
-    await expectNone(await post(form({ key: 'uploads/bad/x.bin', keyTime: `${t - 100};${t - 10}` }), data), 403, 'AccessDenied');
-    await expectNone(await post(form({ key: 'uploads/bad/x.bin', id: temp.secretId, sk: temp.secretKey }), data), 403, 'InvalidAccessKeyId');
+    await expectNone(
+      await post(form({ key: 'uploads/bad/x.bin', keyTime: `${t - 100};${t - 10}` }), data),
+      403,
+      'AccessDenied',
+    );
+    await expectNone(
+      await post(form({ key: 'uploads/bad/x.bin', id: temp.secretId, sk: temp.secretKey }), data),
+      403,
+      'InvalidAccessKeyId',
+    );
     const { policy, key } = form({ key: 'uploads/bad/x.bin' });
     await expectNone(await post({ policy, key }, data), 403, 'AccessDenied');
   });
 
   it('a form from cos-sign getPostPolicy (temporary keys) uploads', async () => {
-    const signer = new CosSigner({ domain: demo.config.domain, scheme: 'http', credentials: fetchCredentials(demo.pageUrl + '/sts') });
-    const { url, fields } = await getPostPolicy(signer, { bucket: demo.cos.bucket, keyPrefix: 'uploads/lib/', contentLengthRange: [1, 3000], contentType: 'image/png' });
+    const signer = new CosSigner({
+      domain: demo.config.domain,
+      scheme: 'http',
+      credentials: fetchCredentials(demo.pageUrl + '/sts'),
+    });
+    const { url, fields } = await getPostPolicy(signer, {
+      bucket: demo.cos.bucket,
+      keyPrefix: 'uploads/lib/',
+      contentLengthRange: [1, 3000],
+      contentType: 'image/png',
+    });
     expect(fields['x-cos-security-token']).toBeTruthy();
     expect(url).toBe(`${cosUrl}/`);
     const data = randomBytes(3000);
@@ -302,16 +439,31 @@ describe('cos-sign (dist) against the local server', () => {
       const signer = new CosSigner({ domain: demo.config.domain, scheme: 'http', credentials });
       const bucket = demo.cos.bucket;
       const key = 'uploads/lib/a ü/../b?.txt';
-      const url = await signer.getPresignedUrl({ method: 'PUT', bucket, key, headers: { 'Content-Type': 'text/plain' } });
-      expect((await fetch(url, { method: 'PUT', body: 'one', headers: { 'Content-Type': 'text/plain' } })).status).toBe(200);
+      const url = await signer.getPresignedUrl({
+        method: 'PUT',
+        bucket,
+        key,
+        headers: { 'Content-Type': 'text/plain' },
+      });
+      expect((await fetch(url, { method: 'PUT', body: 'one', headers: { 'Content-Type': 'text/plain' } })).status).toBe(
+        200,
+      );
       expect((await demo.cos.readObject(key)).data.toString()).toBe('one');
       const h = await signer.getAuthHeaders({ method: 'GET', bucket, key });
       let res = await fetch(`${cosUrl}/${encKey(key).replace(/\.\.\//, '..%2F')}`, { headers: h });
       expect(res.status).toBe(200);
-      res = await signedFetch(signer, `${cosUrl}/uploads/lib/x.txt?x-cos-meta-ignored=1`, { method: 'PUT', body: 'two', headers: { 'x-cos-meta-by': 'fetch' } });
+      res = await signedFetch(signer, `${cosUrl}/uploads/lib/x.txt?x-cos-meta-ignored=1`, {
+        method: 'PUT',
+        body: 'two',
+        headers: { 'x-cos-meta-by': 'fetch' },
+      });
       expect(res.status).toBe(200);
       expect((await demo.cos.readObject('uploads/lib/x.txt')).headers['x-cos-meta-by']).toBe('fetch');
-      const dl = await signer.getPresignedDownloadUrl({ bucket, key: 'uploads/lib/x.txt', params: { 'response-content-disposition': 'attachment' } });
+      const dl = await signer.getPresignedDownloadUrl({
+        bucket,
+        key: 'uploads/lib/x.txt',
+        params: { 'response-content-disposition': 'attachment' },
+      });
       res = await fetch(dl);
       expect(await res.text()).toBe('two');
       expect(res.headers.get('content-disposition')).toBe('attachment');
@@ -326,7 +478,11 @@ describe('cos-sign (dist) against the local server', () => {
       const cos = await createCosServer({ clockSkewMs: skew });
       const url = await cos.listen(0);
       cos.addKey(perm.id, perm.sk);
-      const signer = new CosSigner({ domain: url.slice(7), scheme: 'http', credentials: { secretId: perm.id, secretKey: perm.sk } });
+      const signer = new CosSigner({
+        domain: url.slice(7),
+        scheme: 'http',
+        credentials: { secretId: perm.id, secretKey: perm.sk },
+      });
       const res = await signedFetch(signer, `${url}/uploads/skew.txt`, { method: 'PUT', body: 'skew' });
       expect(res.status).toBe(200);
       expect(Math.abs(signer.clockOffset - skew)).toBeLessThan(3000);
@@ -343,7 +499,13 @@ describe('storage', () => {
     const key = 'uploads/aborted.bin';
     const auth = sdkAuth({ ...perm, method: 'PUT', key });
     await new Promise((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port, method: 'PUT', path: '/' + key, headers: { Authorization: auth, 'Content-Length': 1 << 20 } });
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'PUT',
+        path: '/' + key,
+        headers: { Authorization: auth, 'Content-Length': 1 << 20 },
+      });
       req.on('error', () => resolve());
       req.write(randomBytes(256 * 1024), () => setTimeout(() => (req.destroy(), resolve()), 100));
     });
@@ -357,7 +519,8 @@ describe('storage', () => {
     let cos = await createCosServer({ dataDir: dir });
     let url = await cos.listen(0);
     cos.addKey(perm.id, perm.sk);
-    const signer = () => new CosSigner({ domain: url.slice(7), scheme: 'http', credentials: { secretId: perm.id, secretKey: perm.sk } });
+    const signer = () =>
+      new CosSigner({ domain: url.slice(7), scheme: 'http', credentials: { secretId: perm.id, secretKey: perm.sk } });
     expect((await signedFetch(signer(), `${url}/kept.txt`, { method: 'PUT', body: 'kept' })).status).toBe(200);
     await cos.close();
     cos = await createCosServer({ dataDir: dir });
@@ -374,13 +537,20 @@ describe('CORS like COS', () => {
     const origin = demo.pageUrl;
     let res = await fetch(`${cosUrl}/uploads/x.png`, {
       method: 'OPTIONS',
-      headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type,x-cos-security-token' },
+      headers: {
+        Origin: origin,
+        'Access-Control-Request-Method': 'PUT',
+        'Access-Control-Request-Headers': 'content-type,x-cos-security-token',
+      },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(origin);
     expect(res.headers.get('access-control-allow-methods')).toContain('PUT');
     expect(res.headers.get('access-control-allow-headers')).toBe('content-type,x-cos-security-token');
-    res = await fetch(`${cosUrl}/uploads/x.png`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PATCH' } });
+    res = await fetch(`${cosUrl}/uploads/x.png`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'PATCH' },
+    });
     expect((await cosError(res)).code).toBe('AccessForbidden');
     res = await fetch(`${cosUrl}/uploads/nothing`, { headers: { Origin: origin } });
     expect(res.status).toBe(403);
@@ -399,28 +569,50 @@ describe('real-COS mode (against a stub STS on 127.0.0.1)', () => {
     const real = await start({
       port: 0,
       stsTtl: 900,
-      real: { secretId: secret.id, secretKey: secret.key, bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', prefix: 'demo/', stsEndpoint: stub.url },
+      real: {
+        secretId: secret.id,
+        secretKey: secret.key,
+        bucket: 'examplebucket-1250000000',
+        region: 'ap-guangzhou',
+        prefix: 'demo/',
+        stsEndpoint: stub.url,
+      },
     });
     try {
       expect(real.cos).toBeUndefined();
       const config = await (await fetch(real.pageUrl + '/config')).json();
-      expect(config).toMatchObject({ mode: 'cos', bucket: 'examplebucket-1250000000', region: 'ap-guangzhou', prefix: 'demo/' });
+      expect(config).toMatchObject({
+        mode: 'cos',
+        bucket: 'examplebucket-1250000000',
+        region: 'ap-guangzhou',
+        prefix: 'demo/',
+      });
       const sts = await (await fetch(real.pageUrl + '/sts')).json();
       expect(stub.calls).toHaveLength(1);
       const call = stub.calls[0];
       expect(call.error).toBeUndefined();
       const a = call.answer;
-      expect(sts.credentials).toEqual({ tmpSecretId: a.Credentials.TmpSecretId, tmpSecretKey: a.Credentials.TmpSecretKey, sessionToken: a.Credentials.Token });
+      expect(sts.credentials).toEqual({
+        tmpSecretId: a.Credentials.TmpSecretId,
+        tmpSecretKey: a.Credentials.TmpSecretKey,
+        sessionToken: a.Credentials.Token,
+      });
       expect([sts.expiredTime, sts.expiration]).toEqual([a.ExpiredTime, a.Expiration]);
       expect(sts.expiredTime - sts.startTime).toBe(900);
       expect(fromSts(sts).securityToken).toBe(a.Credentials.Token);
-      expect(call.headers).toMatchObject({ 'x-tc-action': 'GetFederationToken', 'x-tc-region': 'ap-guangzhou', 'x-tc-version': '2018-08-13' });
+      expect(call.headers).toMatchObject({
+        'x-tc-action': 'GetFederationToken',
+        'x-tc-region': 'ap-guangzhou',
+        'x-tc-version': '2018-08-13',
+      });
       expect(call.headers.authorization).toMatch(new RegExp(`^TC3-HMAC-SHA256 Credential=${secret.id}/`));
       expect(call.params).toMatchObject({ DurationSeconds: 900 });
       const policy = call.policy; // the stand-in URL-decoded it
       const res = (s) => s.resource.join();
       expect(policy.statement).toHaveLength(2);
-      expect(res(policy.statement[0])).toBe('qcs::cos:ap-guangzhou:uid/1250000000:prefix//1250000000/examplebucket/demo/*');
+      expect(res(policy.statement[0])).toBe(
+        'qcs::cos:ap-guangzhou:uid/1250000000:prefix//1250000000/examplebucket/demo/*',
+      );
       expect(policy.statement[0].action.sort()).toEqual(
         [
           'name/cos:AbortMultipartUpload',
@@ -435,14 +627,24 @@ describe('real-COS mode (against a stub STS on 127.0.0.1)', () => {
           'name/cos:UploadPart',
         ].sort(),
       );
-      expect(policy.statement[1]).toMatchObject({ action: ['name/cos:GetBucket'], condition: { string_like: { 'cos:prefix': 'demo/*' } } });
+      expect(policy.statement[1]).toMatchObject({
+        action: ['name/cos:GetBucket'],
+        condition: { string_like: { 'cos:prefix': 'demo/*' } },
+      });
       // The server presigns only under the prefix, for the real host, with the permanent key.
       expect((await fetch(real.pageUrl + '/presign?key=elsewhere/x')).status).toBe(400);
       const { url } = await (await fetch(real.pageUrl + '/presign?key=demo/x.png&method=PUT')).json();
       const u = new URL(url);
       expect(u.host).toBe('examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com');
       const kt = u.searchParams.get('q-key-time');
-      const expected = COS.getAuthorization({ SecretId: secret.id, SecretKey: secret.key, Method: 'PUT', Key: 'demo/x.png', Headers: { host: u.host }, KeyTime: kt });
+      const expected = COS.getAuthorization({
+        SecretId: secret.id,
+        SecretKey: secret.key,
+        Method: 'PUT',
+        Key: 'demo/x.png',
+        Headers: { host: u.host },
+        KeyTime: kt,
+      });
       expect(u.searchParams.get('q-signature')).toBe(/q-signature=(\w+)/.exec(expected)[1]);
       // An STS error is reported, not hidden: STS no longer knows this key.
       stub.keys.set(secret.id, 'changed');

@@ -19,7 +19,16 @@
 // that the browser itself saves as a file, as a person's click would. What differs per engine is in
 // ENGINE_NOTES.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
@@ -36,7 +45,9 @@ export const REQUIRE_ENGINES = /^(1|true|yes)$/i.test(process.env.COS_SIGN_REQUI
 
 /** What does not work the same way in every engine (the e2e port works around each of these). */
 export const ENGINE_NOTES = {
-  chromium: ['consoleErrors() also has the browser\'s own messages, e.g. "Failed to load resource: … 403" for an expected refusal'],
+  chromium: [
+    'consoleErrors() also has the browser\'s own messages, e.g. "Failed to load resource: … 403" for an expected refusal',
+  ],
   firefox: [
     'evaluate() does not return when the page navigates away while the script runs (BiDi leaves it pending): wait for what follows a navigation with waitForFunction(), which copes',
     'no network throttling (no CDP): slow an upload down on the server side instead',
@@ -47,12 +58,16 @@ export const ENGINE_NOTES = {
     'no network throttling and no request interception: slow uploads on the server side; wrap window.fetch in the page',
     'download() has no download event to wait for (classic WebDriver has none): it watches the folder MiniBrowser saves to until the file is complete',
     'screenshot({ fullPage: true }) is the viewport only (classic WebDriver screenshots the viewport or one element)',
-    'screenshot({ selector }) is cut out of the viewport with the element scrolled into view (WebKitWebDriver\'s own element screenshot comes out black here), so it is at most the viewport',
+    "screenshot({ selector }) is cut out of the viewport with the element scrolled into view (WebKitWebDriver's own element screenshot comes out black here), so it is at most the viewport",
     'each page is its own MiniBrowser (one WebDriver session per WebKitWebDriver): about 0.6 s to open one, opened in the background for the next newPage()',
   ],
 };
 
-const which = (cmd) => (process.env.PATH || '').split(delimiter).map((d) => join(d, cmd)).find((p) => existsSync(p));
+const which = (cmd) =>
+  (process.env.PATH || '')
+    .split(delimiter)
+    .map((d) => join(d, cmd))
+    .find((p) => existsSync(p));
 const miniBrowser = () => {
   if (process.env.WEBKIT_MINIBROWSER_PATH) return process.env.WEBKIT_MINIBROWSER_PATH;
   for (const lib of ['/usr/lib', '/usr/libexec']) {
@@ -60,10 +75,11 @@ const miniBrowser = () => {
     try {
       dirs = readdirSync(lib);
     } catch {}
-    for (const d of ['', ...dirs]) for (const api of ['webkit2gtk-4.1', 'webkit2gtk-4.0', 'webkitgtk-6.0']) {
-      const p = join(lib, d, api, 'MiniBrowser');
-      if (existsSync(p)) return p;
-    }
+    for (const d of ['', ...dirs])
+      for (const api of ['webkit2gtk-4.1', 'webkit2gtk-4.0', 'webkitgtk-6.0']) {
+        const p = join(lib, d, api, 'MiniBrowser');
+        if (existsSync(p)) return p;
+      }
   }
 };
 
@@ -74,16 +90,25 @@ const miniBrowser = () => {
  * @returns {Promise<{ ok: true, executable: string } | { ok: false, message: string }>}
  */
 export const available = async (engine) => {
-  const missing = (what) => ({ ok: false, message: `${engine} missing${what ? ` (${what})` : ''}: ${installCommand(engine)}` });
+  const missing = (what) => ({
+    ok: false,
+    message: `${engine} missing${what ? ` (${what})` : ''}: ${installCommand(engine)}`,
+  });
   switch (engine) {
     case 'chromium': {
-      if (process.env.CHROMIUM_PATH) return existsSync(process.env.CHROMIUM_PATH) ? { ok: true, executable: process.env.CHROMIUM_PATH } : { ok: false, message: `chromium missing: CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist` };
+      if (process.env.CHROMIUM_PATH)
+        return existsSync(process.env.CHROMIUM_PATH)
+          ? { ok: true, executable: process.env.CHROMIUM_PATH }
+          : { ok: false, message: `chromium missing: CHROMIUM_PATH=${process.env.CHROMIUM_PATH} does not exist` };
       try {
         await import('@sparticuz/chromium');
         await import('playwright-core');
         return { ok: true, executable: '@sparticuz/chromium' };
       } catch {
-        return { ok: false, message: 'chromium missing: npm ci (@sparticuz/chromium and playwright-core are devDependencies)' };
+        return {
+          ok: false,
+          message: 'chromium missing: npm ci (@sparticuz/chromium and playwright-core are devDependencies)',
+        };
       }
     }
     case 'firefox': {
@@ -130,15 +155,21 @@ const unwrap = (json) => {
 const ERROR_HOOK = () => {
   if (window.__engineErrors) return;
   const { errors, console: logged } = (window.__engineErrors = { errors: [], console: [] });
-  addEventListener('error', (e) => e instanceof ErrorEvent && errors.push(String((e.error?.message) || e.message).replace(/^\w*Error: /, '')));
-  addEventListener('unhandledrejection', (e) => errors.push(String((e.reason?.message) || e.reason)));
+  addEventListener(
+    'error',
+    (e) => e instanceof ErrorEvent && errors.push(String(e.error?.message || e.message).replace(/^\w*Error: /, '')),
+  );
+  addEventListener('unhandledrejection', (e) => errors.push(String(e.reason?.message || e.reason)));
   const orig = console.error;
   console.error = (...a) => (logged.push(a.map(String).join(' ')), orig.apply(console, a));
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Navigation replaced the page's context while a script ran: worth another try while waiting. */
-const transient = (e) => /context was destroyed|Execution context|navigat|detached|Cannot find context|no such (window|frame)|frame was|document unloaded|Inspected target/i.test(String(e?.message ?? e));
+const transient = (e) =>
+  /context was destroyed|Execution context|navigat|detached|Cannot find context|no such (window|frame)|frame was|document unloaded|Inspected target/i.test(
+    String(e?.message ?? e),
+  );
 
 /**
  * waitForFunction for all engines: polls fn(arg) in the page in slices of up to 1 s (so a navigation in
@@ -164,14 +195,22 @@ const waitFor = async (evaluate, fn, arg, { timeout = 30_000, polling = 50 } = {
       );
       // Firefox (BiDi) may never answer a script whose document navigated away: stop waiting for it.
       attempt.catch(() => {});
-      const r = await Promise.race([attempt, sleep(slice + 1500).then(() => Promise.reject(Object.assign(new Error('the page did not answer (it navigated?)'), { transient: true })))]);
+      const r = await Promise.race([
+        attempt,
+        sleep(slice + 1500).then(() =>
+          Promise.reject(Object.assign(new Error('the page did not answer (it navigated?)'), { transient: true })),
+        ),
+      ]);
       if (r.ok) return r.v;
     } catch (e) {
       if (!e.transient && !transient(e)) throw e;
       last = e;
       await sleep(polling);
     }
-    if (Date.now() >= deadline) throw new Error(`waitForFunction: timed out after ${timeout} ms${last ? ` (last error: ${last.message})` : ''}: ${src.slice(0, 200)}`);
+    if (Date.now() >= deadline)
+      throw new Error(
+        `waitForFunction: timed out after ${timeout} ms${last ? ` (last error: ${last.message})` : ''}: ${src.slice(0, 200)}`,
+      );
   }
 };
 
@@ -255,7 +294,10 @@ const awaitFile = async (dir, before, partialSuffix, { timeout, what }) => {
       if (!s || s.size !== size) sizes.set(n, { size, since: Date.now() });
       else if (Date.now() - s.since >= 500) return join(dir, n);
     }
-    if (Date.now() > deadline) throw new Error(`download: no file saved in ${dir} for ${what} in ${timeout} ms (there: ${names.join(', ') || 'nothing'})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `download: no file saved in ${dir} for ${what} in ${timeout} ms (there: ${names.join(', ') || 'nothing'})`,
+      );
     await sleep(50);
   }
 };
@@ -267,7 +309,15 @@ const TIMEOUT = 60_000;
 // @sparticuz/chromium's defaults include --disable-web-security (the tests must see real CORS) and
 // --single-process (flaky here): both are dropped.
 const CHROMIUM_DROP = new Set(['--disable-web-security', '--single-process']);
-const CHROMIUM_ADD = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ADD = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const launchChromium = async () => {
   const { chromium } = await import('playwright-core');
@@ -291,23 +341,28 @@ const launchChromium = async () => {
       const consoleErrors = [];
       p.on('pageerror', (e) => errors.push(e.message));
       p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      return common('chromium', (expr) => p.evaluate(expr), () => ({
-        goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
-        reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
-        setInputFiles: (selector, paths) => p.setInputFiles(selector, paths),
-        screenshot: ({ path, selector, fullPage = false } = {}) => (selector ? p.locator(selector).screenshot({ path }) : p.screenshot({ path, fullPage })),
-        download: async (selector, { timeout = TIMEOUT } = {}) => {
-          const [d] = await Promise.all([p.waitForEvent('download', { timeout }), p.click(selector)]);
-          const file = await d.path();
-          const data = readFileSync(file);
-          await d.delete();
-          return { suggestedFilename: d.suggestedFilename(), data };
-        },
-        errors: async () => errors.slice(),
-        consoleErrors: async () => consoleErrors.slice(),
-        close: () => context.close(),
-        raw: p,
-      }));
+      return common(
+        'chromium',
+        (expr) => p.evaluate(expr),
+        () => ({
+          goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
+          reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
+          setInputFiles: (selector, paths) => p.setInputFiles(selector, paths),
+          screenshot: ({ path, selector, fullPage = false } = {}) =>
+            selector ? p.locator(selector).screenshot({ path }) : p.screenshot({ path, fullPage }),
+          download: async (selector, { timeout = TIMEOUT } = {}) => {
+            const [d] = await Promise.all([p.waitForEvent('download', { timeout }), p.click(selector)]);
+            const file = await d.path();
+            const data = readFileSync(file);
+            await d.delete();
+            return { suggestedFilename: d.suggestedFilename(), data };
+          },
+          errors: async () => errors.slice(),
+          consoleErrors: async () => consoleErrors.slice(),
+          close: () => context.close(),
+          raw: p,
+        }),
+      );
     },
     close: () => browser.close(),
   };
@@ -319,7 +374,13 @@ const launchFirefox = async (executable) => {
   // Its own HOME, so nothing lands in the real one (~/.cache/mozilla, ~/Downloads), with the profile
   // inside: one folder to remove, by close() or at exit.
   const home = tempFolder('cos-sign-firefox-');
-  const env = { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, '.cache'), XDG_CONFIG_HOME: join(home, '.config'), MOZ_CRASHREPORTER_DISABLE: '1' };
+  const env = {
+    ...process.env,
+    HOME: home,
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    MOZ_CRASHREPORTER_DISABLE: '1',
+  };
   let browser;
   try {
     browser = await puppeteer.launch({
@@ -353,8 +414,13 @@ const launchFirefox = async (executable) => {
   // Download events are not among those puppeteer subscribes to: download() subscribes once.
   const connection = browser.connection;
   let subscribed;
-  const downloadEvents = () => (subscribed ??= connection.send('session.subscribe', { events: ['browsingContext.downloadWillBegin', 'browsingContext.downloadEnd'] }));
-  const reported = spawnSync(executable, ['--version'], { encoding: 'utf8', env, timeout: 10_000 }).stdout?.match(/(\d+\.\d+[\w.]*)/)?.[1];
+  const downloadEvents = () =>
+    (subscribed ??= connection.send('session.subscribe', {
+      events: ['browsingContext.downloadWillBegin', 'browsingContext.downloadEnd'],
+    }));
+  const reported = spawnSync(executable, ['--version'], { encoding: 'utf8', env, timeout: 10_000 }).stdout?.match(
+    /(\d+\.\d+[\w.]*)/,
+  )?.[1];
   const version = reported ?? (await browser.version()).replace(/^firefox\//, '');
   return {
     engine: 'firefox',
@@ -369,54 +435,64 @@ const launchFirefox = async (executable) => {
       // Firefox's message starts with the error's name ("TypeError: …"); Chromium's does not.
       p.on('pageerror', (e) => errors.push(String(e.message).replace(/^\w*Error: /, '')));
       p.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-      return common('firefox', (expr) => p.evaluate(expr), (page) => ({
-        goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
-        reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
-        setInputFiles: async (selector, paths) => {
-          const input = await p.$(selector);
-          if (!input) throw new Error(`setInputFiles: nothing matches ${selector}`);
-          await input.uploadFile(...[paths].flat());
-        },
-        screenshot: async ({ path, selector, fullPage = false } = {}) => {
-          if (!selector) return Buffer.from(await p.screenshot({ path, fullPage }));
-          const el = await p.$(selector);
-          if (!el) throw new Error(`screenshot: nothing matches ${selector}`);
-          return Buffer.from(await el.screenshot({ path }));
-        },
-        // Firefox saves to $HOME/Downloads by itself and tells over BiDi: downloadWillBegin (the name
-        // it chose), then downloadEnd (where the file is), both with the URL.
-        download: async (selector, { timeout = TIMEOUT } = {}) => {
-          await downloadEvents();
-          const href = await hrefOf(page, selector);
-          let name;
-          let off;
-          const saved = new Promise((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`download: Firefox saved nothing for ${selector} in ${timeout} ms`)), timeout);
-            const begin = (e) => e.url === href && (name = e.suggestedFilename);
-            const end = (e) => {
-              if (e.url !== href) return;
-              clearTimeout(timer);
-              if (e.status === 'complete') resolve(e.filepath);
-              else reject(new Error(`download: ${e.status} (${selector})`));
-            };
-            connection.on('browsingContext.downloadWillBegin', begin).on('browsingContext.downloadEnd', end);
-            off = () => (clearTimeout(timer), connection.off('browsingContext.downloadWillBegin', begin).off('browsingContext.downloadEnd', end));
-          });
-          try {
-            await page.click(selector);
-            const file = await saved;
-            const data = readFileSync(file);
-            rmSync(file, { force: true });
-            return { suggestedFilename: name ?? basename(file), data };
-          } finally {
-            off();
-          }
-        },
-        errors: async () => errors.slice(),
-        consoleErrors: async () => consoleErrors.slice(),
-        close: () => context.close(),
-        raw: p,
-      }));
+      return common(
+        'firefox',
+        (expr) => p.evaluate(expr),
+        (page) => ({
+          goto: async (url, { timeout = TIMEOUT } = {}) => void (await p.goto(url, { timeout, waitUntil: 'load' })),
+          reload: async ({ timeout = TIMEOUT } = {}) => void (await p.reload({ timeout, waitUntil: 'load' })),
+          setInputFiles: async (selector, paths) => {
+            const input = await p.$(selector);
+            if (!input) throw new Error(`setInputFiles: nothing matches ${selector}`);
+            await input.uploadFile(...[paths].flat());
+          },
+          screenshot: async ({ path, selector, fullPage = false } = {}) => {
+            if (!selector) return Buffer.from(await p.screenshot({ path, fullPage }));
+            const el = await p.$(selector);
+            if (!el) throw new Error(`screenshot: nothing matches ${selector}`);
+            return Buffer.from(await el.screenshot({ path }));
+          },
+          // Firefox saves to $HOME/Downloads by itself and tells over BiDi: downloadWillBegin (the name
+          // it chose), then downloadEnd (where the file is), both with the URL.
+          download: async (selector, { timeout = TIMEOUT } = {}) => {
+            await downloadEvents();
+            const href = await hrefOf(page, selector);
+            let name;
+            let off;
+            const saved = new Promise((resolve, reject) => {
+              const timer = setTimeout(
+                () => reject(new Error(`download: Firefox saved nothing for ${selector} in ${timeout} ms`)),
+                timeout,
+              );
+              const begin = (e) => e.url === href && (name = e.suggestedFilename);
+              const end = (e) => {
+                if (e.url !== href) return;
+                clearTimeout(timer);
+                if (e.status === 'complete') resolve(e.filepath);
+                else reject(new Error(`download: ${e.status} (${selector})`));
+              };
+              connection.on('browsingContext.downloadWillBegin', begin).on('browsingContext.downloadEnd', end);
+              off = () => (
+                clearTimeout(timer),
+                connection.off('browsingContext.downloadWillBegin', begin).off('browsingContext.downloadEnd', end)
+              );
+            });
+            try {
+              await page.click(selector);
+              const file = await saved;
+              const data = readFileSync(file);
+              rmSync(file, { force: true });
+              return { suggestedFilename: name ?? basename(file), data };
+            } finally {
+              off();
+            }
+          },
+          errors: async () => errors.slice(),
+          consoleErrors: async () => consoleErrors.slice(),
+          close: () => context.close(),
+          raw: p,
+        }),
+      );
     },
     close: async () => {
       try {
@@ -452,7 +528,8 @@ export const cropPng = (png, rect) => {
   const ihdr = png.subarray(16, 29);
   const [width, height] = [ihdr.readUInt32BE(0), ihdr.readUInt32BE(4)];
   const [depth, colorType, interlace] = [ihdr[8], ihdr[9], ihdr[12]];
-  if (depth !== 8 || (colorType !== 2 && colorType !== 6) || interlace) throw new Error(`cropPng: unsupported PNG (depth ${depth}, color type ${colorType}, interlace ${interlace})`);
+  if (depth !== 8 || (colorType !== 2 && colorType !== 6) || interlace)
+    throw new Error(`cropPng: unsupported PNG (depth ${depth}, color type ${colorType}, interlace ${interlace})`);
   const bpp = colorType === 6 ? 4 : 3;
   const idat = [];
   for (let o = 8; o < png.length; ) {
@@ -489,11 +566,17 @@ export const cropPng = (png, rect) => {
   const w = Math.max(1, Math.min(width - x0, Math.round(rect.width)));
   const h = Math.max(1, Math.min(height - y0, Math.round(rect.height)));
   const cut = Buffer.alloc(h * (w * bpp + 1));
-  for (let y = 0; y < h; y++) pixels.copy(cut, y * (w * bpp + 1) + 1, (y0 + y) * stride + x0 * bpp, (y0 + y) * stride + (x0 + w) * bpp);
+  for (let y = 0; y < h; y++)
+    pixels.copy(cut, y * (w * bpp + 1) + 1, (y0 + y) * stride + x0 * bpp, (y0 + y) * stride + (x0 + w) * bpp);
   const header = Buffer.from(ihdr);
   header.writeUInt32BE(w, 0);
   header.writeUInt32BE(h, 4);
-  return Buffer.concat([png.subarray(0, 8), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(cut)), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    png.subarray(0, 8),
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', deflateSync(cut)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 };
 
 // --- WebKit: WebKitWebDriver on an Xvfb display, one driver (so one MiniBrowser) per page -----------
@@ -520,7 +603,9 @@ const killGroup = (child, signal = 'SIGTERM') => {
   }
 };
 const exited = (child, ms) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(true) : Promise.race([new Promise((r) => child.once('exit', () => r(true))), sleep(ms).then(() => false)]);
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(true)
+    : Promise.race([new Promise((r) => child.once('exit', () => r(true))), sleep(ms).then(() => false)]);
 const stop = async (child) => {
   if (!child) return;
   killGroup(child, 'SIGTERM');
@@ -607,7 +692,9 @@ const webdriver = (base) => {
       });
       text = await res.text();
     } catch (e) {
-      throw new Error(`WebDriver ${method} ${path}: ${e.name === 'TimeoutError' ? `no answer in ${timeout / 1000} s` : e.message}`);
+      throw new Error(
+        `WebDriver ${method} ${path}: ${e.name === 'TimeoutError' ? `no answer in ${timeout / 1000} s` : e.message}`,
+      );
     }
     let json;
     try {
@@ -615,7 +702,8 @@ const webdriver = (base) => {
     } catch {
       throw new Error(`WebDriver ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
     }
-    if (!res.ok || (json.value?.error)) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
+    if (!res.ok || json.value?.error)
+      throw new Error(`WebDriver ${method} ${path}: ${json.value?.error}: ${json.value?.message}`);
     return json.value;
   };
   return call;
@@ -658,7 +746,9 @@ const launchWebKit = async (driverPath) => {
   const startDriver = () => {
     const started = starting.then(async () => {
       const port = await freePort();
-      const driver = track(spawn(driverPath, [`--port=${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
+      const driver = track(
+        spawn(driverPath, [`--port=${port}`], { env, stdio: ['ignore', 'ignore', 'pipe'], detached: true }),
+      );
       const d = { driver, port, stderr: '' };
       driver.stderr.on('data', (x) => (d.stderr = (d.stderr + x).slice(-2000)));
       const call = webdriver(`http://127.0.0.1:${port}`);
@@ -690,7 +780,11 @@ const launchWebKit = async (driverPath) => {
       const s = await call(
         'POST',
         '/session',
-        { capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary, args: ['--automation'] }, pageLoadStrategy: 'normal' } } },
+        {
+          capabilities: {
+            alwaysMatch: { 'webkitgtk:browserOptions': { binary, args: ['--automation'] }, pageLoadStrategy: 'normal' },
+          },
+        },
         30_000,
       );
       id = s.sessionId;
@@ -709,7 +803,8 @@ const launchWebKit = async (driverPath) => {
     const S = `/session/${s.id}`;
     await s.call('POST', `${S}/window/rect`, { x: 0, y: 0, width, height });
     const inner = await s.call('POST', `${S}/execute/sync`, { script: 'return [innerWidth, innerHeight]', args: [] });
-    if (inner[0] !== width || inner[1] !== height) await s.call('POST', `${S}/window/rect`, { width: 2 * width - inner[0], height: 2 * height - inner[1] });
+    if (inner[0] !== width || inner[1] !== height)
+      await s.call('POST', `${S}/window/rect`, { width: 2 * width - inner[0], height: 2 * height - inner[1] });
   };
   const closeSession = async (s) => {
     await s.call('DELETE', `/session/${s.id}`, undefined, 10_000).catch(() => {});
@@ -755,7 +850,9 @@ const launchWebKit = async (driverPath) => {
       };
       const hook = () => execute(wrap(ERROR_HOOK)).catch(() => {});
       const element = async (selector) => {
-        const found = await s.call('POST', `${S}/element`, { using: 'css selector', value: selector }).catch(() => null);
+        const found = await s
+          .call('POST', `${S}/element`, { using: 'css selector', value: selector })
+          .catch(() => null);
         if (!found) throw new Error(`nothing matches ${selector}`);
         return Object.values(found)[0];
       };
@@ -787,7 +884,12 @@ const launchWebKit = async (driverPath) => {
               const el = document.querySelector(sel);
               el.scrollIntoView({ block: 'nearest' });
               const r = el.getBoundingClientRect();
-              return { x: r.left * devicePixelRatio, y: r.top * devicePixelRatio, width: r.width * devicePixelRatio, height: r.height * devicePixelRatio };
+              return {
+                x: r.left * devicePixelRatio,
+                y: r.top * devicePixelRatio,
+                width: r.width * devicePixelRatio,
+                height: r.height * devicePixelRatio,
+              };
             }, selector);
           }
           let png = Buffer.from(await s.call('GET', `${S}/screenshot`), 'base64');
@@ -795,8 +897,14 @@ const launchWebKit = async (driverPath) => {
           if (path) writeFileSync(path, png);
           return png;
         },
-        errors: async () => (await execute(wrap(() => window.__engineErrors?.errors.slice())).then(unwrap).catch(() => [])) || [],
-        consoleErrors: async () => (await execute(wrap(() => window.__engineErrors?.console.slice())).then(unwrap).catch(() => [])) || [],
+        errors: async () =>
+          (await execute(wrap(() => window.__engineErrors?.errors.slice()))
+            .then(unwrap)
+            .catch(() => [])) || [],
+        consoleErrors: async () =>
+          (await execute(wrap(() => window.__engineErrors?.console.slice()))
+            .then(unwrap)
+            .catch(() => [])) || [],
         // MiniBrowser saves a download by itself, to the XDG download folder (set below), first as
         // NAME.wkdownload, then renamed to NAME, the name from Content-Disposition or the URL.
         download: async (selector, { timeout = TIMEOUT } = {}) => {

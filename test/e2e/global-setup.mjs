@@ -6,6 +6,9 @@ import { ENGINES, REQUIRE_ENGINES, available } from './engines.mjs';
 export default async function setup() {
   for (const engine of ENGINES) {
     const a = await available(engine);
-    if (!a.ok) console.log(`e2e: ${a.message} — its browser tests ${REQUIRE_ENGINES ? 'fail (COS_SIGN_REQUIRE_ENGINES is set)' : 'are skipped'}`);
+    if (!a.ok)
+      console.log(
+        `e2e: ${a.message} — its browser tests ${REQUIRE_ENGINES ? 'fail (COS_SIGN_REQUIRE_ENGINES is set)' : 'are skipped'}`,
+      );
   }
 }

@@ -43,7 +43,10 @@ export const eachEngine = (title, body) => {
       });
       afterAll(async () => {
         await b.browser?.close();
-        if (b.browser) console.log(`${title(engine)}: ${b.browser.name} ${b.browser.version}, ${((Date.now() - b.t0) / 1000).toFixed(1)} s`);
+        if (b.browser)
+          console.log(
+            `${title(engine)}: ${b.browser.name} ${b.browser.version}, ${((Date.now() - b.t0) / 1000).toFixed(1)} s`,
+          );
       });
       body(engine, b);
     });
@@ -112,13 +115,15 @@ const hasSigner = (g) => !!window[g].state.signer;
  */
 export const ready = async (page, { global = 'cosDemo', check = hasSigner } = {}) => {
   try {
-    await page.waitForFunction((g) => !!(window[g]?.ready), global, { timeout: 15_000 }); // a boolean: a promise would be awaited
+    await page.waitForFunction((g) => !!window[g]?.ready, global, { timeout: 15_000 }); // a boolean: a promise would be awaited
     await page.evaluate((g) => window[g].ready.then(() => true), global);
     if (!(await page.evaluate(check, global))) throw new Error('not ready');
   } catch (e) {
     const errors = await page.errors().catch(() => []);
     const consoleErrors = await page.consoleErrors().catch(() => []);
-    throw new Error(`the page did not start: ${e.message}\npage errors: ${errors.join('; ')}\nconsole: ${consoleErrors.join('; ')}`);
+    throw new Error(
+      `the page did not start: ${e.message}\npage errors: ${errors.join('; ')}\nconsole: ${consoleErrors.join('; ')}`,
+    );
   }
 };
 
@@ -141,13 +146,18 @@ export const waitForSelector = (page, selector, { gone = false, timeout } = {}) 
  */
 export const clickButton = async (page, scope, text) => {
   await page.waitForFunction(
-    ([scope, text]) => [...document.querySelectorAll(`${scope} button`)].some((b) => !b.hidden && !b.disabled && b.textContent.trim() === text),
+    ([scope, text]) =>
+      [...document.querySelectorAll(`${scope} button`)].some(
+        (b) => !b.hidden && !b.disabled && b.textContent.trim() === text,
+      ),
     [scope, text],
     { timeout: 15_000 },
   );
   await page.evaluate(
     ([scope, text]) => {
-      const b = [...document.querySelectorAll(`${scope} button`)].find((b) => !b.hidden && !b.disabled && b.textContent.trim() === text);
+      const b = [...document.querySelectorAll(`${scope} button`)].find(
+        (b) => !b.hidden && !b.disabled && b.textContent.trim() === text,
+      );
       if (!b) throw new Error(`no "${text}" button in ${scope}`);
       b.click();
     },
@@ -164,13 +174,16 @@ export const dataOf = (page, selector) =>
 
 /** Types `value` into the input `selector`, as a person would: the value, then an 'input' event. */
 export const fill = (page, selector, value) =>
-  page.evaluate(([s, v]) => {
-    const input = document.querySelector(s);
-    if (!input) throw new Error(`fill: nothing matches ${s}`);
-    input.focus();
-    input.value = v;
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  }, [selector, value]);
+  page.evaluate(
+    ([s, v]) => {
+      const input = document.querySelector(s);
+      if (!input) throw new Error(`fill: nothing matches ${s}`);
+      input.focus();
+      input.value = v;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    [selector, value],
+  );
 
 /** The value of the input `selector`. */
 export const inputValue = (page, selector) => page.evaluate((s) => document.querySelector(s).value, selector);

@@ -7,7 +7,20 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { artifact, choosePath, clickButton, dataOf, openPage, ready, rows, settle, sha256, sleep, waitForSelector, withDemo } from './harness.mjs';
+import {
+  artifact,
+  choosePath,
+  clickButton,
+  dataOf,
+  openPage,
+  ready,
+  rows,
+  settle,
+  sha256,
+  sleep,
+  waitForSelector,
+  withDemo,
+} from './harness.mjs';
 
 const MiB = 1 << 20;
 
@@ -24,13 +37,17 @@ const poll = async (until, what, { timeout = 60_000, every = 10 } = {}) => {
 
 /** The UploadPart requests of one upload in the server's history (from index `from` on). */
 const partRequests = (d, uploadId, from = 0) =>
-  d.cos.state.history.slice(from).filter((h) => h.method === 'PUT' && h.query.uploadId === uploadId && h.query.partNumber !== undefined);
+  d.cos.state.history
+    .slice(from)
+    .filter((h) => h.method === 'PUT' && h.query.uploadId === uploadId && h.query.partNumber !== undefined);
 const numbers = (list) => list.map((h) => +h.query.partNumber);
 const sorted = (a) => [...a].sort((x, y) => x - y);
 /** Every UploadPart so far has been answered or cut (the server has settled what was in flight). */
 const settledParts = (d, uploadId) => partRequests(d, uploadId).every((h) => h.status !== undefined);
 const storedParts = (d, key, uploadId) =>
-  sorted((d.cos.listUploads().find((u) => u.key === key && u.uploadId === uploadId)?.parts || []).map((p) => p.partNumber));
+  sorted(
+    (d.cos.listUploads().find((u) => u.key === key && u.uploadId === uploadId)?.parts || []).map((p) => p.partNumber),
+  );
 
 /**
  * 64 MiB through the main page in 8 parts of 8 MiB, two at a time, over an uplink of 32 MiB/s:
@@ -85,18 +102,27 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       expect(stored1.length).toBeLessThan(count);
       expect(sorted(numbers(sent1.filter((h) => h.status === 200)))).toEqual(stored1);
       expect(await d.cos.readObject(key)).toBeUndefined();
-      expect(await page.evaluate((s) => document.querySelector(s).querySelector('button:not([hidden])')?.textContent, row)).toBe('Resume');
+      expect(
+        await page.evaluate((s) => document.querySelector(s).querySelector('button:not([hidden])')?.textContent, row),
+      ).toBe('Resume');
       const paused = (await rows(page, [key]))[key];
       expect(paused.message).toMatch(/^Paused at \d+%/);
       // The uploadId is kept for a reload.
-      const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cos-sign-demo:upload:')).map((k) => JSON.parse(localStorage.getItem(k))));
+      const kept = await page.evaluate(() =>
+        Object.keys(localStorage)
+          .filter((k) => k.startsWith('cos-sign-demo:upload:'))
+          .map((k) => JSON.parse(localStorage.getItem(k))),
+      );
       expect(kept).toEqual([expect.objectContaining({ uploadId, partSize })]);
       await page.screenshot({ path: shot('multipart-paused.png'), selector: row });
 
       // 3. Resume: ListParts first, then only the parts COS does not have; reload once two more are stored.
       const h1 = d.cos.state.history.length;
       await clickButton(page, row, 'Resume');
-      await poll(() => partRequests(d, uploadId).filter((h) => h.status === 200).length >= stored1.length + 2, 'two more parts stored');
+      await poll(
+        () => partRequests(d, uploadId).filter((h) => h.status === 200).length >= stored1.length + 2,
+        'two more parts stored',
+      );
       const phase2 = d.cos.state.history.slice(h1);
       const firstPart = phase2.findIndex((h) => h.method === 'PUT');
       const listParts = phase2.findIndex((h) => h.method === 'GET' && h.query.uploadId === uploadId);
@@ -108,7 +134,9 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       await poll(() => settledParts(d, uploadId), 'the parts in flight at the reload to be cut');
       const sent2 = partRequests(d, uploadId, h1);
       const stored2 = storedParts(d, key, uploadId);
-      log(`reloaded: COS has parts ${stored2}; sent after resume ${numbers(sent2)} (statuses ${sent2.map((h) => h.status)})`);
+      log(
+        `reloaded: COS has parts ${stored2}; sent after resume ${numbers(sent2)} (statuses ${sent2.map((h) => h.status)})`,
+      );
       for (const n of numbers(sent2)) expect(stored1).not.toContain(n);
       expect(new Set(numbers(sent2)).size).toBe(sent2.length);
       expect(stored2.length).toBeGreaterThanOrEqual(stored1.length + 2);
@@ -133,10 +161,14 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       expect(phase3.filter((h) => h.method === 'POST' && 'uploads' in h.query)).toEqual([]); // no new Initiate
       const lists = phase3.filter((h) => h.method === 'GET' && h.query.uploadId === uploadId).length;
       expect(lists).toBe(2); // the page's offer, then upload()'s resume
-      expect(phase3.findLastIndex((h) => h.method === 'GET' && h.query.uploadId === uploadId)).toBeLessThan(phase3.findIndex((h) => h.method === 'PUT'));
+      expect(phase3.findLastIndex((h) => h.method === 'GET' && h.query.uploadId === uploadId)).toBeLessThan(
+        phase3.findIndex((h) => h.method === 'PUT'),
+      );
       expect(sorted(numbers(sent3))).toEqual(all.filter((n) => !stored2.includes(n)));
       expect(sent3.every((h) => h.status === 200)).toBe(true);
-      expect(phase3.filter((h) => h.method === 'POST' && h.query.uploadId === uploadId).map((h) => h.status)).toEqual([200]); // Complete
+      expect(phase3.filter((h) => h.method === 'POST' && h.query.uploadId === uploadId).map((h) => h.status)).toEqual([
+        200,
+      ]); // Complete
 
       // Over the whole upload: each part stored once; a part went twice only when it was cut off.
       const every = partRequests(d, uploadId);
@@ -144,7 +176,9 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       const twice = [...new Set(numbers(every))].filter((n) => numbers(every).filter((m) => m === n).length > 1);
       const cut = new Set(numbers(every.filter((h) => h.status !== 200)));
       for (const n of twice) expect(cut.has(n)).toBe(true);
-      log(`parts sent twice (cut off at pause or reload): ${sorted(twice)}; bytes sent ${(every.length * partSize) / MiB} MiB or less for 64 MiB; ${Date.now() - t0} ms`);
+      log(
+        `parts sent twice (cut off at pause or reload): ${sorted(twice)}; bytes sent ${(every.length * partSize) / MiB} MiB or less for 64 MiB; ${Date.now() - t0} ms`,
+      );
 
       // The object is whole, the upload is gone, and nothing is kept for a resume.
       const o = await d.cos.readObject(key);
@@ -153,7 +187,9 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       expect(o.etag).toMatch(new RegExp(`-${count}"$`));
       expect(o.headers['content-type']).toBe('application/octet-stream');
       expect(d.cos.listUploads()).toEqual([]);
-      expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cos-sign-demo:upload:')))).toEqual([]);
+      expect(
+        await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cos-sign-demo:upload:'))),
+      ).toEqual([]);
       await waitForSelector(page, `#objects tr[data-key="${key}"]`);
       expect(await page.errors()).toEqual([]);
       await page.close();
@@ -185,7 +221,10 @@ export const uppyMultipart = async (browser, { log = () => {} } = {}) => {
 };
 
 const uppyFlow = async (browser, d, { big, small, files, log }) => {
-  const page = await openPage(browser, d, `/uppy.html?chunkSize=${5 * MiB}`, { global: 'uppyDemo', check: (g) => !!window[g].uppy });
+  const page = await openPage(browser, d, `/uppy.html?chunkSize=${5 * MiB}`, {
+    global: 'uppyDemo',
+    check: (g) => !!window[g].uppy,
+  });
   const t0 = Date.now();
   await page.setInputFiles('#picker', files);
   const keys = ['uploads/uppy-12MiB.mp4', 'uploads/uppy-note.txt'];
@@ -203,7 +242,13 @@ const uppyFlow = async (browser, d, { big, small, files, log }) => {
 
   const h = d.cos.state.history.filter((e) => e.method !== 'OPTIONS' && e.key === keys[0]);
   const what = h.map((e) =>
-    e.method === 'POST' && 'uploads' in e.query ? 'Initiate' : e.method === 'PUT' && e.query.partNumber ? `Part ${e.query.partNumber}` : e.method === 'POST' && e.query.uploadId ? 'Complete' : `${e.method}`,
+    e.method === 'POST' && 'uploads' in e.query
+      ? 'Initiate'
+      : e.method === 'PUT' && e.query.partNumber
+        ? `Part ${e.query.partNumber}`
+        : e.method === 'POST' && e.query.uploadId
+          ? 'Complete'
+          : `${e.method}`,
   );
   expect(what).toEqual(['Initiate', 'Part 1', 'Part 2', 'Part 3', 'Complete']);
   expect(h.map((e) => e.status)).toEqual([200, 200, 200, 200, 200]);
@@ -211,7 +256,9 @@ const uppyFlow = async (browser, d, { big, small, files, log }) => {
   expect(h.slice(1).every((e) => e.query.uploadId === uploadId)).toBe(true);
   // The small file: one presigned PutObject, its Content-Type signed.
   const puts = d.cos.state.history.filter((e) => e.method === 'PUT' && e.key === keys[1]);
-  expect(puts.map((e) => [e.query.partNumber, e.query.uploadId, e.query['q-header-list'], e.status])).toEqual([[undefined, undefined, 'content-type;host', 200]]);
+  expect(puts.map((e) => [e.query.partNumber, e.query.uploadId, e.query['q-header-list'], e.status])).toEqual([
+    [undefined, undefined, 'content-type;host', 200],
+  ]);
 
   // What Uppy asked uppySignRequest for, and what it signed.
   const signed = await page.evaluate(() => window.uppyDemo.signed);
@@ -263,8 +310,15 @@ const listingFlow = async (browser, d, dir) => {
   const from = d.cos.state.history.length;
   await page.evaluate(() => delete document.getElementById('object-list').dataset.pages);
   await page.click('#refresh');
-  await page.waitForFunction((n) => document.querySelectorAll('#objects tr[data-key]').length === n && document.getElementById('object-list').dataset.pages === '3', keys.length);
-  const listed = await page.evaluate(() => [...document.querySelectorAll('#objects tr[data-key]')].map((r) => r.dataset.key));
+  await page.waitForFunction(
+    (n) =>
+      document.querySelectorAll('#objects tr[data-key]').length === n &&
+      document.getElementById('object-list').dataset.pages === '3',
+    keys.length,
+  );
+  const listed = await page.evaluate(() =>
+    [...document.querySelectorAll('#objects tr[data-key]')].map((r) => r.dataset.key),
+  );
   expect([...listed].sort()).toEqual(keys);
   const gets = d.cos.state.history.slice(from).filter((h) => h.method === 'GET' && h.key === '');
   expect(gets.map((h) => [h.query['max-keys'], h.query.marker ?? null, h.status])).toEqual([

@@ -17,9 +17,11 @@ eachEngine(
   (engine, b) => {
     const log = (line) => notes.push(`${engine}: ${line}`);
 
-    it('64 MiB through the demo page in 8 MiB parts: progress inside a part, pause, resume, resume after a reload; bytes match', () => multipartPauseResumeReload(b.browser, { log }));
+    it('64 MiB through the demo page in 8 MiB parts: progress inside a part, pause, resume, resume after a reload; bytes match', () =>
+      multipartPauseResumeReload(b.browser, { log }));
 
-    it('real Uppy 6 uploads 12 MiB multipart (5 MiB chunks) and a small file through uppySignRequest; bytes match', () => uppyMultipart(b.browser, { log }));
+    it('real Uppy 6 uploads 12 MiB multipart (5 MiB chunks) and a small file through uppySignRequest; bytes match', () =>
+      uppyMultipart(b.browser, { log }));
 
     it('the bucket listing comes from listObjects, every page of it', () => listingPages(b.browser));
   },

@@ -21,16 +21,19 @@ const MiB = 1024 * 1024;
 const md5 = (b) => createHash('md5').update(b).digest('hex');
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 /** COS's ETag of a multipart object: md5 of the parts' binary md5s, then "-" and the part count. */
-const multipartEtag = (parts) => `"${md5(Buffer.concat(parts.map((b) => Buffer.from(md5(b), 'hex'))))}-${parts.length}"`;
+const multipartEtag = (parts) =>
+  `"${md5(Buffer.concat(parts.map((b) => Buffer.from(md5(b), 'hex'))))}-${parts.length}"`;
 const encKey = (key) => key.split('/').map(encodeURIComponent).join('/');
 const nowS = () => Math.floor(Date.now() / 1000);
-const decode = (s) => s.replace(/&(lt|gt|amp|quot|apos);/g, (_m, n) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[n]);
+const decode = (s) =>
+  s.replace(/&(lt|gt|amp|quot|apos);/g, (_m, n) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[n]);
 /** The text of every <name>…</name> (entities decoded). */
 const all = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((m) => decode(m[1]));
 const one = (xml, name) => all(xml, name)[0];
 const blocks = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => m[1]);
 const commonPrefixes = (xml) => blocks(xml, 'CommonPrefixes').map((b) => one(b, 'Prefix'));
-const slices = (data, size) => Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size));
+const slices = (data, size) =>
+  Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size));
 
 let cos;
 let base;
@@ -47,7 +50,13 @@ beforeAll(async () => {
   work = await fsp.mkdtemp(path.join(os.tmpdir(), 'cos-multipart-test-'));
   // As a new user would: the bucket's host is the local server, port included. ConfCwd keeps the
   // SDK's upload-id cache out of the home folder.
-  sdk = new COS({ SecretId: perm.id, SecretKey: perm.sk, Domain: `127.0.0.1:${port}`, Protocol: 'http:', ConfCwd: work });
+  sdk = new COS({
+    SecretId: perm.id,
+    SecretKey: perm.sk,
+    Domain: `127.0.0.1:${port}`,
+    Protocol: 'http:',
+    ConfCwd: work,
+  });
 });
 afterAll(async () => {
   await cos?.close();
@@ -56,16 +65,34 @@ afterAll(async () => {
 });
 
 /** A cos-nodejs-sdk-v5 call as a promise. */
-const call = (fn, params) => new Promise((ok, ko) => sdk[fn]({ Bucket: cos.bucket, Region: 'ap-guangzhou', ...params }, (e, d) => (e ? ko(e) : ok(d))));
+const call = (fn, params) =>
+  new Promise((ok, ko) =>
+    sdk[fn]({ Bucket: cos.bucket, Region: 'ap-guangzhou', ...params }, (e, d) => (e ? ko(e) : ok(d))),
+  );
 
 /** Authorization by the official SDK; `host` is the Host value it signs. */
 const sign = ({ method, key, query = {}, headers = {}, host = '127.0.0.1', id = perm.id, sk = perm.sk }) =>
-  COS.getAuthorization({ SecretId: id, SecretKey: sk, Method: method, Key: key || '/', Query: query, Headers: { host, ...headers }, KeyTime: `${nowS() - 1};${nowS() + 600}` });
-const qs = (query) => Object.entries(query).map(([k, v]) => (v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)).join('&');
+  COS.getAuthorization({
+    SecretId: id,
+    SecretKey: sk,
+    Method: method,
+    Key: key || '/',
+    Query: query,
+    Headers: { host, ...headers },
+    KeyTime: `${nowS() - 1};${nowS() + 600}`,
+  });
+const qs = (query) =>
+  Object.entries(query)
+    .map(([k, v]) => (v === '' ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`))
+    .join('&');
 const urlOf = (key, query = {}) => `${base}/${encKey(key)}${Object.keys(query).length ? '?' + qs(query) : ''}`;
 /** A request signed with COS.getAuthorization: method, key, query and the given headers are signed. */
 const send = (method, key, { query = {}, headers = {}, body, host, auth } = {}) =>
-  fetch(urlOf(key, query), { method, body, headers: { ...headers, Authorization: auth ?? sign({ method, key, query, headers, host }) } });
+  fetch(urlOf(key, query), {
+    method,
+    body,
+    headers: { ...headers, Authorization: auth ?? sign({ method, key, query, headers, host }) },
+  });
 
 const cosError = async (res) => {
   const text = await res.text();
@@ -87,7 +114,8 @@ const initiate = async (key, headers = {}) => {
   expect({ bucket: one(xml, 'Bucket'), key: one(xml, 'Key') }).toEqual({ bucket: cos.bucket, key });
   return one(xml, 'UploadId');
 };
-const uploadPart = (key, uploadId, partNumber, body, headers = {}) => send('PUT', key, { query: { partNumber: String(partNumber), uploadId }, body, headers });
+const uploadPart = (key, uploadId, partNumber, body, headers = {}) =>
+  send('PUT', key, { query: { partNumber: String(partNumber), uploadId }, body, headers });
 /** Uploads a part that must be accepted; returns its ETag. */
 const putPart = async (key, uploadId, partNumber, body) => {
   const res = await uploadPart(key, uploadId, partNumber, body);
@@ -98,7 +126,11 @@ const putPart = async (key, uploadId, partNumber, body) => {
 const completeXml = (parts) =>
   `<CompleteMultipartUpload>\n${parts.map(({ partNumber, etag }) => `  <Part>\n    <PartNumber>${partNumber}</PartNumber>\n    <ETag>${etag}</ETag>\n  </Part>\n`).join('')}</CompleteMultipartUpload>\n`;
 const complete = (key, uploadId, parts, raw) =>
-  send('POST', key, { query: { uploadId }, body: raw ?? completeXml(parts), headers: { 'Content-Type': 'application/xml' } });
+  send('POST', key, {
+    query: { uploadId },
+    body: raw ?? completeXml(parts),
+    headers: { 'Content-Type': 'application/xml' },
+  });
 const abort = (key, uploadId) => send('DELETE', key, { query: { uploadId } });
 const listParts = (key, uploadId, query = {}) => send('GET', key, { query: { uploadId, ...query } });
 const listUploads = (query = {}) => send('GET', '', { query: { uploads: '', ...query } });
@@ -115,7 +147,11 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     const got = await call('getObject', { Key: key });
     expect(sha256(got.Body)).toBe(sha256(body));
     expect(got.headers['x-cos-meta-by']).toBe('sdk');
-    const { Url } = await new Promise((ok, ko) => sdk.getObjectUrl({ Bucket: cos.bucket, Region: 'ap-guangzhou', Key: key, Sign: true }, (e, d) => (e ? ko(e) : ok(d))));
+    const { Url } = await new Promise((ok, ko) =>
+      sdk.getObjectUrl({ Bucket: cos.bucket, Region: 'ap-guangzhou', Key: key, Sign: true }, (e, d) =>
+        e ? ko(e) : ok(d),
+      ),
+    );
     expect(new URL(Url).host).toBe(`127.0.0.1:${port}`);
     const res = await fetch(Url);
     expect(res.status).toBe(200);
@@ -172,7 +208,12 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     expect(done.ETag).toBe(multipartEtag(parts));
     const sent = cos.state.history.slice(from);
     expect(sent.some((r) => r.method === 'GET' && r.key === key && r.query.uploadId === UploadId)).toBe(true);
-    expect(sent.filter((r) => r.method === 'PUT').map((r) => +r.query.partNumber).sort()).toEqual([4, 5, 6, 7]);
+    expect(
+      sent
+        .filter((r) => r.method === 'PUT')
+        .map((r) => +r.query.partNumber)
+        .sort(),
+    ).toEqual([4, 5, 6, 7]);
     expect(sent.find((r) => r.method === 'POST')).toMatchObject({ key, query: { uploadId: UploadId }, status: 200 });
     expect(sha256((await cos.readObject(key)).data)).toBe(sha256(data));
   });
@@ -188,14 +229,20 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     const { UploadId } = await call('multipartInit', { Key: key, Headers: { ...headers } });
     const bodies = [randomBytes(MiB), randomBytes(MiB + 7), Buffer.from('the short last part')];
     const etags = [];
-    for (const [i, body] of bodies.entries()) etags.push((await call('multipartUpload', { Key: key, UploadId, PartNumber: i + 1, Body: body })).ETag);
+    for (const [i, body] of bodies.entries())
+      etags.push((await call('multipartUpload', { Key: key, UploadId, PartNumber: i + 1, Body: body })).ETag);
     expect(etags).toEqual(bodies.map((b) => `"${md5(b)}"`));
 
     // ListParts, one part a page.
     const seen = [];
     let marker;
     for (;;) {
-      const page = await call('multipartListPart', { Key: key, UploadId, MaxParts: 1, ...(marker && { PartNumberMarker: marker }) });
+      const page = await call('multipartListPart', {
+        Key: key,
+        UploadId,
+        MaxParts: 1,
+        ...(marker && { PartNumberMarker: marker }),
+      });
       expect(page.Part.length).toBeLessThanOrEqual(1);
       seen.push(...page.Part.map((p) => ({ n: +p.PartNumber, etag: p.ETag, size: +p.Size })));
       if (page.IsTruncated !== 'true') break;
@@ -206,7 +253,11 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     const listed = await call('multipartList', { Prefix: 'sdk/parts/' });
     expect(listed.Upload.map((u) => [u.Key, u.UploadId, u.StorageClass])).toEqual([[key, UploadId, 'STANDARD']]);
 
-    const done = await call('multipartComplete', { Key: key, UploadId, Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) });
+    const done = await call('multipartComplete', {
+      Key: key,
+      UploadId,
+      Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })),
+    });
     expect(done).toMatchObject({ Bucket: cos.bucket, Key: key, ETag: multipartEtag(bodies) });
     const head = await call('headObject', { Key: key });
     expect(head.headers).toMatchObject({
@@ -224,7 +275,10 @@ describe('cos-nodejs-sdk-v5 with Domain 127.0.0.1:<port> (it signs the Host with
     await call('multipartUpload', { Key: key, UploadId: other.UploadId, PartNumber: 1, Body: Buffer.from('x') });
     expect((await call('multipartAbort', { Key: key, UploadId: other.UploadId })).statusCode).toBe(204);
     expect((await call('multipartList', { Prefix: 'sdk/parts/' })).Upload).toEqual([]);
-    await expect(call('multipartListPart', { Key: key, UploadId: other.UploadId })).rejects.toMatchObject({ statusCode: 404, code: 'NoSuchUpload' });
+    await expect(call('multipartListPart', { Key: key, UploadId: other.UploadId })).rejects.toMatchObject({
+      statusCode: 404,
+      code: 'NoSuchUpload',
+    });
     expect(fs.existsSync(uploadFolder(other.UploadId))).toBe(false);
   });
 });
@@ -251,7 +305,12 @@ describe('multipart upload with raw requests signed by COS.getAuthorization', ()
     const xml = await res.text();
     expect(res.status, xml).toBe(200);
     const joined = bodies.slice(0, 3);
-    expect({ location: one(xml, 'Location'), bucket: one(xml, 'Bucket'), key: one(xml, 'Key'), etag: one(xml, 'ETag') }).toEqual({
+    expect({
+      location: one(xml, 'Location'),
+      bucket: one(xml, 'Bucket'),
+      key: one(xml, 'Key'),
+      etag: one(xml, 'ETag'),
+    }).toEqual({
       location: `${base}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
       bucket: cos.bucket,
       key,
@@ -277,10 +336,19 @@ describe('multipart upload with raw requests signed by COS.getAuthorization', ()
     const first = randomBytes(MiB + 1);
     const etag = await putPart(key, uploadId, 1, first);
     const wrong = Buffer.from(md5(Buffer.from('other')), 'hex').toString('base64');
-    await expectError(await uploadPart(key, uploadId, 2, Buffer.from('tail'), { 'Content-MD5': wrong }), 400, 'BadDigest');
+    await expectError(
+      await uploadPart(key, uploadId, 2, Buffer.from('tail'), { 'Content-MD5': wrong }),
+      400,
+      'BadDigest',
+    );
     const right = Buffer.from(md5(Buffer.from('tail')), 'hex').toString('base64');
     expect((await uploadPart(key, uploadId, 2, Buffer.from('tail'), { 'Content-MD5': right })).status).toBe(200);
-    expect(cos.listUploads().find((u) => u.uploadId === uploadId).parts.map((p) => p.size)).toEqual([MiB + 1, 4]);
+    expect(
+      cos
+        .listUploads()
+        .find((u) => u.uploadId === uploadId)
+        .parts.map((p) => p.size),
+    ).toEqual([MiB + 1, 4]);
     const res = await complete(key, uploadId, [
       { partNumber: 1, etag },
       { partNumber: 2, etag: `"${md5(Buffer.from('tail'))}"` },
@@ -318,7 +386,11 @@ describe('multipart upload with raw requests signed by COS.getAuthorization', ()
     const etags = [];
     for (const [i, body] of bodies.entries()) etags.push(await putPart(key, uploadId, i + 1, body));
     const p = (n, etag = etags[n - 1]) => ({ partNumber: n, etag });
-    await expectError(await complete(key, uploadId, [p(1), p(2, `"${md5(Buffer.from('nope'))}"`), p(3)]), 400, 'InvalidPart');
+    await expectError(
+      await complete(key, uploadId, [p(1), p(2, `"${md5(Buffer.from('nope'))}"`), p(3)]),
+      400,
+      'InvalidPart',
+    );
     await expectError(await complete(key, uploadId, [p(1), p(2), p(3), p(4, etags[0])]), 400, 'InvalidPart');
     // COS's Complete documentation: non-consecutive part numbers are InvalidPart.
     const gap = await expectError(await complete(key, uploadId, [p(1), p(3)]), 400, 'InvalidPart');
@@ -362,7 +434,11 @@ describe('multipart upload with raw requests signed by COS.getAuthorization', ()
       await expectError(await complete(key, uploadId, [{ partNumber: 1, etag: '"00"' }]), 404, 'NoSuchUpload');
       await expectError(await abort(key, uploadId), 404, 'NoSuchUpload');
     }
-    expect(cos.listUploads().find((u) => u.uploadId === real)).toEqual({ key: 'raw/someone-else.bin', uploadId: real, parts: [] });
+    expect(cos.listUploads().find((u) => u.uploadId === real)).toEqual({
+      key: 'raw/someone-else.bin',
+      uploadId: real,
+      parts: [],
+    });
   });
 
   it('Abort answers 204 and removes the parts; aborting again is NoSuchUpload; DELETE Object leaves uploads alone', async () => {
@@ -383,7 +459,11 @@ describe('multipart upload with raw requests signed by COS.getAuthorization', ()
     const key = 'raw/args.bin';
     const uploadId = await initiate(key);
     for (const n of ['0', '10001', 'x', '-1', ''])
-      await expectError(await send('PUT', key, { query: { partNumber: n, uploadId }, body: 'x' }), 400, 'InvalidArgument');
+      await expectError(
+        await send('PUT', key, { query: { partNumber: n, uploadId }, body: 'x' }),
+        400,
+        'InvalidArgument',
+      );
     expect((await uploadPart(key, uploadId, 10000, Buffer.from('last possible'))).status).toBe(200);
     await expectError(await send('PUT', key, { query: { uploadId }, body: 'x' }), 400, 'InvalidArgument');
     // No Content-Length and no chunked body: a raw HTTP/1.1 request.
@@ -403,10 +483,17 @@ describe('multipart upload with raw requests signed by COS.getAuthorization', ()
     try {
       const url = await small.listen(0);
       small.addKey(perm.id, perm.sk);
-      const init = await fetch(`${url}/big.bin?uploads`, { method: 'POST', headers: { Authorization: sign({ method: 'POST', key: 'big.bin', query: { uploads: '' } }) } });
+      const init = await fetch(`${url}/big.bin?uploads`, {
+        method: 'POST',
+        headers: { Authorization: sign({ method: 'POST', key: 'big.bin', query: { uploads: '' } }) },
+      });
       const id = one(await init.text(), 'UploadId');
       const q = { partNumber: '1', uploadId: id };
-      const res = await fetch(`${url}/big.bin?${qs(q)}`, { method: 'PUT', body: randomBytes(2 * MiB + 1), headers: { Authorization: sign({ method: 'PUT', key: 'big.bin', query: q }) } });
+      const res = await fetch(`${url}/big.bin?${qs(q)}`, {
+        method: 'PUT',
+        body: randomBytes(2 * MiB + 1),
+        headers: { Authorization: sign({ method: 'PUT', key: 'big.bin', query: q }) },
+      });
       await expectError(res, 400, 'EntityTooLarge');
       expect(await small.tmpFiles()).toEqual([]);
     } finally {
@@ -442,15 +529,25 @@ describe('multipart upload with raw requests signed by COS.getAuthorization', ()
     for (const method of ['POST', 'PUT', 'GET', 'DELETE']) {
       const res = await fetch(urlOf('cors/x.bin', { uploadId: 'any' }), {
         method: 'OPTIONS',
-        headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'authorization,content-md5,content-type,x-cos-meta-a' },
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': method,
+          'Access-Control-Request-Headers': 'authorization,content-md5,content-type,x-cos-meta-a',
+        },
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('access-control-allow-methods').split(',')).toContain(method);
-      expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-md5,content-type,x-cos-meta-a');
+      expect(res.headers.get('access-control-allow-headers')).toBe(
+        'authorization,content-md5,content-type,x-cos-meta-a',
+      );
     }
     const key = 'cors/x.bin';
     const uploadId = await initiate(key);
-    const res = await send('PUT', key, { query: { partNumber: '1', uploadId }, body: 'part', headers: { Origin: origin } });
+    const res = await send('PUT', key, {
+      query: { partNumber: '1', uploadId },
+      body: 'part',
+      headers: { Origin: origin },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(origin);
     expect(res.headers.get('access-control-expose-headers').toLowerCase().split(/,\s*/)).toContain('etag');
@@ -470,16 +567,29 @@ describe('paging visits every item exactly once', () => {
       let marker = 0;
       for (let pages = 0; ; pages++) {
         expect(pages).toBeLessThan(10);
-        const res = await listParts(key, uploadId, { 'max-parts': String(max), ...(marker && { 'part-number-marker': String(marker) }) });
+        const res = await listParts(key, uploadId, {
+          'max-parts': String(max),
+          ...(marker && { 'part-number-marker': String(marker) }),
+        });
         const xml = await res.text();
         expect(res.status, xml).toBe(200);
-        expect({ marker: one(xml, 'PartNumberMarker'), max: one(xml, 'MaxParts'), key: one(xml, 'Key'), id: one(xml, 'UploadId') }).toEqual({
+        expect({
+          marker: one(xml, 'PartNumberMarker'),
+          max: one(xml, 'MaxParts'),
+          key: one(xml, 'Key'),
+          id: one(xml, 'UploadId'),
+        }).toEqual({
           marker: String(marker),
           max: String(max),
           key,
           id: uploadId,
         });
-        const page = blocks(xml, 'Part').map((b) => ({ n: +one(b, 'PartNumber'), etag: one(b, 'ETag'), size: +one(b, 'Size'), at: one(b, 'LastModified') }));
+        const page = blocks(xml, 'Part').map((b) => ({
+          n: +one(b, 'PartNumber'),
+          etag: one(b, 'ETag'),
+          size: +one(b, 'Size'),
+          at: one(b, 'LastModified'),
+        }));
         expect(page.length).toBeLessThanOrEqual(max);
         for (const p of page) {
           expect(p.etag).toBe(`"${md5(Buffer.from(`part ${p.n}`))}"`);
@@ -516,11 +626,26 @@ describe('paging visits every item exactly once', () => {
       let im = '';
       for (let pages = 0; ; pages++) {
         expect(pages).toBeLessThan(20);
-        const res = await listUploads({ prefix: 'mpl/', 'max-uploads': String(max), ...extra, ...(km && { 'key-marker': km, 'upload-id-marker': im }) });
+        const res = await listUploads({
+          prefix: 'mpl/',
+          'max-uploads': String(max),
+          ...extra,
+          ...(km && { 'key-marker': km, 'upload-id-marker': im }),
+        });
         const xml = await res.text();
         expect(res.status, xml).toBe(200);
-        expect({ bucket: one(xml, 'Bucket'), prefix: one(xml, 'Prefix'), km: one(xml, 'KeyMarker'), max: one(xml, 'MaxUploads') }).toEqual({ bucket: cos.bucket, prefix: 'mpl/', km, max: String(max) });
-        const page = blocks(xml, 'Upload').map((b) => ({ key: one(b, 'Key'), id: one(b, 'UploadId'), cls: one(b, 'StorageClass'), at: one(b, 'Initiated') }));
+        expect({
+          bucket: one(xml, 'Bucket'),
+          prefix: one(xml, 'Prefix'),
+          km: one(xml, 'KeyMarker'),
+          max: one(xml, 'MaxUploads'),
+        }).toEqual({ bucket: cos.bucket, prefix: 'mpl/', km, max: String(max) });
+        const page = blocks(xml, 'Upload').map((b) => ({
+          key: one(b, 'Key'),
+          id: one(b, 'UploadId'),
+          cls: one(b, 'StorageClass'),
+          at: one(b, 'Initiated'),
+        }));
         const cps = commonPrefixes(xml);
         expect(page.length + cps.length).toBeLessThanOrEqual(max);
         for (const u of page) expect(u.cls).toBe('STANDARD');
@@ -535,7 +660,10 @@ describe('paging visits every item exactly once', () => {
     };
     for (const max of [1, 2, 3]) {
       expect(await pageAll(max)).toEqual({ uploads: expected, prefixes: [] });
-      expect(await pageAll(max, { delimiter: '/' })).toEqual({ uploads: expected.filter((u) => !u.startsWith('mpl/c/')), prefixes: ['mpl/c/'] });
+      expect(await pageAll(max, { delimiter: '/' })).toEqual({
+        uploads: expected.filter((u) => !u.startsWith('mpl/c/')),
+        prefixes: ['mpl/c/'],
+      });
     }
     const xml = await (await listUploads({ prefix: 'mpl/c/' })).text();
     expect(all(xml, 'Key')).toEqual(['mpl/c/1', 'mpl/c/2']);
@@ -545,7 +673,21 @@ describe('paging visits every item exactly once', () => {
   });
 
   it('GET Bucket with max-keys 1, 2 and 3, with and without a delimiter, in UTF-8 byte order', async () => {
-    const keys = ['paging/a.txt', 'paging/b/1', 'paging/b/2', 'paging/b/sub/3', 'paging/c.txt', 'paging/d/1', 'paging/e/', 'paging/e/x', 'paging/f.txt', 'paging/ü.txt', 'paging/\u{1F600}.txt', 'paging/\uE000.txt', 'paging/z z+%.txt'];
+    const keys = [
+      'paging/a.txt',
+      'paging/b/1',
+      'paging/b/2',
+      'paging/b/sub/3',
+      'paging/c.txt',
+      'paging/d/1',
+      'paging/e/',
+      'paging/e/x',
+      'paging/f.txt',
+      'paging/ü.txt',
+      'paging/\u{1F600}.txt',
+      'paging/\uE000.txt',
+      'paging/z z+%.txt',
+    ];
     for (const key of keys) expect((await send('PUT', key, { body: key })).status).toBe(200);
     const byBytes = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     // UTF-8 order puts U+E000 before U+1F600; UTF-16 order would not.
@@ -555,7 +697,9 @@ describe('paging visits every item exactly once', () => {
       let marker = '';
       for (let pages = 0; ; pages++) {
         expect(pages).toBeLessThan(30);
-        const res = await send('GET', '', { query: { prefix: 'paging/', 'max-keys': String(max), ...extra, ...(marker && { marker }) } });
+        const res = await send('GET', '', {
+          query: { prefix: 'paging/', 'max-keys': String(max), ...extra, ...(marker && { marker }) },
+        });
         const xml = await res.text();
         expect(res.status, xml).toBe(200);
         const url = extra['encoding-type'] === 'url';
@@ -581,33 +725,48 @@ describe('paging visits every item exactly once', () => {
     const direct = byBytes.filter((k) => !k.slice('paging/'.length).includes('/'));
     for (const max of [1, 2, 3]) {
       expect(await pageAll(max)).toEqual({ keys: byBytes, prefixes: [] });
-      expect(await pageAll(max, { delimiter: '/' })).toEqual({ keys: direct, prefixes: ['paging/b/', 'paging/d/', 'paging/e/'] });
+      expect(await pageAll(max, { delimiter: '/' })).toEqual({
+        keys: direct,
+        prefixes: ['paging/b/', 'paging/d/', 'paging/e/'],
+      });
       expect(await pageAll(max, { 'encoding-type': 'url' })).toEqual({ keys: byBytes, prefixes: [] });
     }
     // Deeper, with the prefix inside a folder.
-    expect(await (async () => {
-      const xml = await (await send('GET', '', { query: { prefix: 'paging/b/', delimiter: '/' } })).text();
-      return { keys: all(xml, 'Key'), prefixes: commonPrefixes(xml), delimiter: one(xml, 'Delimiter') };
-    })()).toEqual({ keys: ['paging/b/1', 'paging/b/2'], prefixes: ['paging/b/sub/'], delimiter: '/' });
+    expect(
+      await (async () => {
+        const xml = await (await send('GET', '', { query: { prefix: 'paging/b/', delimiter: '/' } })).text();
+        return { keys: all(xml, 'Key'), prefixes: commonPrefixes(xml), delimiter: one(xml, 'Delimiter') };
+      })(),
+    ).toEqual({ keys: ['paging/b/1', 'paging/b/2'], prefixes: ['paging/b/sub/'], delimiter: '/' });
     await expectError(await send('GET', '', { query: { 'max-keys': '1001' } }), 400, 'InvalidArgument');
   });
 
   it('GET Bucket encoding-type=url percent-encodes keys, prefixes and markers as UTF-8 (COS: 腾讯云 → %E8%85%BE%E8%AE%AF%E4%BA%91)', async () => {
-    for (const key of ['enc/腾讯云/a b+c%d&e.txt', 'enc/\u{1F600}.txt']) expect((await send('PUT', key, { body: 'x' })).status).toBe(200);
-    const res = await send('GET', '', { query: { prefix: 'enc/', delimiter: '/', 'encoding-type': 'url', 'max-keys': '1' } });
+    for (const key of ['enc/腾讯云/a b+c%d&e.txt', 'enc/\u{1F600}.txt'])
+      expect((await send('PUT', key, { body: 'x' })).status).toBe(200);
+    const res = await send('GET', '', {
+      query: { prefix: 'enc/', delimiter: '/', 'encoding-type': 'url', 'max-keys': '1' },
+    });
     const xml = await res.text();
     expect(one(xml, 'EncodingType')).toBe('url');
     expect(one(xml, 'Delimiter')).toBe('/');
     expect(commonPrefixes(xml)).toEqual(['enc/%E8%85%BE%E8%AE%AF%E4%BA%91/']);
     expect(one(xml, 'NextMarker')).toBe('enc/%E8%85%BE%E8%AE%AF%E4%BA%91/');
-    const next = await (await send('GET', '', { query: { prefix: 'enc/', delimiter: '/', 'encoding-type': 'url', marker: 'enc/腾讯云/' } })).text();
+    const next = await (
+      await send('GET', '', {
+        query: { prefix: 'enc/', delimiter: '/', 'encoding-type': 'url', marker: 'enc/腾讯云/' },
+      })
+    ).text();
     expect({ marker: one(next, 'Marker'), keys: all(next, 'Key'), prefixes: commonPrefixes(next) }).toEqual({
       marker: 'enc/%E8%85%BE%E8%AE%AF%E4%BA%91/',
       keys: ['enc/%F0%9F%98%80.txt'],
       prefixes: [],
     });
     const whole = await (await send('GET', '', { query: { prefix: 'enc/', 'encoding-type': 'url' } })).text();
-    expect(all(whole, 'Key')).toEqual(['enc/%E8%85%BE%E8%AE%AF%E4%BA%91/a%20b%2Bc%25d%26e.txt', 'enc/%F0%9F%98%80.txt']);
+    expect(all(whole, 'Key')).toEqual([
+      'enc/%E8%85%BE%E8%AE%AF%E4%BA%91/a%20b%2Bc%25d%26e.txt',
+      'enc/%F0%9F%98%80.txt',
+    ]);
     expect(all(whole, 'Key').map(decodeURIComponent)).toEqual(['enc/腾讯云/a b+c%d&e.txt', 'enc/\u{1F600}.txt']);
   });
 });
@@ -618,7 +777,8 @@ describe('the Host header signed with or without its port', () => {
     for (const host of [`127.0.0.1:${port}`, '127.0.0.1']) {
       const auth = sign({ method: 'PUT', key, host, headers: { 'Content-Type': 'text/plain' } });
       expect(auth).toMatch(/q-header-list=[^&]*host/);
-      const put = (a) => fetch(urlOf(key), { method: 'PUT', body: host, headers: { 'Content-Type': 'text/plain', Authorization: a } });
+      const put = (a) =>
+        fetch(urlOf(key), { method: 'PUT', body: host, headers: { 'Content-Type': 'text/plain', Authorization: a } });
       expect((await put(auth)).status).toBe(200);
       expect((await cos.readObject(key)).data.toString()).toBe(host);
       const flipped = auth.replace(/q-signature=(.)/, (_m, c) => `q-signature=${c === 'a' ? 'b' : 'a'}`);
@@ -642,7 +802,12 @@ describe('test hooks: inject, state.history, listUploads', () => {
     const uploadId = await initiate(key);
     const calls = [];
     const spy = cos.inject({ when: (r) => (calls.push(r), false) });
-    const rule = cos.inject({ when: ({ method, query }) => method === 'PUT' && query.partNumber === '2', times: 2, status: 503, code: 'SlowDown' });
+    const rule = cos.inject({
+      when: ({ method, query }) => method === 'PUT' && query.partNumber === '2',
+      times: 2,
+      status: 503,
+      code: 'SlowDown',
+    });
     const from = cos.state.history.length;
     const body = randomBytes(MiB);
     expect((await uploadPart(key, uploadId, 1, body)).status).toBe(200);
@@ -662,13 +827,25 @@ describe('test hooks: inject, state.history, listUploads', () => {
     // `when` saw the decoded key and query (the spy first, as it was injected first).
     expect(calls[0]).toEqual({ method: 'PUT', key, query: { partNumber: '1', uploadId } });
     spy.cancel();
-    expect(cos.listUploads().find((u) => u.uploadId === uploadId).parts.map((p) => p.partNumber)).toEqual([1, 2]);
+    expect(
+      cos
+        .listUploads()
+        .find((u) => u.uploadId === uploadId)
+        .parts.map((p) => p.partNumber),
+    ).toEqual([1, 2]);
     // Status and message of one's own; a cancelled rule does nothing.
     const gone = cos.inject({ when: ({ key: k }) => k === 'hooks/never', status: 500 });
     gone.cancel();
     expect((await send('PUT', 'hooks/never', { body: 'x' })).status).toBe(200);
-    cos.inject({ when: ({ method, key: k }) => method === 'GET' && k === 'hooks/never', status: 404, code: 'NoSuchKey', message: 'gone for the test' });
-    expect(await expectError(await getObject('hooks/never'), 404, 'NoSuchKey')).toMatchObject({ message: 'gone for the test' });
+    cos.inject({
+      when: ({ method, key: k }) => method === 'GET' && k === 'hooks/never',
+      status: 404,
+      code: 'NoSuchKey',
+      message: 'gone for the test',
+    });
+    expect(await expectError(await getObject('hooks/never'), 404, 'NoSuchKey')).toMatchObject({
+      message: 'gone for the test',
+    });
     expect(await (await getObject('hooks/never')).text()).toBe('x');
     await abort(key, uploadId);
   });
@@ -680,8 +857,15 @@ describe('test hooks: inject, state.history, listUploads', () => {
     cos.inject({ when: ({ method, query }) => method === 'PUT' && query.uploadId === uploadId, destroy: true });
     const from = cos.state.history.length;
     await expect(uploadPart(key, uploadId, 2, randomBytes(MiB))).rejects.toThrow(TypeError);
-    expect(cos.state.history.slice(from)).toEqual([{ method: 'PUT', key, query: { partNumber: '2', uploadId }, status: 0 }]);
-    expect(cos.listUploads().find((u) => u.uploadId === uploadId).parts.map((p) => p.partNumber)).toEqual([1]);
+    expect(cos.state.history.slice(from)).toEqual([
+      { method: 'PUT', key, query: { partNumber: '2', uploadId }, status: 0 },
+    ]);
+    expect(
+      cos
+        .listUploads()
+        .find((u) => u.uploadId === uploadId)
+        .parts.map((p) => p.partNumber),
+    ).toEqual([1]);
 
     cos.inject({ when: ({ method, query }) => method === 'POST' && query.uploadId === uploadId, errorIn200: true });
     const res = await complete(key, uploadId, [{ partNumber: 1, etag }]);
@@ -701,7 +885,8 @@ describe('test hooks: inject, state.history, listUploads', () => {
       const url = await small.listen(0);
       small.addKey(perm.id, perm.sk);
       const auth = (method, key, query = {}) => ({ Authorization: sign({ method, key, query }) });
-      for (const k of ['1', '2', '3', '4']) await fetch(`${url}/${k}`, { method: 'PUT', body: k, headers: auth('PUT', k) });
+      for (const k of ['1', '2', '3', '4'])
+        await fetch(`${url}/${k}`, { method: 'PUT', body: k, headers: auth('PUT', k) });
       await fetch(`${url}/nothing`); // unsigned: refused, logged all the same
       expect(small.state.history).toEqual([
         { method: 'PUT', key: '3', query: {}, status: 200 },

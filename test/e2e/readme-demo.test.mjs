@@ -39,7 +39,9 @@ it("the demo guide's snippet for the local server uploads and downloads through 
   const file = path.join(dir, 'try-local.mjs');
   await fsp.writeFile(file, script);
   const { stdout, stderr } = await new Promise((resolve, reject) =>
-    execFile(process.execPath, [file], { timeout: 30_000 }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve({ stdout: out, stderr: errOut }))),
+    execFile(process.execPath, [file], { timeout: 30_000 }, (err, out, errOut) =>
+      err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve({ stdout: out, stderr: errOut }),
+    ),
   );
   expect(stderr).toBe('');
   expect(stdout).toBe('PUT 200\nhello from my script\n');

@@ -11,7 +11,18 @@ import fsp from 'node:fs/promises';
 import { createCosServer } from '../../demo/server/cos-server.mjs';
 import * as lib from '../../dist/cos-sign.mjs';
 
-const { CosSigner, CosSignError, upload, createMultipartUpload, uploadPart, listParts, completeMultipartUpload, abortMultipartUpload, listMultipartUploads, listObjects } = lib;
+const {
+  CosSigner,
+  CosSignError,
+  upload,
+  createMultipartUpload,
+  uploadPart,
+  listParts,
+  completeMultipartUpload,
+  abortMultipartUpload,
+  listMultipartUploads,
+  listObjects,
+} = lib;
 const COS = createRequire(import.meta.url)('cos-nodejs-sdk-v5');
 const MiB = 1 << 20;
 const md5 = (b) => createHash('md5').update(b).digest('hex');
@@ -28,7 +39,11 @@ beforeAll(async () => {
   url = await cos.listen(0);
   bucket = cos.bucket;
   cos.addKey(id, sk);
-  signer = new CosSigner({ domain: url.replace('http://', ''), scheme: 'http', credentials: { secretId: id, secretKey: sk } });
+  signer = new CosSigner({
+    domain: url.replace('http://', ''),
+    scheme: 'http',
+    credentials: { secretId: id, secretKey: sk },
+  });
 });
 afterAll(async () => {
   await cos.close();
@@ -59,21 +74,37 @@ describe('upload() against the local COS server', () => {
     const data = body(21 * MiB + 3);
     const from = cos.state.history.length;
     const seen = [];
-    const r = await upload(signer, { bucket, key: 'big/a.bin', body: new Blob([data]), onProgress: (p) => seen.push(p.loaded) });
+    const r = await upload(signer, {
+      bucket,
+      key: 'big/a.bin',
+      body: new Blob([data]),
+      onProgress: (p) => seen.push(p.loaded),
+    });
     const stored = await cos.readObject('big/a.bin');
     expect(stored.data.equals(data)).toBe(true);
     expect(r.etag).toBe(stored.etag);
-    const partMd5s = [0, 1, 2].map((i) => createHash('md5').update(data.subarray(i * 8 * MiB, (i + 1) * 8 * MiB)).digest());
+    const partMd5s = [0, 1, 2].map((i) =>
+      createHash('md5')
+        .update(data.subarray(i * 8 * MiB, (i + 1) * 8 * MiB))
+        .digest(),
+    );
     expect(r.etag).toBe(`"${md5(Buffer.concat(partMd5s))}-3"`);
     expect(r.location).toBe(`${url}/big/a.bin`);
-    expect(requests(from).map((h) => h.method + (h.query.partNumber ? h.query.partNumber : ''))).toEqual(expect.arrayContaining(['POST', 'PUT1', 'PUT2', 'PUT3']));
+    expect(requests(from).map((h) => h.method + (h.query.partNumber ? h.query.partNumber : ''))).toEqual(
+      expect.arrayContaining(['POST', 'PUT1', 'PUT2', 'PUT3']),
+    );
     expect(seen.at(-1)).toBe(data.length);
     expect(cos.listUploads()).toEqual([]);
   });
 
   it('a small body goes in one PutObject, with its headers stored', async () => {
     const from = cos.state.history.length;
-    await upload(signer, { bucket, key: 'small.txt', body: 'hello', headers: { 'Content-Type': 'text/plain', 'x-cos-meta-who': 'ann' } });
+    await upload(signer, {
+      bucket,
+      key: 'small.txt',
+      body: 'hello',
+      headers: { 'Content-Type': 'text/plain', 'x-cos-meta-who': 'ann' },
+    });
     expect(requests(from).map((h) => h.method)).toEqual(['PUT']);
     const o = await cos.readObject('small.txt');
     expect(o.data.toString()).toBe('hello');
@@ -87,11 +118,20 @@ describe('upload() against the local COS server', () => {
       key: 'meta.bin',
       body: data,
       partSize: MiB,
-      headers: { 'Content-Type': 'application/x-test', 'Content-Disposition': 'attachment; filename="m.bin"', 'x-cos-meta-owner': 'ann' },
+      headers: {
+        'Content-Type': 'application/x-test',
+        'Content-Disposition': 'attachment; filename="m.bin"',
+        'x-cos-meta-owner': 'ann',
+      },
     });
     const sdk = new COS({ SecretId: id, SecretKey: sk, Domain: url.replace('http://', ''), Protocol: 'http:' });
     const head = await sdk.headObject({ Bucket: bucket, Region: 'ap-guangzhou', Key: 'meta.bin' });
-    expect(head.headers).toMatchObject({ 'content-type': 'application/x-test', 'content-disposition': 'attachment; filename="m.bin"', 'x-cos-meta-owner': 'ann', 'content-length': String(data.length) });
+    expect(head.headers).toMatchObject({
+      'content-type': 'application/x-test',
+      'content-disposition': 'attachment; filename="m.bin"',
+      'x-cos-meta-owner': 'ann',
+      'content-length': String(data.length),
+    });
     const got = await sdk.getObject({ Bucket: bucket, Region: 'ap-guangzhou', Key: 'meta.bin' });
     expect(Buffer.from(got.Body).equals(data)).toBe(true);
   });
@@ -116,15 +156,26 @@ describe('upload() against the local COS server', () => {
     const parts = cos.listUploads().find((u) => u.uploadId == uploadId).parts;
     expect(parts.map((p) => p.partNumber)).toEqual([1, 2]);
     expect(await cos.readObject('resume.bin')).toBeUndefined();
-    expect((await listParts(signer, { bucket, key: 'resume.bin', uploadId })).map((p) => [p.partNumber, p.size])).toEqual([
+    expect(
+      (await listParts(signer, { bucket, key: 'resume.bin', uploadId })).map((p) => [p.partNumber, p.size]),
+    ).toEqual([
       [1, MiB],
       [2, MiB],
     ]);
-    expect((await listMultipartUploads(signer, { bucket, prefix: 'resume' })).map((u) => u.uploadId)).toEqual([uploadId]);
+    expect((await listMultipartUploads(signer, { bucket, prefix: 'resume' })).map((u) => u.uploadId)).toEqual([
+      uploadId,
+    ]);
 
     const from = cos.state.history.length;
     const progress = [];
-    const r = await upload(signer, { bucket, key: 'resume.bin', body: data, partSize: MiB, uploadId, onProgress: (p) => progress.push(p.loaded) });
+    const r = await upload(signer, {
+      bucket,
+      key: 'resume.bin',
+      body: data,
+      partSize: MiB,
+      uploadId,
+      onProgress: (p) => progress.push(p.loaded),
+    });
     const sent = requests(from, (h) => h.method == 'PUT').map((h) => +h.query.partNumber);
     expect(sent.sort()).toEqual([3, 4, 5, 6]);
     expect(progress[0]).toBe(2 * MiB);
@@ -161,7 +212,14 @@ describe("COS's multipart refusals surface as ERR_COS_RESPONSE with status and c
     const p2 = await uploadPart(signer, { bucket, key, uploadId, partNumber: 2, body: body(MiB) });
     let e = await refused(completeMultipartUpload(signer, { bucket, key, uploadId, parts: [p1, p2] }));
     expect([e.status, e.cos.Code]).toEqual([400, 'EntityTooSmall']);
-    e = await refused(completeMultipartUpload(signer, { bucket, key, uploadId, parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }] }));
+    e = await refused(
+      completeMultipartUpload(signer, {
+        bucket,
+        key,
+        uploadId,
+        parts: [{ partNumber: 1, etag: '"0123456789abcdef0123456789abcdef"' }],
+      }),
+    );
     expect([e.status, e.cos.Code]).toEqual([400, 'InvalidPart']);
     // completeMultipartUpload sends the parts sorted; a part number given twice is still out of order for COS.
     e = await refused(completeMultipartUpload(signer, { bucket, key, uploadId, parts: [p2, p2] }));
@@ -178,7 +236,15 @@ describe("COS's multipart refusals surface as ERR_COS_RESPONSE with status and c
 });
 
 describe('listObjects against the local server', () => {
-  const keys = ['list/a.txt', 'list/b/1.txt', 'list/b/2.txt', 'list/c.txt', 'list/d/x/y.txt', 'list/e.txt', 'list/中文 名.txt'];
+  const keys = [
+    'list/a.txt',
+    'list/b/1.txt',
+    'list/b/2.txt',
+    'list/c.txt',
+    'list/d/x/y.txt',
+    'list/e.txt',
+    'list/中文 名.txt',
+  ];
   beforeAll(async () => {
     for (const k of keys) await upload(signer, { bucket, key: k, body: k });
   });

@@ -52,9 +52,22 @@ const checks = [];
 const tmp = mkdtempSync(join(tmpdir(), 'cos-sign-consumer-'));
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 // skipLibCheck off, so errors inside the package's .d.ts count; the default lib files are TypeScript's own.
-const base = { strict: true, noEmit: true, skipLibCheck: false, skipDefaultLibCheck: true, types: [], lib: ['ES2022', 'DOM'], target: 'ES2022' };
+const base = {
+  strict: true,
+  noEmit: true,
+  skipLibCheck: false,
+  skipDefaultLibCheck: true,
+  types: [],
+  lib: ['ES2022', 'DOM'],
+  target: 'ES2022',
+};
 const projects = [
-  ['node-only', 'nodenext, Node only (no DOM lib, @types/node)', { module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: ['node'] }, ['esm.mts', 'cjs.cts']],
+  [
+    'node-only',
+    'nodenext, Node only (no DOM lib, @types/node)',
+    { module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022'], types: ['node'] },
+    ['esm.mts', 'cjs.cts'],
+  ],
   ['bundler', 'bundler', { module: 'ESNext', moduleResolution: 'bundler' }, ['app.ts']],
   ['node16', 'node16', { module: 'node16', moduleResolution: 'node16' }, ['esm.mts', 'cjs.cts']],
   ['nodenext', 'nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, ['esm.mts', 'cjs.cts']],
@@ -63,7 +76,10 @@ for (const [id, name, options, files] of projects)
   checks.push([
     `consumer type-check, moduleResolution ${name}: ${files.join(' + ')}`,
     async () => {
-      writeFileSync(join(tmp, `tsconfig.${id}.json`), JSON.stringify({ compilerOptions: { ...base, ...options }, files }, null, 2));
+      writeFileSync(
+        join(tmp, `tsconfig.${id}.json`),
+        JSON.stringify({ compilerOptions: { ...base, ...options }, files }, null, 2),
+      );
       const r = await exec(process.execPath, [tsc, '-p', `tsconfig.${id}.json`, '--pretty', 'false'], { cwd: tmp });
       return r.status === 0 ? [] : [r.out || `tsc exited ${r.status}`];
     },
@@ -73,10 +89,14 @@ checks.splice(1, 0, [
   'attw --pack (node10, node16 from CJS and ESM, bundler)',
   async () => {
     // attw runs `npm pack`: without scripts, so prepack does not rebuild dist/ under the other checks.
-    const r = await exec(join(root, 'node_modules/.bin/attw'), ['--pack', '.', '--no-color', '--format', 'table-flipped'], {
-      cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', npm_config_ignore_scripts: 'true' },
-    });
+    const r = await exec(
+      join(root, 'node_modules/.bin/attw'),
+      ['--pack', '.', '--no-color', '--format', 'table-flipped'],
+      {
+        cwd: root,
+        env: { ...process.env, FORCE_COLOR: '0', npm_config_ignore_scripts: 'true' },
+      },
+    );
     return r.status === 0 ? [] : [`attw exited ${r.status}:\n${r.out}`];
   },
 ]);
@@ -98,12 +118,24 @@ checks.unshift([
     const dir = mkdtempSync(join(tmpdir(), 'cos-sign-clone-'));
     try {
       const { tarball, files } = await packCleanClone(dir);
-      const missing = ['dist/cos-sign.mjs', 'dist/cos-sign.cjs', 'dist/cos-sign.umd.js', 'dist/cos-sign.d.ts', 'dist/cos-sign.d.mts', 'dist/sync.mjs', 'dist/sync.cjs', 'bin/cos-sign.mjs'].filter((f) => !files.includes(f));
+      const missing = [
+        'dist/cos-sign.mjs',
+        'dist/cos-sign.cjs',
+        'dist/cos-sign.umd.js',
+        'dist/cos-sign.d.ts',
+        'dist/cos-sign.d.mts',
+        'dist/sync.mjs',
+        'dist/sync.cjs',
+        'bin/cos-sign.mjs',
+      ].filter((f) => !files.includes(f));
       if (missing.length) return [`the tarball of a clean clone lacks ${missing.join(', ')}`];
       const app = join(dir, 'app');
       mkdirSync(app);
       writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
-      const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: app, timeout: 60_000 });
+      const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], {
+        cwd: app,
+        timeout: 60_000,
+      });
       if (install.status !== 0) return [`npm install of the tarball failed:\n${install.out}`];
       const problems = [];
       const urls = [];
@@ -113,12 +145,33 @@ checks.unshift([
         if (r.status !== 0) problems.push(`node ${file} exited ${r.status}:\n${r.out}`);
         else urls.push(...r.stdout.trim().split('\n'));
       }
-      const env = { PATH: process.env.PATH, COS_SECRET_ID: 'AKIDpack', COS_SECRET_KEY: 'packSecretKey', COS_REGION: 'ap-guangzhou' };
-      const bin = await run(join(app, 'node_modules/.bin/cos-sign'), ['url', 'cos://examplebucket-1250000000/a b.txt'], { cwd: app, env, timeout: 30_000 });
-      if (bin.status !== 0 || !bin.stdout.startsWith('https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b.txt?q-sign-algorithm=sha1&'))
+      const env = {
+        PATH: process.env.PATH,
+        COS_SECRET_ID: 'AKIDpack',
+        COS_SECRET_KEY: 'packSecretKey',
+        COS_REGION: 'ap-guangzhou',
+      };
+      const bin = await run(
+        join(app, 'node_modules/.bin/cos-sign'),
+        ['url', 'cos://examplebucket-1250000000/a b.txt'],
+        { cwd: app, env, timeout: 30_000 },
+      );
+      if (
+        bin.status !== 0 ||
+        !bin.stdout.startsWith(
+          'https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b.txt?q-sign-algorithm=sha1&',
+        )
+      )
         problems.push(`node_modules/.bin/cos-sign url exited ${bin.status}:\n${bin.out}`);
-      if (!problems.length && (urls.length !== 4 || new Set(urls).size !== 1 || !urls[0].startsWith('https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b.txt?')))
-        problems.push(`ESM, ESM with cos-sign/sync, require and UMD should print one and the same URL; they printed:\n${urls.join('\n')}`);
+      if (
+        !problems.length &&
+        (urls.length !== 4 ||
+          new Set(urls).size !== 1 ||
+          !urls[0].startsWith('https://examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b.txt?'))
+      )
+        problems.push(
+          `ESM, ESM with cos-sign/sync, require and UMD should print one and the same URL; they printed:\n${urls.join('\n')}`,
+        );
       return problems;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -130,7 +183,9 @@ checks.push([
   'publint --strict',
   async () => {
     const { messages } = await publint({ pkgDir: root, strict: true, pack: 'npm' });
-    return messages.map((m) => `${m.type}: ${formatMessage(m, pkg, { color: false }) ?? m.code} [${m.code} at ${m.path.join('.')}]`);
+    return messages.map(
+      (m) => `${m.type}: ${formatMessage(m, pkg, { color: false }) ?? m.code} [${m.code} at ${m.path.join('.')}]`,
+    );
   },
 ]);
 

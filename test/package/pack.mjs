@@ -16,7 +16,11 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const installPacked = (dir) => {
   const pkgDir = join(dir, 'node_modules/cos-sign');
   mkdirSync(pkgDir, { recursive: true });
-  const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const pack = spawnSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
   const tarball = join(dir, JSON.parse(pack.stdout)[0].filename);
   const untar = spawnSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1'], { encoding: 'utf8' });
@@ -66,7 +70,9 @@ export const packCleanClone = async (dir) => {
   if (readFileSync(join(pkgDir, 'package-lock.json'), 'utf8') === readFileSync(join(root, 'package-lock.json'), 'utf8'))
     symlinkSync(join(root, 'node_modules'), join(pkgDir, 'node_modules'), 'dir');
   else {
-    const ci = await run('npm', ['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: pkgDir });
+    const ci = await run('npm', ['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: pkgDir,
+    });
     if (ci.status !== 0) throw new Error(`npm ci in the clone failed:\n${ci.out}`);
   }
   const pack = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: pkgDir });

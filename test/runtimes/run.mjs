@@ -35,7 +35,9 @@ const started = Date.now();
 
 const only = (() => {
   const i = process.argv.indexOf('--only');
-  return i > 0 ? new Set(process.argv[i + 1].split(',').flatMap((n) => (ENGINES.includes(n) ? [`${n}-esm`, `${n}-umd`] : [n]))) : undefined;
+  return i > 0
+    ? new Set(process.argv[i + 1].split(',').flatMap((n) => (ENGINES.includes(n) ? [`${n}-esm`, `${n}-umd`] : [n])))
+    : undefined;
 })();
 const REQUIRE_ENGINES = /^(1|true|yes)$/i.test(process.env.COS_SIGN_REQUIRE_ENGINES ?? '');
 
@@ -49,14 +51,21 @@ for (const f of ['dist/cos-sign.mjs', 'dist/cos-sign.cjs', 'dist/cos-sign.umd.js
 const pins = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')).devDependencies;
 const installed = (n) => {
   try {
-    return existsSync(bin(n)) && JSON.parse(readFileSync(join(here, 'node_modules', n, 'package.json'), 'utf8')).version === pins[n];
+    return (
+      existsSync(bin(n)) &&
+      JSON.parse(readFileSync(join(here, 'node_modules', n, 'package.json'), 'utf8')).version === pins[n]
+    );
   } catch {
     return false;
   }
 };
 if (!Object.keys(pins).every(installed)) {
   console.log('test/runtimes: installing deno, bun and workerd from its lockfile (npm ci) …');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: here, stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: here,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 300_000,
+  });
   if (r.status !== 0) {
     console.error(`npm ci in test/runtimes failed (${r.error?.message ?? 'exit ' + r.status})`);
     process.exit(1);
@@ -95,13 +104,20 @@ const exec = (cmd, args, env = {}, cwd = app) =>
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT);
     const done = (code, why) => {
       clearTimeout(timer);
-      const line = (out + '\n' + err).split('\n').reverse().find((l) => l.includes('CONFORMANCE {'));
+      const line = (out + '\n' + err)
+        .split('\n')
+        .reverse()
+        .find((l) => l.includes('CONFORMANCE {'));
       if (line) {
         const r = JSON.parse(line.slice(line.indexOf('CONFORMANCE {') + 12));
         if (code !== 0) r.failures.push({ name: 'exit status', message: `${cmd} exited with ${code}` }), r.failed++;
         return resolveRun(r);
       }
-      resolveRun({ passed: 0, failed: 1, failures: [{ name: 'no result', message: `${why ?? 'exit ' + code}\n${(err || out).slice(-2000)}` }] });
+      resolveRun({
+        passed: 0,
+        failed: 1,
+        failures: [{ name: 'no result', message: `${why ?? 'exit ' + code}\n${(err || out).slice(-2000)}` }],
+      });
     };
     child.on('error', (e) => done(-1, e.message));
     child.on('close', (code, signal) => done(code, signal && `killed by ${signal} after ${TIMEOUT} ms`));
@@ -116,8 +132,14 @@ const runtimes = {
   'happy-dom': [
     'happy-dom: vitest environment',
     async () => {
-      const r = await exec(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/conformance.test.ts', '--project', 'happy-dom'], { NO_COLOR: '1' }, root);
-      if (r.passed && !/^HappyDOM\//.test(r.version)) r.failures.push({ name: 'environment', message: `ran under ${r.version}, not happy-dom` }), r.failed++;
+      const r = await exec(
+        process.execPath,
+        [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'test/conformance.test.ts', '--project', 'happy-dom'],
+        { NO_COLOR: '1' },
+        root,
+      );
+      if (r.passed && !/^HappyDOM\//.test(r.version))
+        r.failures.push({ name: 'environment', message: `ran under ${r.version}, not happy-dom` }), r.failed++;
       return r;
     },
     'dist/cos-sign.mjs',
@@ -127,14 +149,22 @@ const runtimes = {
   deno: [
     'deno: the ESM file, offline',
     () =>
-      exec(bin('deno'), ['run', '--no-remote', '--no-npm', '--no-config', '--no-lock', `--allow-read=${app}`, 'deno.mjs'], {
-        DENO_DIR: denoDir,
-        DENO_NO_UPDATE_CHECK: '1',
-        NO_COLOR: '1',
-      }),
+      exec(
+        bin('deno'),
+        ['run', '--no-remote', '--no-npm', '--no-config', '--no-lock', `--allow-read=${app}`, 'deno.mjs'],
+        {
+          DENO_DIR: denoDir,
+          DENO_NO_UPDATE_CHECK: '1',
+          NO_COLOR: '1',
+        },
+      ),
     pkgFile('cos-sign.mjs'),
   ],
-  bun: ['bun: import "cos-sign"', () => exec(bin('bun'), ['run', '--no-install', 'bun.mjs'], { NO_COLOR: '1' }), pkgFile('cos-sign.mjs')],
+  bun: [
+    'bun: import "cos-sign"',
+    () => exec(bin('bun'), ['run', '--no-install', 'bun.mjs'], { NO_COLOR: '1' }),
+    pkgFile('cos-sign.mjs'),
+  ],
   workerd: [
     'workerd: workerd test, no port',
     async () => ({ ...(await exec(bin('workerd'), ['test', 'config.capnp'])), version: `workerd ${workerdVersion}` }),
@@ -142,8 +172,16 @@ const runtimes = {
   ],
 };
 for (const engine of ENGINES) {
-  runtimes[`${engine}-esm`] = [`${engine}: <script type="module">`, () => inBrowser(engine, 'esm.html'), pkgFile('cos-sign.mjs')];
-  runtimes[`${engine}-umd`] = [`${engine}: classic <script>, UMD`, () => inBrowser(engine, 'umd.html'), pkgFile('cos-sign.umd.js')];
+  runtimes[`${engine}-esm`] = [
+    `${engine}: <script type="module">`,
+    () => inBrowser(engine, 'esm.html'),
+    pkgFile('cos-sign.mjs'),
+  ];
+  runtimes[`${engine}-umd`] = [
+    `${engine}: classic <script>, UMD`,
+    () => inBrowser(engine, 'umd.html'),
+    pkgFile('cos-sign.umd.js'),
+  ];
 }
 
 // --- Browsers (test/e2e/engines.mjs), pages from 127.0.0.1 --------------------------------------
@@ -152,7 +190,9 @@ const server = createServer((req, res) => {
   if (req.url === '/favicon.ico') return res.writeHead(204).end();
   const path = normalize(join(app, decodeURIComponent(new URL(req.url, 'http://x').pathname)));
   if (!path.startsWith(app + sep) || !existsSync(path) || !TYPES[extname(path)]) return res.writeHead(404).end();
-  res.writeHead(200, { 'content-type': TYPES[extname(path)] + '; charset=utf-8', 'cache-control': 'no-store' }).end(readFileSync(path));
+  res
+    .writeHead(200, { 'content-type': TYPES[extname(path)] + '; charset=utf-8', 'cache-control': 'no-store' })
+    .end(readFileSync(path));
 });
 let listening;
 /** One browser per engine, launched by its first target, closed after its last. */
@@ -179,7 +219,13 @@ const inBrowserNow = async (engine, file) => {
     await page.goto(`http://127.0.0.1:${server.address().port}/${file}`, { timeout: TIMEOUT });
     // The result, or the first error the page recorded (a broken bundle never produces a result).
     const r = await page
-      .waitForFunction(() => window.__result || (window.__errors.some((e) => e.startsWith('page error')) && { passed: 0, failed: 0, failures: [] }), null, { timeout: TIMEOUT })
+      .waitForFunction(
+        () =>
+          window.__result ||
+          (window.__errors.some((e) => e.startsWith('page error')) && { passed: 0, failed: 0, failures: [] }),
+        null,
+        { timeout: TIMEOUT },
+      )
       .catch((e) => ({ passed: 0, failed: 1, failures: [{ name: 'no result', message: e.message.split('\n')[0] }] }));
     // What the page recorded, and what the engine reported besides (Chromium: a resource that failed).
     const errors = [
@@ -189,7 +235,8 @@ const inBrowserNow = async (engine, file) => {
         ...(await page.consoleErrors()).map((e) => `console error: ${e}`),
       ]),
     ];
-    if (!(await page.evaluate(() => isSecureContext && !!crypto.subtle))) errors.push('the page is not a secure context with crypto.subtle');
+    if (!(await page.evaluate(() => isSecureContext && !!crypto.subtle)))
+      errors.push('the page is not a secure context with crypto.subtle');
     for (const message of errors) r.failures.push({ name: 'browser', message }), r.failed++;
     return { ...r, engine: b.name, version: `${b.name} ${b.version}`, userAgent: r.version };
   } finally {
@@ -245,14 +292,21 @@ for (const n of names) {
   const fail = r.failed > 0 || r.passed === 0;
   bad += fail;
   const v = r.version ? `  [${r.version}]` : '';
-  console.log(`  ${fail ? 'FAIL' : 'ok  '} ${r.label.padEnd(34)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${(r.ms / 1000).toFixed(1).padStart(4)} s  ${r.file.replace('node_modules/cos-sign/', '')}${v}`);
+  console.log(
+    `  ${fail ? 'FAIL' : 'ok  '} ${r.label.padEnd(34)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${(r.ms / 1000).toFixed(1).padStart(4)} s  ${r.file.replace('node_modules/cos-sign/', '')}${v}`,
+  );
   for (const f of r.failures.slice(0, 5)) console.log(`       ✗ ${f.name}: ${f.message.slice(0, 800)}`);
 }
 for (const m of missing) {
   bad += REQUIRE_ENGINES;
-  console.log(`  ${REQUIRE_ENGINES ? 'FAIL' : 'skip'} ${`${m.engine} (${m.targets.map((n) => n.slice(m.engine.length + 1)).join(', ')})`.padEnd(34)} not run: ${m.message}`);
+  console.log(
+    `  ${REQUIRE_ENGINES ? 'FAIL' : 'skip'} ${`${m.engine} (${m.targets.map((n) => n.slice(m.engine.length + 1)).join(', ')})`.padEnd(34)} not run: ${m.message}`,
+  );
 }
-if (missing.length && REQUIRE_ENGINES) console.log('  (COS_SIGN_REQUIRE_ENGINES is set: a missing engine is a failure)');
+if (missing.length && REQUIRE_ENGINES)
+  console.log('  (COS_SIGN_REQUIRE_ENGINES is set: a missing engine is a failure)');
 const skipped = missing.length && !REQUIRE_ENGINES ? `, ${missing.length} engine(s) not installed` : '';
-console.log(`${bad ? `${bad} runtime(s) failed` : 'all runtimes passed'}${skipped} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `${bad ? `${bad} runtime(s) failed` : 'all runtimes passed'}${skipped} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);
 process.exit(bad ? 1 : 0);

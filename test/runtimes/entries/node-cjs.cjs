@@ -6,5 +6,7 @@ const sts = require('cos-sign/sts');
 
 import('./suite.mjs').then(async ({ runSuite }) => {
   const r = await runSuite(lib, { sts, vectors: readFileSync(join(__dirname, 'python-sdk.jsonl'), 'utf8') });
-  console.log('CONFORMANCE ' + JSON.stringify({ ...r, resolved: require.resolve('cos-sign'), version: process.version }));
+  console.log(
+    'CONFORMANCE ' + JSON.stringify({ ...r, resolved: require.resolve('cos-sign'), version: process.version }),
+  );
 });

@@ -8,7 +8,14 @@ import vectors from './python-sdk.jsonl';
 export default {
   async test() {
     const r = await runSuite(lib, { sts, vectors });
-    console.log('CONFORMANCE ' + JSON.stringify({ ...r, resolved: new URL('./node_modules/cos-sign/dist/cos-sign.mjs', import.meta.url).href, version: navigator.userAgent }));
+    console.log(
+      'CONFORMANCE ' +
+        JSON.stringify({
+          ...r,
+          resolved: new URL('./node_modules/cos-sign/dist/cos-sign.mjs', import.meta.url).href,
+          version: navigator.userAgent,
+        }),
+    );
     if (r.failed) throw new Error(`${r.failed} conformance checks failed`);
   },
 };
