@@ -4,7 +4,8 @@
 //   transfer (it uses core and sign), and the entries (index.ts, sync.ts) above them all;
 // - no dynamic import(): a bundler drops what an app does not import, with no hand-made lazy loading;
 // - no module reads an `_`-member of another object (the signer's state is `#private`; a library's
-//   `_`-members are its internals).
+//   `_`-members are its internals);
+// - no line over 120 characters (the formatter wraps code; comments and literals are wrapped by hand).
 // Each checker is also run on a small wrong example, so that a check which could never fail is caught.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -125,6 +126,13 @@ describe('the house (src/)', () => {
   it('imports one way through the layers', () => {
     for (const f of files) expect(RANK[layer(f.file)], `${f.file} is in no known layer`).toBeDefined();
     expect(upward(edges)).toEqual([]);
+  });
+
+  it('has no line over 120 characters', () => {
+    const long = files.flatMap((f) =>
+      f.text.split('\n').flatMap((l, i) => (l.length > 120 ? [`${f.file}:${i + 1}: ${l.length} characters`] : [])),
+    );
+    expect(long).toEqual([]);
   });
 
   it('has no dynamic import() and reads no `_`-member', () => {

@@ -220,8 +220,8 @@ describe('getPostPolicy', () => {
     expect(url).toBe(`https://${bucketHost}/`);
     const t = now.getTime() / 1000;
     const keyTime = `${t - 60};${t + 600}`;
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: COS's own placeholder in a POST Object key.
     expect(fields).toMatchObject({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: COS's own placeholder in a POST Object key.
       key: 'uploads/中文/${filename}',
       'q-sign-algorithm': 'sha1',
       'q-ak': credentials.secretId,

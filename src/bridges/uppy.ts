@@ -4,7 +4,10 @@ import type { CosSigner } from '../sign/signer.js';
 
 /** What `@uppy/aws-s3` 6 asks its `signRequest` to presign. */
 export interface UppyRequest {
-  /** `PUT` (PutObject, or UploadPart with `partNumber`), `POST` (Initiate, or Complete with `uploadId`), `GET` (ListParts), `DELETE` (Abort with `uploadId`). */
+  /**
+   * `PUT` (PutObject, or UploadPart with `partNumber`), `POST` (Initiate, or Complete with `uploadId`), `GET`
+   * (ListParts), `DELETE` (Abort with `uploadId`).
+   */
   method: string;
   /** The object key. */
   key: string;
@@ -34,7 +37,10 @@ export interface UppySigned {
  *
  * @example
  * ```ts
- * uppy.use(AwsS3, { shouldUseMultipart: true, signRequest: uppySignRequest(signer, { bucket: 'examplebucket-1250000000' }) });
+ * uppy.use(AwsS3, {
+ *   shouldUseMultipart: true,
+ *   signRequest: uppySignRequest(signer, { bucket: 'examplebucket-1250000000' }),
+ * });
  * ```
  */
 export const uppySignRequest = (

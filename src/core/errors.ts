@@ -41,7 +41,10 @@ export class CosSignError extends Error {
   declare readonly code: CosSignErrorCode;
   /** With `ERR_COS_RESPONSE`: the HTTP status of COS's answer. */
   declare readonly status?: number;
-  /** With `ERR_COS_RESPONSE`: COS's error body (`Code`, `Message`, `RequestId`, …); `undefined` when the answer carried none. */
+  /**
+   * With `ERR_COS_RESPONSE`: COS's error body (`Code`, `Message`, `RequestId`, …); `undefined` when the answer carried
+   * none.
+   */
   declare readonly cos?: CosErrorBody;
   constructor(code: CosSignErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -76,5 +79,6 @@ export const fail = (code: CosSignErrorCode, message: string, cause?: unknown): 
 export const must = (code: CosSignErrorCode, what: string, want: string, v: unknown, secret?: boolean): never =>
   fail(
     code,
-    `${what} must be ${want}, received ${secret && typeof v == 'string' ? `a string of ${v.length} characters` : show(v)}`,
+    `${what} must be ${want}, received ` +
+      (secret && typeof v == 'string' ? `a string of ${v.length} characters` : show(v)),
   );

@@ -50,7 +50,8 @@ const sign = async (
  *
  * @example
  * ```ts
- * const req = await signRequest(signer, new Request(`https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`, { method: 'PUT', body: 'hi' }));
+ * const url = `https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`;
+ * const req = await signRequest(signer, new Request(url, { method: 'PUT', body: 'hi' }));
  * await fetch(req);
  * ```
  */
@@ -73,7 +74,8 @@ const once = (b: unknown) => !!b && typeof b == 'object' && ('getReader' in b ||
  *
  * @example
  * ```ts
- * const res = await signedFetch(signer, `https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`, { method: 'PUT', body: 'hi' });
+ * const url = `https://${bucket}.cos.ap-guangzhou.myqcloud.com/a.txt`;
+ * const res = await signedFetch(signer, url, { method: 'PUT', body: 'hi' });
  * ```
  */
 export const signedFetch = async (

@@ -49,7 +49,10 @@ export const recover = async (
   return /^(InvalidAccessKeyId|ExpiredToken|InvalidToken)$/.test(code || '') && signer.refreshCredentials();
 };
 
-/** The delay before retry `attempt` (0-based): half of min(20 s, 500 ms × 2^attempt), plus up to as much again at random. */
+/**
+ * The delay before retry `attempt` (0-based): half of min(20 s, 500 ms × 2^attempt), plus up to as much again at
+ * random.
+ */
 export const backoff = (attempt: number): number => {
   const cap = Math.min(2e4, 500 * 2 ** attempt);
   return cap / 2 + (Math.random() * cap) / 2;
@@ -140,19 +143,23 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
     if (!res)
       return fail(
         'ERR_NETWORK',
-        `${method} ${call.key} failed on the network after ${attempt + 1} attempt(s): ${(error as Error)?.message || error}`,
+        `${method} ${call.key} failed on the network after ${attempt + 1} attempt(s): ` +
+          ((error as Error)?.message || error),
         error,
       );
     throw cosError(call, res.status, cos);
   }
 };
 
-/** `ERR_COS_RESPONSE` for COS's answer to `call`: its status, and COS's Code, Message and RequestId when it sent them. */
+/**
+ * `ERR_COS_RESPONSE` for COS's answer to `call`: its status, and COS's Code, Message and RequestId when it sent them.
+ */
 const cosError = (call: CosCall, status: number, cos: CosErrorBody | undefined, what = ''): CosSignError =>
   Object.assign(
     new CosSignError(
       'ERR_COS_RESPONSE',
-      `${call.method.toUpperCase()} ${call.key}: COS answered ${status}${cos ? ` ${cos.Code}: ${cos.Message || ''} (RequestId ${cos.RequestId || 'none'})` : what}`,
+      `${call.method.toUpperCase()} ${call.key}: COS answered ${status}` +
+        (cos ? ` ${cos.Code}: ${cos.Message || ''} (RequestId ${cos.RequestId || 'none'})` : what),
     ),
     { status, cos },
   );

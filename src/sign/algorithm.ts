@@ -14,9 +14,8 @@ export const encode = (s: string): string => {
 
 /** Step 4: the headers COS signs, by lowercased name. Every other header is left out of the signature. */
 export const isSignedHeader = (lowerName: string): boolean =>
-  /^(x-cos-|x-ci-)|^(cache-control|content-(disposition|encoding|type|md5|length)|expect|expires|host|if-(match|modified-since|none-match|unmodified-since)|origin|range|transfer-encoding|pic-operations)$/.test(
-    lowerName,
-  );
+  /^(cache-control|content-(disposition|encoding|type|md5|length)|expect|expires|host|origin|range)$/.test(lowerName) ||
+  /^(x-cos-|x-ci-)|^(if-(none-)?match|if-(un)?modified-since|transfer-encoding|pic-operations)$/.test(lowerName);
 
 /** Step 1: `"${start};${end}"` in epoch seconds — both the `q-sign-time` and the `q-key-time`. */
 export const keyTime = (start: number, end: number): string => start + ';' + end;
@@ -51,9 +50,12 @@ export const httpString = (method: string, path: string, params: string, headers
 export const stringToSign = (time: string, httpStringSha1: string): string =>
   'sha1\n' + time + '\n' + httpStringSha1 + '\n';
 
-/** Step 11: the Authorization value up to the signature (the last field: append it), fields in COS's order, values raw. */
+/**
+ * Step 11: the Authorization value up to the signature (the last field: append it), fields in COS's order, values raw.
+ */
 export const authorization = (secretId: string, time: string, headerList: string, paramList: string): string =>
-  `q-sign-algorithm=sha1&q-ak=${secretId}&q-sign-time=${time}&q-key-time=${time}&q-header-list=${headerList}&q-url-param-list=${paramList}&q-signature=`;
+  `q-sign-algorithm=sha1&q-ak=${secretId}&q-sign-time=${time}&q-key-time=${time}` +
+  `&q-header-list=${headerList}&q-url-param-list=${paramList}&q-signature=`;
 
 /**
  * A presigned URL's path: the key without one leading `/`, encoded as in step 6 but keeping `/`.

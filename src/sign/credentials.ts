@@ -93,6 +93,9 @@ export const credentialSource = (
   };
 };
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON from elsewhere; each field is checked where it is read.
+type Json = Record<string, any>;
+
 /**
  * Converts the temporary credentials your backend returns into {@link Credentials}. Accepts the
  * official STS SDK's response (`qcloud-cos-sts`: `{ credentials: { tmpSecretId, tmpSecretKey,
@@ -106,12 +109,11 @@ export const credentialSource = (
  * ```
  */
 export const fromSts = (data: unknown): Credentials => {
-  // biome-ignore lint/suspicious/noExplicitAny: JSON from elsewhere, each field checked below.
   const d = (
     data && typeof data == 'object'
       ? data
       : must('ERR_CREDENTIALS_INVALID', 'temporary credentials', 'an STS response object', data)
-  ) as Record<string, any>;
+  ) as Json;
   if (typeof d.secretId == 'string') return checkCredentials(d);
   const inner = d.credentials && typeof d.credentials == 'object';
   const src = inner ? d.credentials : d;

@@ -18,7 +18,10 @@ export interface HashBackend<K = unknown> {
 export const thenable = (v: unknown): v is PromiseLike<unknown> =>
   !!v && typeof (v as PromiseLike<unknown>).then == 'function';
 
-/** `f(v)`, once `v` settles if it is a promise: keeps synchronous backends synchronous. (Not named `then`: a module exporting `then` is itself a thenable to `import()`.) */
+/**
+ * `f(v)`, once `v` settles if it is a promise: keeps synchronous backends synchronous. (Not named `then`: a module
+ * exporting `then` is itself a thenable to `import()`.)
+ */
 export const after = <T, R>(v: T | PromiseLike<T>, f: (v: T) => R | PromiseLike<R>): R | PromiseLike<R> =>
   thenable(v) ? v.then(f) : f(v);
 

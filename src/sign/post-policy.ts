@@ -19,7 +19,10 @@ export interface PostPolicyOptions {
   contentType?: string;
   /** The status COS answers a successful upload with. @defaultValue 204 (COS's) */
   successActionStatus?: 200 | 201 | 204;
-  /** More policy conditions, as in COS's POST Object documentation, e.g. `["starts-with", "$Content-Type", "image/"]`. @defaultValue [] */
+  /**
+   * More policy conditions, as in COS's POST Object documentation, e.g. `["starts-with", "$Content-Type", "image/"]`.
+   * @defaultValue []
+   */
   conditions?: unknown[];
   /** The signing clock. @defaultValue `Date.now()` plus the signer's `clockOffset` */
   now?: Date;
@@ -29,7 +32,10 @@ export interface PostPolicyOptions {
 export interface PostPolicy {
   /** Where to post the form: the bucket's root URL. */
   url: string;
-  /** The form fields, in order: `key`, `Content-Type`?, `success_action_status`?, `x-cos-security-token`?, `policy`, `q-*`. */
+  /**
+   * The form fields, in order: `key`, `Content-Type`?, `success_action_status`?, `x-cos-security-token`?, `policy`,
+   * `q-*`.
+   */
   fields: Record<string, string>;
 }
 
@@ -40,7 +46,11 @@ export interface PostPolicy {
  *
  * @example
  * ```ts
- * const { url, fields } = await getPostPolicy(signer, { bucket, keyPrefix: 'uploads/', contentLengthRange: [1, 10 << 20] });
+ * const { url, fields } = await getPostPolicy(signer, {
+ *   bucket,
+ *   keyPrefix: 'uploads/',
+ *   contentLengthRange: [1, 10 << 20],
+ * });
  * const form = new FormData();
  * for (const [k, v] of Object.entries(fields)) form.append(k, v);
  * form.append('file', file);

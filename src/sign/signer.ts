@@ -29,7 +29,10 @@ import {
 export interface CosSignerOptions {
   /** The key pair, or a provider of (temporary) key pairs. */
   credentials: Credentials | CredentialProvider;
-  /** The bucket's region, e.g. `ap-guangzhou`; `accelerate` for global acceleration. Host: `${bucket}.cos.${region}.myqcloud.com`. */
+  /**
+   * The bucket's region, e.g. `ap-guangzhou`; `accelerate` for global acceleration. Host:
+   * `${bucket}.cos.${region}.myqcloud.com`.
+   */
   region?: string;
   /** A host suffix that replaces the region-derived one: host = `${bucket}.${endpoint}`. */
   endpoint?: string;
@@ -48,7 +51,10 @@ export interface CosSignerOptions {
   };
   /** A hash backend instead of WebCrypto, e.g. `syncBackend` from `cos-sign/sync`. */
   backend?: HashBackend;
-  /** Milliseconds before `expiration` at which provided credentials are refreshed (at most half their lifetime). @defaultValue 300000 */
+  /**
+   * Milliseconds before `expiration` at which provided credentials are refreshed (at most half their lifetime).
+   * @defaultValue 300000
+   */
   refreshMargin?: number;
   /** Milliseconds a signing call waits for the credential provider. @defaultValue 10000 */
   providerTimeout?: number;
@@ -96,7 +102,10 @@ export type PolicyWriter = (secretId: string, keyTime: string, securityToken?: s
 export interface AuthorizeOptions extends SignOptions {
   /** The host (and port) the request goes to, instead of the signer's host for `bucket`. */
   host?: string;
-  /** Sign for a URL, as {@link CosSigner.getPresignedUrl} does: the signature (and token) go in `url`'s query, not in `headers`. */
+  /**
+   * Sign for a URL, as {@link CosSigner.getPresignedUrl} does: the signature (and token) go in `url`'s query, not in
+   * `headers`.
+   */
   presign?: boolean;
   /**
    * Signs a POST Object policy instead of the request: the policy text (JSON) it returns is signed,
@@ -107,9 +116,15 @@ export interface AuthorizeOptions extends SignOptions {
 
 /** A signed request, as {@link CosSigner.authorize} returns it. */
 export interface Authorized {
-  /** The URL to send to: scheme, host, the key's path and the params as query (with `presign`, the signature first). With `policy`, the bucket's root URL. */
+  /**
+   * The URL to send to: scheme, host, the key's path and the params as query (with `presign`, the signature first).
+   * With `policy`, the bucket's root URL.
+   */
   url: string;
-  /** The headers to send besides the request's own: `Authorization`, and `x-cos-security-token` for temporary credentials (none with `presign`). */
+  /**
+   * The headers to send besides the request's own: `Authorization`, and `x-cos-security-token` for temporary
+   * credentials (none with `presign`).
+   */
   headers: AuthHeaders;
   /** The signer's `fetch` option, for the functions that send (undefined: use the runtime's). */
   fetch?: typeof fetch;
@@ -131,7 +146,9 @@ interface Prepared {
 
 const HOST = /^[a-z\d]([a-z\d.-]*[a-z\d])?(:\d{1,5})?$/i;
 
-/** Encodes (step 6), refusing strings that are not well-formed Unicode (lone surrogates). `what` (and `name`) say whose. */
+/**
+ * Encodes (step 6), refusing strings that are not well-formed Unicode (lone surrogates). `what` (and `name`) say whose.
+ */
 const enc = (s: string, code: CosSignErrorCode, what: string, name?: string) => {
   try {
     return encode(s);
@@ -203,7 +220,10 @@ const finish = (
 
 /** The credentials and the key time of a signature. */
 type Window = [Credentials, string];
-/** What signing a prepared request gives: the headers to send, the Authorization fields (URL-encoded for a URL) and the URL params. */
+/**
+ * What signing a prepared request gives: the headers to send, the Authorization fields (URL-encoded for a URL) and the
+ * URL params.
+ */
 type Signed = { headers: AuthHeaders; fields: string; params: Pair[] };
 
 /**
@@ -216,7 +236,10 @@ const KEYS = new Map<string, [HashBackend, unknown]>();
 const IDS = new WeakMap<Credentials, number>();
 let lastId = 0;
 
-/** The SignKey (step 2) for credentials and a key time, as the backend's prepared HMAC key (or a promise of it), from {@link KEYS}. */
+/**
+ * The SignKey (step 2) for credentials and a key time, as the backend's prepared HMAC key (or a promise of it), from
+ * {@link KEYS}.
+ */
 const signKey = (b: HashBackend, c: Credentials, time: string): unknown => {
   let n = IDS.get(c);
   if (n === undefined) IDS.set(c, (n = ++lastId));
@@ -251,7 +274,10 @@ const signKey = (b: HashBackend, c: Credentials, time: string): unknown => {
  * ```
  */
 export class CosSigner {
-  /** Milliseconds added to `Date.now()` when signing; `signedFetch` and the functions that send set it when COS reports clock skew. */
+  /**
+   * Milliseconds added to `Date.now()` when signing; `signedFetch` and the functions that send set it when COS reports
+   * clock skew.
+   */
   clockOffset: number;
   /** The provider's credentials, cached (see credentialSource); unset for static credentials. */
   readonly #creds?: CredentialSource;
@@ -302,7 +328,8 @@ export class CosSigner {
    *
    * @example
    * ```ts
-   * const auth = await signer.getAuth({ method: 'PUT', bucket, key: 'a.png', headers: { 'Content-Type': 'image/png' } });
+   * const headers = { 'Content-Type': 'image/png' };
+   * const auth = await signer.getAuth({ method: 'PUT', bucket, key: 'a.png', headers });
    * ```
    */
   getAuth(options: SignOptions): Promise<string> {
@@ -433,7 +460,8 @@ export class CosSigner {
       if (end <= t || late)
         fail(
           'ERR_CREDENTIALS_EXPIRED',
-          `credentials expire${late ? 'd' : ''} at ${c.expiration!.toISOString()}, ${late ? 'now' : 'too soon to sign at'} ${new Date(late ? clock : now).toISOString()}: get fresh ones`,
+          `credentials expire${late ? 'd' : ''} at ${c.expiration!.toISOString()}, ` +
+            `${late ? 'now' : 'too soon to sign at'} ${new Date(late ? clock : now).toISOString()}: get fresh ones`,
         );
       return [c, keyTime(t - 60, end)];
     });

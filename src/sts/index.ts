@@ -24,7 +24,10 @@ export { CosSignError } from '../core/errors.js';
 export type { CosSignErrorCode } from '../core/errors.js';
 export type { Credentials } from '../sign/credentials.js';
 
-/** What {@link getFederationToken} and {@link assumeRole} return: {@link Credentials} with a token and an expiration, always. */
+/**
+ * What {@link getFederationToken} and {@link assumeRole} return: {@link Credentials} with a token and an expiration,
+ * always.
+ */
 export interface TemporaryCredentials extends Credentials {
   /** The session token, sent as `x-cos-security-token`. */
   securityToken: string;
@@ -350,14 +353,17 @@ const call = async (
   if (!res.ok || !r || typeof r != 'object')
     fail(
       'ERR_STS',
-      `${where} answered HTTP ${res.status}${r ? '' : `, not a Tencent Cloud API answer (${res.headers.get('content-type') || 'no content-type'})`}${id}`,
+      `${where} answered HTTP ${res.status}` +
+        (r ? '' : `, not a Tencent Cloud API answer (${res.headers.get('content-type') || 'no content-type'})`) +
+        id,
     );
   const c = r!.Credentials;
   const t = +r!.ExpiredTime;
   if (!c || ![c.TmpSecretId, c.TmpSecretKey, c.Token].every((v) => typeof v == 'string' && v) || !(t > 0))
     fail(
       'ERR_STS',
-      `${where}: the answer lacks Credentials { TmpSecretId, TmpSecretKey, Token } or ExpiredTime (HTTP ${res.status}${id})`,
+      `${where}: the answer lacks Credentials { TmpSecretId, TmpSecretKey, Token } or ExpiredTime ` +
+        `(HTTP ${res.status}${id})`,
     );
   return { secretId: c.TmpSecretId, secretKey: c.TmpSecretKey, securityToken: c.Token, expiration: new Date(t * 1000) };
 };
@@ -371,7 +377,8 @@ const call = async (
  *
  * @example
  * ```ts
- * const c = await getFederationToken({ secretId, secretKey, policy: cosPolicy({ bucket, region, prefix: 'uploads/' }), durationSeconds: 900 });
+ * const policy = cosPolicy({ bucket, region, prefix: 'uploads/' });
+ * const c = await getFederationToken({ secretId, secretKey, policy, durationSeconds: 900 });
  * c.secretId; c.secretKey; c.securityToken; c.expiration; // a Date
  * return Response.json(stsJson(c)); // for fetchCredentials('/sts') in the browser
  * ```
@@ -393,7 +400,8 @@ export const getFederationToken = async (options: GetFederationTokenOptions): Pr
  *
  * @example
  * ```ts
- * const c = await assumeRole({ secretId, secretKey, roleArn: 'qcs::cam::uin/100000000001:roleName/cos-uploader', roleSessionName: 'web' });
+ * const roleArn = 'qcs::cam::uin/100000000001:roleName/cos-uploader';
+ * const c = await assumeRole({ secretId, secretKey, roleArn, roleSessionName: 'web' });
  * ```
  */
 export const assumeRole = async (options: AssumeRoleOptions): Promise<TemporaryCredentials> => {

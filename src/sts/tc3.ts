@@ -34,7 +34,8 @@ export const tc3Date = (timestamp: number): string => new Date(timestamp * 1000)
  * their names, and the hex SHA-256 of the body. @internal
  */
 export const canonicalRequest = (i: Tc3Input, payloadHash: string): string =>
-  `POST\n${i.url.pathname}\n${i.url.search.slice(1)}\ncontent-type:${i.contentType}\nhost:${i.url.hostname}\n\ncontent-type;host\n${payloadHash}`;
+  `POST\n${i.url.pathname}\n${i.url.search.slice(1)}\n` +
+  `content-type:${i.contentType}\nhost:${i.url.hostname}\n\ncontent-type;host\n${payloadHash}`;
 
 /** Step 2, the StringToSign: algorithm, timestamp, credential scope, hex SHA-256 of the CanonicalRequest. @internal */
 export const stringToSign = (timestamp: number, scope: string, canonicalHash: string): string =>
@@ -59,5 +60,6 @@ export const tc3Authorization = async (subtle: SubtleCrypto, i: Tc3Input): Promi
   let key = await hmac(te.encode('TC3' + i.secretKey), date);
   key = await hmac(key, i.service);
   key = await hmac(key, 'tc3_request');
-  return `TC3-HMAC-SHA256 Credential=${i.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${hex(await hmac(key, toSign))}`;
+  const signature = hex(await hmac(key, toSign));
+  return `TC3-HMAC-SHA256 Credential=${i.secretId}/${scope}, SignedHeaders=content-type;host, Signature=${signature}`;
 };

@@ -69,7 +69,10 @@ export interface CompletedUpload {
 
 /** Options of {@link createMultipartUpload}. */
 export interface CreateMultipartUploadOptions extends MultipartCallOptions {
-  /** Signed and sent; they become the object's when the upload completes: Content-Type, Content-Disposition, `x-cos-meta-*`, … */
+  /**
+   * Signed and sent; they become the object's when the upload completes: Content-Type, Content-Disposition,
+   * `x-cos-meta-*`, …
+   */
   headers?: Record<string, string>;
 }
 
@@ -118,7 +121,10 @@ export const checkUploadId = (v: unknown): string =>
     ? v
     : must('ERR_INVALID_OPTION', 'uploadId', 'a non-empty string', v);
 
-/** The body as bytes that slice without copying: a Blob stays a Blob, buffers become views, a string is encoded. @internal */
+/**
+ * The body as bytes that slice without copying: a Blob stays a Blob, buffers become views, a string is encoded.
+ * @internal
+ */
 export const toBytes = (body: unknown): Bytes => {
   const tag = Object.prototype.toString.call(body);
   if (typeof body == 'string') return new TextEncoder().encode(body);
@@ -140,7 +146,8 @@ const options = <T>(o: T): T => object(o, 'options');
  *
  * @example
  * ```ts
- * const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'video.mp4', headers: { 'Content-Type': 'video/mp4' } });
+ * const headers = { 'Content-Type': 'video/mp4' };
+ * const { uploadId } = await createMultipartUpload(signer, { bucket, key: 'video.mp4', headers });
  * ```
  */
 export const createMultipartUpload = async (
@@ -232,7 +239,10 @@ export const completeMultipartUpload = async (
       ] as const,
   );
   sorted.sort((a, b) => a[0] - b[0]);
-  const body = `<CompleteMultipartUpload>${sorted.map(([n, etag]) => `<Part><PartNumber>${n}</PartNumber><ETag>${etag.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const part = ([n, etag]: readonly [number, string]) =>
+    `<Part><PartNumber>${n}</PartNumber><ETag>${xml(etag)}</ETag></Part>`;
+  const body = `<CompleteMultipartUpload>${sorted.map(part).join('')}</CompleteMultipartUpload>`;
   const el = await sendXml(
     signer,
     { ...o, method: 'POST', params: { uploadId }, body },
@@ -264,7 +274,8 @@ export const abortMultipartUpload = async (signer: CosSigner, o: UploadIdOptions
  *
  * @example
  * ```ts
- * for (const u of await listMultipartUploads(signer, { bucket, prefix: 'videos/' })) console.log(u.key, u.uploadId, u.initiated);
+ * for (const u of await listMultipartUploads(signer, { bucket, prefix: 'videos/' }))
+ *   console.log(u.key, u.uploadId, u.initiated);
  * ```
  */
 export const listMultipartUploads = async (

@@ -31,9 +31,14 @@ export interface UploadOptions {
   key: string;
   /** The bytes: a `Blob` or `File` is sliced, never read whole; a string is sent as UTF-8. */
   body: UploadBody;
-  /** Signed and sent with PutObject or Initiate Multipart Upload: Content-Type, Content-Disposition, `x-cos-meta-*`, … */
+  /**
+   * Signed and sent with PutObject or Initiate Multipart Upload: Content-Type, Content-Disposition, `x-cos-meta-*`, …
+   */
   headers?: Record<string, string>;
-  /** Bytes per part, at least 1 MiB; raised (to whole MiB) when the body would need more than 10,000 parts. @defaultValue 8 MiB */
+  /**
+   * Bytes per part, at least 1 MiB; raised (to whole MiB) when the body would need more than 10,000 parts.
+   * @defaultValue 8 MiB
+   */
   partSize?: number;
   /** Bodies larger than this go multipart. @defaultValue partSize */
   multipartThreshold?: number;
@@ -41,7 +46,10 @@ export interface UploadOptions {
   concurrency?: number;
   /** Extra attempts per request on network errors, 5xx and 429, with backoff and jitter. @defaultValue 3 */
   retries?: number;
-  /** Resume this multipart upload: parts already there with the right size are not sent again (the part size is then the upload's own, from its largest part). */
+  /**
+   * Resume this multipart upload: parts already there with the right size are not sent again (the part size is then the
+   * upload's own, from its largest part).
+   */
   uploadId?: string;
   /** Stops the requests in flight; the promise rejects with the signal's reason; uploaded parts stay for a resume. */
   signal?: AbortSignal;

@@ -335,9 +335,9 @@ describe('POST Object (HTML form + policy)', () => {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: COS's own placeholder in a POST Object key.
   it('an independently signed form uploads; ${filename} is filled in; 201 answers XML', async () => {
     const data = randomBytes(5000);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
     let res = await post(
       form({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: as above.
         key: 'uploads/form/${filename}',
         conditions: [
           ['starts-with', '$key', 'uploads/form/'],
