@@ -21,7 +21,7 @@ const require = createRequire(import.meta.url);
 /** The clients: the two compared, then two ceilings (cos-sign's part plan over bare fetch / node:http; bench/upload-client.mjs). */
 export const CLIENTS = ['cos-sign', 'sdk', 'fetch', 'http'];
 
-/** cos-sign upload()'s defaults (UploadOptions in src/upload.ts). */
+/** cos-sign upload()'s defaults (UploadOptions in src/transfer/upload.ts). */
 export const COS_SIGN_DEFAULTS = { partSize: 8 * MiB, concurrency: 4 };
 
 /** cos-nodejs-sdk-v5's own defaults, read from a fresh client (sliceUploadFile's part size is ChunkSize, raised only beyond 10,000 parts). */

@@ -34,6 +34,60 @@ const oracle = (req: Request, secretKey: string) => {
   } as any);
 };
 
+describe('signer.authorize, the primitive the functions that send sign with', () => {
+  const temp = { ...credentials, securityToken: 'tok+/=' };
+  const signer = new CosSigner({ region: 'ap-guangzhou', credentials: temp });
+  const now = new Date('2026-01-01T00:00:00Z');
+  const call = { method: 'PUT', bucket: 'examplebucket-1250000000', key: 'a b/中.txt', now };
+
+  it("gives the URL and the headers of a request, verified by the demo server's own code", async () => {
+    const params = { 'x-cos-traffic-limit': 819200, acl: '' };
+    const headers = { 'Content-Type': 'text/plain', 'X-Other': 'not signed' };
+    const a = await signer.authorize({ ...call, params, headers });
+    expect(a.url).toBe(`https://${bucketHost}/a%20b/%E4%B8%AD.txt?x-cos-traffic-limit=819200&acl=`);
+    expect(a.headers['x-cos-security-token']).toBe('tok+/=');
+    const sent = { ...headers, ...a.headers } as Record<string, string>;
+    const f = verify(
+      { method: 'PUT', url: a.url, headers: sent, authorization: a.headers.Authorization },
+      temp.secretKey,
+    );
+    expect(f['q-header-list']).toBe('content-type;host;x-cos-security-token');
+    expect(a.fetch).toBeUndefined();
+    const myFetch = (() => {}) as unknown as typeof fetch;
+    expect((await new CosSigner({ region: 'ap-guangzhou', credentials, fetch: myFetch }).authorize(call)).fetch).toBe(
+      myFetch,
+    );
+  });
+
+  it('presign: the URL getPresignedUrl gives; host: another host, bucket unused; bad options refused', async () => {
+    const a = await signer.authorize({ ...call, presign: true });
+    expect(a.url).toBe(await signer.getPresignedUrl(call));
+    expect(a.headers.Authorization).toBe('');
+    verify({ method: 'PUT', url: a.url }, temp.secretKey);
+    const b = await signer.authorize({ ...call, bucket: '', host: '127.0.0.1:8788' });
+    expect(b.url).toBe('https://127.0.0.1:8788/a%20b/%E4%B8%AD.txt');
+    verify(
+      { method: 'PUT', url: b.url, headers: b.headers as never, authorization: b.headers.Authorization },
+      temp.secretKey,
+    );
+    for (const bad of [null, { ...call, key: '..' }, { ...call, method: 'COPY' }])
+      await expect(signer.authorize(bad as never)).rejects.toMatchObject({ name: 'CosSignError' });
+  });
+
+  it('policy: signs the text the writer returns, HMAC-SHA1(SignKey, SHA1(policy)), checked with node:crypto', async () => {
+    let seen: unknown[] = [];
+    const a = await signer.authorize({ ...call, method: 'POST', policy: (...w) => ((seen = w), 'the policy') });
+    const keyTime = `${now.getTime() / 1000 - 60};${now.getTime() / 1000 + 300}`;
+    expect(seen).toEqual([credentials.secretId, keyTime, 'tok+/=']);
+    const signKey = createHmac('sha1', credentials.secretKey).update(keyTime).digest('hex');
+    const want = createHmac('sha1', signKey)
+      .update(createHash('sha1').update('the policy').digest('hex'))
+      .digest('hex');
+    expect(a.headers.Authorization).toMatch(new RegExp(`&q-signature=${want}$`));
+    expect(a.url).toBe(`https://${bucketHost}/`);
+  });
+});
+
 describe('signRequest', () => {
   const signer = new CosSigner({ region: 'ap-guangzhou', credentials });
 

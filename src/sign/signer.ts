@@ -100,7 +100,7 @@ export type PolicyWriter = (secretId: string, keyTime: string, securityToken?: s
 
 /** What {@link CosSigner.authorize} signs: a request as {@link SignOptions} gives it, and where it goes. */
 export interface AuthorizeOptions extends SignOptions {
-  /** The host (and port) the request goes to, instead of the signer's host for `bucket`. */
+  /** The host (and port) the request goes to, instead of the signer's host for `bucket` (`bucket` is then unused). */
   host?: string;
   /**
    * Sign for a URL, as {@link CosSigner.getPresignedUrl} does: the signature (and token) go in `url`'s query, not in
@@ -123,7 +123,7 @@ export interface Authorized {
   url: string;
   /**
    * The headers to send besides the request's own: `Authorization`, and `x-cos-security-token` for temporary
-   * credentials (none with `presign`).
+   * credentials. With `presign`, `Authorization` is empty: the URL carries the signature.
    */
   headers: AuthHeaders;
   /** The signer's `fetch` option, for the functions that send (undefined: use the runtime's). */
@@ -362,7 +362,7 @@ export class CosSigner {
    * ```
    */
   getPresignedUrl(options: SignOptions): Promise<string> {
-    return this.authorize({ ...options, presign: true }).then((a) => a.url);
+    return this.#authorize(options, true).then((a) => a.url);
   }
 
   /**
@@ -404,9 +404,14 @@ export class CosSigner {
    * await fetch(url, { method: 'DELETE', headers: headers as Record<string, string> });
    * ```
    */
-  async authorize(options: AuthorizeOptions): Promise<Authorized> {
+  authorize(options: AuthorizeOptions): Promise<Authorized> {
+    return this.#authorize(options, options?.presign);
+  }
+
+  /** {@link authorize}, for a URL when `presign`. */
+  async #authorize(options: AuthorizeOptions, presign?: boolean): Promise<Authorized> {
     const p = this.#prepare(options, options?.host);
-    const { presign, policy } = options;
+    const policy = options.policy;
     // The key's URL form first: a key without one is refused before anything is signed.
     const path = policy ? '/' : urlPath(p.key);
     if (!path) fail('ERR_INVALID_KEY', `key ${show(p.key)} has no URL form (lone "." or ".."): use getAuth`);
