@@ -1,10 +1,9 @@
 // Builds dist/: the ESM file, a CommonJS file for require(), the minified UMD file (global `CosSign`)
 // and one bundled .d.ts (also as .d.mts for the import condition). The same again for the `cos-sign/sync`
-// entry (global `CosSignSync`), which bundles @noble/hashes' SHA-1 and HMAC so users need no dependency.
+// entry (global `CosSignSync`), a synchronous SHA-1 and HMAC with no dependency.
 // `cos-sign/sts` (global `CosSignSts`, its own UMD file) is built beside the main entry in one ESM/CJS
 // build, so that both load one shared errors module: one CosSignError class for `instanceof`.
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
 import { dts } from 'rollup-plugin-dts';
@@ -13,11 +12,6 @@ import { dts } from 'rollup-plugin-dts';
 rmSync('dist', { recursive: true, force: true });
 
 const ts = () => typescript({ tsconfig: './tsconfig.json', noEmitOnError: true, compilerOptions: { noEmit: false } });
-/** Bundles @noble/hashes from node_modules (its own imports are relative); nothing else is resolved there. */
-const noble = {
-  name: 'noble',
-  resolveId: (id) => (id.startsWith('@noble/hashes/') ? fileURLToPath(import.meta.resolve(id)) : null),
-};
 
 const entry = (input, file, name, beside) => [
   {
@@ -28,12 +22,12 @@ const entry = (input, file, name, beside) => [
       { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'cos-sign-shared.mjs' },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'cos-sign-shared.cjs' },
     ],
-    plugins: [noble, ts()],
+    plugins: [ts()],
   },
   {
     input,
     output: { file: `dist/${file}.umd.js`, format: 'umd', name, plugins: [terser({ ecma: 2020 })] },
-    plugins: [noble, ts()],
+    plugins: [ts()],
   },
   {
     input,
