@@ -125,7 +125,7 @@ export interface Authorized {
    * The headers to send besides the request's own: `Authorization`, and `x-cos-security-token` for temporary
    * credentials. With `presign`, `Authorization` is empty: the URL carries the signature.
    */
-  headers: AuthHeaders;
+  headers: Record<string, string>;
   /** The signer's `fetch` option, for the functions that send (undefined: use the runtime's). */
   fetch?: typeof fetch;
 }
@@ -401,7 +401,7 @@ export class CosSigner {
    * @example
    * ```ts
    * const { url, headers } = await signer.authorize({ method: 'DELETE', bucket, key: 'a.txt' });
-   * await fetch(url, { method: 'DELETE', headers: headers as Record<string, string> });
+   * await fetch(url, { method: 'DELETE', headers });
    * ```
    */
   authorize(options: AuthorizeOptions): Promise<Authorized> {
@@ -419,7 +419,12 @@ export class CosSigner {
     const { headers, fields, params } = thenable(s) ? await s : s;
     let query = presign ? '?' + fields : '';
     for (const q of params) query += (query ? '&' : '?') + q[0] + '=' + q[1];
-    return { url: this.#scheme + '://' + p.host + path + query, headers, fetch: this.#fetch };
+    // (Every header in it has a value: the token's only when there is one.)
+    return {
+      url: this.#scheme + '://' + p.host + path + query,
+      headers: headers as Record<string, string>,
+      fetch: this.#fetch,
+    };
   }
 
   /** Validates per-call options into a {@link Prepared} request. */
