@@ -28,8 +28,12 @@ const sign = async (
   } catch {
     return must('ERR_INVALID_KEY', 'the URL path', 'percent-encoded UTF-8', url.pathname);
   }
+  // Only the request-signing options: nothing else of the caller's reaches the primitive.
+  const { expires, signHost, now } = options ?? {};
   const a = await signer.authorize({
-    ...options,
+    expires,
+    signHost,
+    now,
     method: request.method,
     bucket: '',
     key,
