@@ -51,8 +51,10 @@ export type {
   UploadedPart,
   MultipartUploadInfo,
   CompletedUpload,
-  UploadBody,
+  UploadPartResult,
 } from './transfer/multipart.js';
+export type { UploadBody } from './transfer/body.js';
+export { crc64 } from './transfer/crc64.js';
 export { upload } from './transfer/upload.js';
 export type { UploadOptions, UploadResult } from './transfer/upload.js';
 export { listObjects } from './transfer/list.js';

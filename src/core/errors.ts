@@ -24,6 +24,7 @@ export type CosSignErrorCode =
   | 'ERR_INVALID_BODY'
   | 'ERR_COS_RESPONSE'
   | 'ERR_NETWORK'
+  | 'ERR_CHECKSUM'
   | 'ERR_STS';
 
 /**
@@ -46,6 +47,8 @@ export class CosSignError extends Error {
    * none.
    */
   declare readonly cos?: CosErrorBody;
+  /** With `ERR_CHECKSUM`: the part whose bytes COS stored differently, when one part is at fault. */
+  declare readonly partNumber?: number;
   constructor(code: CosSignErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CosSignError';

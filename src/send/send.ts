@@ -20,6 +20,13 @@ export interface CosCall extends SignOptions {
   onProgress?: (loaded: number) => void;
   /** Extra attempts on network errors, 5xx and 429. @defaultValue 3 */
   retries?: number;
+  /**
+   * Checks a 2xx answer: an error returned makes it a failed attempt, retried like a 5xx, and thrown when the
+   * retries are spent (how an UploadPart whose CRC-64 differs is sent again).
+   */
+  check?: (answer: CosAnswer) => CosSignError | undefined;
+  /** Called as each attempt goes out. */
+  onSend?: () => void;
 }
 
 /** COS's answer, read whole. */
@@ -105,7 +112,7 @@ const viaFetch = async (f: typeof fetch, { url, body, ...init }: Out): Promise<C
  * `ERR_NETWORK` (the last error as `cause`), or the signal's reason when aborted.
  */
 export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer> => {
-  const { body, signal, onProgress, retries = 3 } = call;
+  const { body, signal, onProgress, check, onSend, retries = 3 } = call;
   const method = call.method.toUpperCase();
   let recovered = false;
   for (let attempt = 0; ; ) {
@@ -120,6 +127,7 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
     };
     let res: CosAnswer | undefined;
     let error: unknown;
+    onSend?.();
     try {
       // Without a fetch option, browsers send bodies by XMLHttpRequest: fetch has no upload progress.
       res =
@@ -130,7 +138,13 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
       if (signal?.aborted) throw signal.reason;
       error = e;
     }
-    if (res && res.status < 300) return res;
+    if (res && res.status < 300) {
+      const bad = check?.(res);
+      if (!bad) return res;
+      if (attempt >= retries) throw bad;
+      await sleep(backoff(attempt++), signal);
+      continue;
+    }
     const cos = res && parseCosError(res.text);
     if (res && !recovered && (await recover(signer, cos, res.header('date')))) {
       recovered = true;
@@ -165,13 +179,13 @@ const cosError = (call: CosCall, status: number, cos: CosErrorBody | undefined, 
   );
 
 /**
- * Sends `call` and returns its answer's XML root, which must be `name`; a 2xx answer that carries an
- * `<Error>` instead (COS's way for a late failure of Complete) is `ERR_COS_RESPONSE` too.
+ * Sends `call` and returns its answer's XML root, which must be `name`, and the answer; a 2xx answer that
+ * carries an `<Error>` instead (COS's way for a late failure of Complete) is `ERR_COS_RESPONSE` too.
  */
-export const sendXml = async (signer: CosSigner, call: CosCall, name: string): Promise<XmlElement> => {
+export const sendXml = async (signer: CosSigner, call: CosCall, name: string): Promise<[XmlElement, CosAnswer]> => {
   const res = await send(signer, call);
   const el = parseXml(res.text);
-  if (el && el.name == name) return el;
+  if (el && el.name == name) return [el, res];
   throw cosError(call, res.status, parseCosError(res.text), ` without a ${name}`);
 };
 
@@ -187,7 +201,7 @@ export async function* pages(
 ): AsyncGenerator<XmlElement, void, undefined> {
   const params = { ...call.params };
   for (;;) {
-    const el = await sendXml(signer, { ...call, params: { ...params } }, name);
+    const [el] = await sendXml(signer, { ...call, params: { ...params } }, name);
     yield el;
     if (text(el, 'IsTruncated') != 'true') return;
     let moved = false;

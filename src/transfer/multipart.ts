@@ -3,11 +3,13 @@
  * Abort and List Multipart Uploads. Standalone functions taking the signer first, so that a bundle
  * that only presigns does not carry them. {@link upload} puts them together.
  */
-import { fail, must } from '../core/errors.js';
+import { CosSignError, fail, must } from '../core/errors.js';
 import { int, object } from '../core/validate.js';
 import { all, text } from '../core/xml.js';
-import { pages, send, sendXml, type Bytes } from '../send/send.js';
+import { pages, send, sendXml, type CosAnswer } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
+import { read, sizeOf, toBytes, type UploadBody } from './body.js';
+import { toDecimal, update } from './crc64.js';
 
 /** What every multipart call takes besides its own options. */
 export interface MultipartCallOptions {
@@ -33,6 +35,14 @@ export interface PartETag {
   partNumber: number;
   /** The part's ETag as COS answered it. */
   etag: string;
+}
+
+/** What {@link uploadPart} returns. */
+export interface UploadPartResult extends PartETag {
+  /** The CRC-64 of the part's bytes, as COS writes it (decimal); absent with `crc64: false`. */
+  crc64?: string;
+  /** True when COS's answer carried the part's CRC-64 and it matched. */
+  verified: boolean;
 }
 
 /** A part as COS lists it. */
@@ -65,6 +75,11 @@ export interface CompletedUpload {
   key: string;
   /** The object's ETag (`"…-N"` for N parts). */
   etag: string;
+  /**
+   * COS's `x-cos-hash-crc64ecma`: the CRC-64 of the whole object, when COS sent it (a browser reads it only when the
+   * bucket's CORS rule exposes it).
+   */
+  crc64?: string;
 }
 
 /** Options of {@link createMultipartUpload}. */
@@ -90,6 +105,17 @@ export interface UploadPartOptions extends UploadIdOptions {
   body: UploadBody;
   /** Bytes of this part sent so far. */
   onProgress?: (progress: { loaded: number; total: number }) => void;
+  /**
+   * Headers COS requires on every part, signed and sent: SSE-C's `x-cos-server-side-encryption-customer-algorithm`,
+   * `…-customer-key` and `…-customer-key-MD5`, and `x-cos-traffic-limit`.
+   */
+  headers?: Record<string, string>;
+  /**
+   * Check COS's `x-cos-hash-crc64ecma` against the CRC-64 of the bytes sent: a mismatch is retried like a 5xx, then
+   * `ERR_CHECKSUM`. A Blob part is read into memory once, so the bytes hashed are the bytes sent.
+   * @defaultValue true
+   */
+  crc64?: boolean;
 }
 
 /** Options of {@link listParts}. */
@@ -112,31 +138,40 @@ export interface ListMultipartUploadsOptions extends Omit<MultipartCallOptions, 
   pageSize?: number;
 }
 
-/** A body as {@link uploadPart} and {@link upload} take it. */
-export type UploadBody = Blob | ArrayBuffer | ArrayBufferView | string;
+/** COS's CRC-64 header. @internal */
+export const CRC = 'x-cos-hash-crc64ecma';
+
+/** A boolean option, or a refusal. @internal */
+export const flag = (name: string, v: unknown): boolean =>
+  typeof v == 'boolean' || must('ERR_INVALID_OPTION', name, 'true or false', v);
+
+/**
+ * Checks answers against the CRC-64 `crc` of the bytes sent (for {@link send}'s `check`): a different
+ * `x-cos-hash-crc64ecma` is `ERR_CHECKSUM` naming `what` (and `partNumber`); `verified()` says whether the
+ * last answer carried the header and it matched. @internal
+ */
+export const crcCheck = (crc: string | undefined, what: string, partNumber?: number) => {
+  let seen: string | null = null;
+  return {
+    check: (a: CosAnswer) =>
+      crc && (seen = a.header(CRC)) && seen != crc
+        ? Object.assign(
+            new CosSignError(
+              'ERR_CHECKSUM',
+              `${what}: COS stored bytes whose CRC-64 is ${seen}, but the bytes sent have ${crc}`,
+            ),
+            { partNumber },
+          )
+        : undefined,
+    verified: () => !!crc && seen == crc,
+  };
+};
 
 /** An upload id: a non-empty string without control characters. @internal */
 export const checkUploadId = (v: unknown): string =>
   typeof v == 'string' && /^[^\0-\x1f\x7f]+$/.test(v)
     ? v
     : must('ERR_INVALID_OPTION', 'uploadId', 'a non-empty string', v);
-
-/**
- * The body as bytes that slice without copying: a Blob stays a Blob, buffers become views, a string is encoded.
- * @internal
- */
-export const toBytes = (body: unknown): Bytes => {
-  const tag = Object.prototype.toString.call(body);
-  if (typeof body == 'string') return new TextEncoder().encode(body);
-  if (tag == '[object ArrayBuffer]') return new Uint8Array(body as ArrayBuffer);
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  const b = body as Blob;
-  if (b && typeof b == 'object' && typeof b.size == 'number' && typeof b.slice == 'function') return b;
-  return must('ERR_INVALID_BODY', 'body', 'a Blob, File, ArrayBuffer, ArrayBufferView or string', body);
-};
-
-/** Bytes in a body. @internal */
-export const sizeOf = (b: Bytes): number => (b instanceof Uint8Array ? b.byteLength : b.size);
 
 const options = <T>(o: T): T => object(o, 'options');
 
@@ -155,7 +190,9 @@ export const createMultipartUpload = async (
   o: CreateMultipartUploadOptions,
 ): Promise<CreatedUpload> => ({
   uploadId: text(
-    await sendXml(signer, { ...options(o), method: 'POST', params: { uploads: '' } }, 'InitiateMultipartUploadResult'),
+    (
+      await sendXml(signer, { ...options(o), method: 'POST', params: { uploads: '' } }, 'InitiateMultipartUploadResult')
+    )[0],
     'UploadId',
   )!,
 });
@@ -169,18 +206,23 @@ export const createMultipartUpload = async (
  * const { etag } = await uploadPart(signer, { bucket, key, uploadId, partNumber: 1, body: file.slice(0, 8 << 20) });
  * ```
  */
-export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promise<PartETag> => {
-  const { key, onProgress } = options(o);
+export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promise<UploadPartResult> => {
+  const { key, onProgress, crc64: verify = true } = options(o);
   const partNumber = int('partNumber', o.partNumber, 1, 1e4);
-  const body = toBytes(o.body);
+  const uploadId = checkUploadId(o.uploadId);
+  flag('crc64', verify);
+  let body = toBytes(o.body);
   const total = sizeOf(body);
+  const crc = verify ? toDecimal(update([0, 0], (body = await read(body)))) : undefined;
+  const { check, verified } = crcCheck(crc, `part ${partNumber} of ${key}`, partNumber);
   const progress = onProgress && ((loaded: number) => onProgress({ loaded: Math.min(loaded, total), total }));
   const res = await send(signer, {
     ...o,
     method: 'PUT',
-    params: { partNumber, uploadId: checkUploadId(o.uploadId) },
+    params: { partNumber, uploadId },
     body,
     onProgress: progress,
+    check,
   });
   progress?.(total);
   const etag =
@@ -189,7 +231,7 @@ export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promi
       'ERR_COS_RESPONSE',
       `part ${partNumber} of ${key}: no ETag header in the answer (a bucket's CORS rule must expose ETag)`,
     );
-  return { partNumber, etag };
+  return { partNumber, etag, crc64: crc, verified: verified() };
 };
 
 /**
@@ -223,9 +265,16 @@ export const listParts = async (signer: CosSigner, o: ListPartsOptions): Promise
  * await completeMultipartUpload(signer, { bucket, key, uploadId, parts: [{ partNumber: 1, etag }] });
  * ```
  */
-export const completeMultipartUpload = async (
+export const completeMultipartUpload = (
   signer: CosSigner,
   o: CompleteMultipartUploadOptions,
+): Promise<CompletedUpload> => complete(signer, o);
+
+/** {@link completeMultipartUpload}, telling `onSend` of each attempt (upload() must know). @internal */
+export const complete = async (
+  signer: CosSigner,
+  o: CompleteMultipartUploadOptions,
+  onSend?: () => void,
 ): Promise<CompletedUpload> => {
   const { bucket, key, parts } = options(o);
   const uploadId = checkUploadId(o.uploadId);
@@ -243,9 +292,9 @@ export const completeMultipartUpload = async (
   const part = ([n, etag]: readonly [number, string]) =>
     `<Part><PartNumber>${n}</PartNumber><ETag>${xml(etag)}</ETag></Part>`;
   const body = `<CompleteMultipartUpload>${sorted.map(part).join('')}</CompleteMultipartUpload>`;
-  const el = await sendXml(
+  const [el, res] = await sendXml(
     signer,
-    { ...o, method: 'POST', params: { uploadId }, body },
+    { ...o, method: 'POST', params: { uploadId }, body, onSend },
     'CompleteMultipartUploadResult',
   );
   return {
@@ -253,6 +302,7 @@ export const completeMultipartUpload = async (
     bucket: text(el, 'Bucket') || bucket,
     key: text(el, 'Key') || key,
     etag: text(el, 'ETag')!,
+    crc64: res.header(CRC) || undefined,
   };
 };
 

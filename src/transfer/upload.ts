@@ -2,19 +2,23 @@
  * `upload()`: a whole object into COS, one PUT for small bodies and a resumable multipart upload for
  * large ones, with parts in parallel, retries, progress and cancellation.
  */
-import { fail, must } from '../core/errors.js';
+import { CosSignError, fail, must } from '../core/errors.js';
 import { int, object } from '../core/validate.js';
 import { send } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
+import { range, read, sizeOf, toBytes, type UploadBody } from './body.js';
+import { combine, fromDecimal, toDecimal, update, type Crc } from './crc64.js';
+import { md5 } from './md5.js';
 import {
+  CRC,
   checkUploadId,
-  completeMultipartUpload,
+  complete,
+  crcCheck,
   createMultipartUpload,
+  flag,
   listParts,
-  sizeOf,
-  toBytes,
   uploadPart,
-  type UploadBody,
+  type UploadedPart,
 } from './multipart.js';
 
 const MiB = 1048576;
@@ -57,6 +61,13 @@ export interface UploadOptions {
   onProgress?: (progress: { loaded: number; total: number }) => void;
   /** Called as soon as the multipart upload exists (also with a resumed id): keep it to resume later. */
   onUploadId?: (uploadId: string) => void;
+  /**
+   * Verify the bytes: COS's `x-cos-hash-crc64ecma` on every PutObject and UploadPart against the CRC-64 of the bytes
+   * sent (a mismatch is retried, then `ERR_CHECKSUM` with `partNumber`), and on Complete against the parts' CRCs
+   * combined. Each part is read into memory once (at most `concurrency` at a time) and hashed at about 1.5 GiB/s.
+   * @defaultValue true
+   */
+  crc64?: boolean;
 }
 
 /** What {@link upload} returns. */
@@ -69,6 +80,14 @@ export interface UploadResult {
   location: string;
   /** The multipart upload's id; absent when the body went in one PutObject. */
   uploadId?: string;
+  /** The object's CRC-64 (decimal): COS's, or the one computed when COS sent none; absent with `crc64: false`. */
+  crc64?: string;
+  /**
+   * True when every answer carried COS's CRC-64 and each one matched the bytes sent, so the object holds exactly the
+   * body. False when an answer had no `x-cos-hash-crc64ecma` (in browsers, the bucket's CORS rule must expose it) or
+   * with `crc64: false`: the upload succeeded, unchecked.
+   */
+  verified: boolean;
 }
 
 /**
@@ -84,6 +103,21 @@ export const planParts = (total: number, partSize: number): { partSize: number; 
 
 const fn = (name: string, v: unknown) =>
   v === undefined || typeof v == 'function' || must('ERR_INVALID_OPTION', name, 'a function', v);
+
+/** Headers COS wants on every UploadPart, not only on Initiate: SSE-C's customer key and the traffic limit. */
+const PER_PART = /^x-cos-(server-side-encryption-customer-(algorithm|key|key-md5)|traffic-limit)$/i;
+
+/** An ETag that is the plain MD5 of a part (not of an encrypted or multipart object): its 32 hex digits. */
+const plainMd5 = (etag: string) => /^"?([\da-f]{32})"?$/i.exec(etag)?.[1]?.toLowerCase();
+
+/** Runs `job` on each of `items`, `n` at a time; the first failure rejects (the others finish their item). */
+const pool = async <T>(items: T[], n: number, job: (item: T) => Promise<void>) => {
+  let i = 0;
+  const worker = async () => {
+    while (i < items.length) await job(items[i++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+};
 
 /**
  * Uploads a whole object: one PutObject up to `multipartThreshold`, a multipart upload above it (or
@@ -112,11 +146,13 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
     partSize: wanted = 8 * MiB,
     concurrency = 4,
     retries = 3,
+    crc64: verify = true,
   } = o;
   int('partSize', wanted, MIN_PART, MAX_PART);
   const threshold = int('multipartThreshold', o.multipartThreshold ?? wanted, 0, Number.MAX_SAFE_INTEGER);
   int('concurrency', concurrency, 1, 64);
   int('retries', retries, 0, 20);
+  flag('crc64', verify);
   const resume = o.uploadId === undefined ? undefined : checkUploadId(o.uploadId);
   fn('onProgress', onProgress);
   fn('onUploadId', onUploadId);
@@ -135,31 +171,80 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
 
   if (resume === undefined && total <= threshold) {
     progress(0);
+    const sent = verify ? await read(body) : body;
+    const crc = verify ? toDecimal(update([0, 0], sent as Uint8Array)) : undefined;
+    const { check, verified } = crcCheck(crc, key);
     const res = await send(signer, {
       method: 'PUT',
       bucket,
       key,
       headers,
-      body,
+      body: sent,
       signal,
       retries,
       onProgress: progress,
+      check,
     });
     progress(total);
-    return { key, etag: res.header('etag') || '', location };
+    return { key, etag: res.header('etag') || '', location, crc64: res.header(CRC) || crc, verified: verified() };
   }
 
   const call = { bucket, key, signal, retries };
+  const perPart: Record<string, string> = {};
+  for (const h in headers) if (PER_PART.test(h)) perPart[h] = headers[h]!;
+
+  // The whole body's CRC-64 when the parts' are not all known (crc64: false): one pass, 8 MiB at a time.
+  const hashBody = async () => {
+    let crc: Crc = [0, 0];
+    for (let at = 0; at < total; at += 8 * MiB) crc = update(crc, await read(range(body, at, at + 8 * MiB)));
+    return crc;
+  };
+  // COS said NoSuchUpload where the upload may have completed (an earlier Complete whose answer was lost):
+  // success when the object holds exactly this body, by size and CRC-64; otherwise `e` stands.
+  const confirm = async (e: unknown, uploadId: string, crc: () => Promise<Crc>): Promise<UploadResult> => {
+    if (!(e instanceof CosSignError && e.cos?.Code == 'NoSuchUpload')) throw e;
+    const head = await send(signer, { ...call, method: 'HEAD' }).catch(() => {
+      throw e;
+    });
+    const got = head.header(CRC);
+    if (head.header('content-length') != String(total) || got != toDecimal(await crc())) throw e;
+    progress(total);
+    return { key, etag: head.header('etag') || '', location, uploadId, crc64: got!, verified: true };
+  };
+
+  let listed: UploadedPart[] = [];
+  if (resume !== undefined)
+    try {
+      listed = await listParts(signer, { ...call, uploadId: resume });
+    } catch (e) {
+      return confirm(e, resume, hashBody);
+    }
   // A resumed upload keeps the part size it was started with: its largest part, when that is a whole one.
-  const listed = resume === undefined ? [] : await listParts(signer, { ...call, uploadId: resume });
   const largest = Math.max(0, ...listed.map((p) => p.size));
   const { partSize, count } = planParts(total, largest >= MIN_PART && largest <= MAX_PART ? largest : wanted);
   const length = (n: number) => Math.min(total, n * partSize) - (n - 1) * partSize;
+  const part = (n: number) => range(body, (n - 1) * partSize, (n - 1) * partSize + length(n));
   const etags: string[] = [];
+  const crcs: Crc[] = [];
+  let verified = verify;
   let done = 0;
-  for (const p of listed)
-    if (p.partNumber <= count && p.size == length(p.partNumber) && !etags[p.partNumber - 1])
-      (etags[p.partNumber - 1] = p.etag), (done += p.size);
+
+  // Parts COS has, of the right size, are kept when their bytes are the body's: a plain-MD5 ETag must be the MD5
+  // of the body's range (a part of another file is sent again); the CRC of each kept part is needed at Complete.
+  const seen = new Set<number>();
+  const kept = listed.filter(
+    (p) => p.partNumber <= count && p.size == length(p.partNumber) && !seen.has(p.partNumber) && seen.add(p.partNumber),
+  );
+  await pool(kept, concurrency, async ({ partNumber: n, etag, size }) => {
+    const want = plainMd5(etag);
+    if (want || verify) {
+      const bytes = await read(part(n));
+      if (want && want != md5(bytes)) return;
+      if (verify) crcs[n - 1] = update([0, 0], bytes);
+    }
+    etags[n - 1] = etag;
+    done += size;
+  });
   const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
   onUploadId?.(uploadId);
   progress(done);
@@ -169,48 +254,61 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
   const relay = () => stop.abort(signal!.reason);
   signal?.addEventListener('abort', relay, { once: true });
   const sending = new Map<number, number>();
-  const update = () => {
+  const report = () => {
     let n = done;
     for (const v of sending.values()) n += v;
     progress(n);
   };
-  let next = 1;
-  const worker = async () => {
-    for (;;) {
-      while (next <= count && etags[next - 1]) next++;
-      if (next > count) return;
-      const n = next++;
-      const start = (n - 1) * partSize;
-      const part =
-        body instanceof Uint8Array ? body.subarray(start, start + length(n)) : body.slice(start, start + length(n));
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !etags[n - 1]);
+  try {
+    await pool(missing, concurrency, async (n) => {
       sending.set(n, 0);
       const r = await uploadPart(signer, {
         ...call,
         signal: stop.signal,
         uploadId,
         partNumber: n,
-        body: part,
-        onProgress: ({ loaded }) => (sending.set(n, loaded), update()),
+        body: part(n),
+        headers: perPart,
+        crc64: verify,
+        onProgress: ({ loaded }) => (sending.set(n, loaded), report()),
       });
       sending.delete(n);
       etags[n - 1] = r.etag;
+      if (r.crc64) crcs[n - 1] = fromDecimal(r.crc64);
+      verified &&= r.verified;
       done += length(n);
-      update();
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+      report();
+    });
   } catch (e) {
     stop.abort(e);
     throw signal?.aborted ? signal.reason : e;
   } finally {
     signal?.removeEventListener('abort', relay);
   }
-  const completed = await completeMultipartUpload(signer, {
-    ...call,
-    uploadId,
-    parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })),
-  });
+
+  // The whole object's CRC from the parts', in order: crc(A‖B) from crc(A), crc(B) and |B|.
+  const whole = async () => (verify ? crcs.reduce((a, c, i) => combine(a, c, length(i + 1))) : hashBody());
+  let sends = 0;
+  const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
+  const completed = await complete(signer, { ...call, uploadId, parts }, () => sends++).catch((e) =>
+    sends > 1 ? confirm(e, uploadId, whole) : Promise.reject(e),
+  );
+  if ('verified' in completed) return completed;
+  const computed = verify ? toDecimal(await whole()) : undefined;
+  if (computed && completed.crc64 && completed.crc64 != computed)
+    fail(
+      'ERR_CHECKSUM',
+      `${key}: the object now holds other bytes than the body: COS's CRC-64 of it is ${completed.crc64}, ` +
+        `the body's is ${computed}`,
+    );
   progress(total);
-  return { key, etag: completed.etag, location, uploadId };
+  return {
+    key,
+    etag: completed.etag,
+    location,
+    uploadId,
+    crc64: completed.crc64 || computed,
+    verified: verified && !!completed.crc64,
+  };
 };
