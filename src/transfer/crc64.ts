@@ -103,7 +103,7 @@ export const update: (crc: Crc, bytes: Uint8Array) => Crc = /* @__PURE__ */ (() 
   };
 })();
 
-const MAX = 2n ** 64n - 1n;
+const MAX = 0xffffffffffffffffn;
 
 /** A decimal CRC (as COS sends it) as a register, or a refusal naming `name`. @internal */
 export const fromDecimal = (s: unknown, name = 'previous'): Crc => {
