@@ -88,3 +88,6 @@ export class Crc64 {
 
 /** The CRC-64/XZ of `bytes` in one call, as a decimal string. */
 export const crc64 = (bytes) => new Crc64().update(bytes).digest();
+
+/** The header COS sends the CRC in. */
+export const CRC_HEADER = 'x-cos-hash-crc64ecma';

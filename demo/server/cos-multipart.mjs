@@ -3,6 +3,9 @@
 // progress live in memory, their parts as files in a folder of their own (they need not survive a
 // restart). Every change to one upload (a part stored, Complete, Abort) runs after the previous one
 // has finished, so Complete never reads a part that is being replaced or removed.
+//
+// Upload Part answers with the part's CRC-64 (x-cos-hash-crc64ecma, computed as it streams in),
+// Complete with the whole object's, computed while the parts are joined.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CosRefusal } from './cos-auth.mjs';
 import { XML_HEAD, parseXml, sendXml, tag, urlEncodeKey } from './cos-xml.mjs';
 import { byteOrder, intParam, listPage } from './cos-list.mjs';
+import { CRC_HEADER, Crc64 } from './cos-crc.mjs';
 
 /** COS's limits: every part but the last at least 1 MiB, at most 5 GiB, part numbers 1 to 10,000. */
 export const MIN_PART_BYTES = 1024 ** 2;
@@ -93,7 +97,7 @@ const readBody = (req, limit, tooLarge) =>
 
 /**
  * The multipart part of a server for `bucket`. `dir` holds one folder per upload; `receive(stream,
- * limit)` streams a body into a temp file in `tmpDir` ({ tmp, size, etag }); `commit(key, tmp, info)`
+ * limit)` streams a body into a temp file in `tmpDir` ({ tmp, size, etag, crc64 }); `commit(key, tmp, info)`
  * makes a temp file an object; `storedHeaders(headers)` picks the headers an object keeps;
  * `maxObjectBytes` bounds an object's size (PUT, POST or a completed upload).
  */
@@ -199,6 +203,7 @@ export const createMultipart = ({
           partNumber,
           size: got.size,
           etag: `"${got.etag}"`,
+          crc64: got.crc64,
           lastModified: new Date(now()).toISOString(),
           file,
         });
@@ -207,7 +212,13 @@ export const createMultipart = ({
     } finally {
       if (got.tmp) await fsp.rm(got.tmp, { force: true });
     }
-    res.writeHead(200, { ETag: `"${got.etag}"`, 'Content-Length': '0' }).end();
+    res
+      .writeHead(200, {
+        ETag: `"${got.etag}"`,
+        [CRC_HEADER]: got.crc64,
+        'Content-Length': '0',
+      })
+      .end();
   };
 
   /** GET /<key>?uploadId=ID[&max-parts=&part-number-marker=] */
@@ -251,7 +262,8 @@ export const createMultipart = ({
    * (InvalidPartOrder), each listed part uploaded with that ETag, quoted or not, and the numbers
    * consecutive (InvalidPart: COS's Complete documentation refuses a gap with it), every part but the
    * last at least 1 MiB (EntityTooSmall). The object is the listed parts joined (streamed into a temp
-   * file, committed atomically); the upload and all its parts, listed or not, are then removed.
+   * file, hashed on the way for its CRC-64, committed atomically); the upload and all its parts, listed
+   * or not, are then removed.
    */
   const complete = async (req, res, key, q, host) => {
     const up = find(key, q.uploadid);
@@ -297,12 +309,15 @@ export const createMultipart = ({
       const tmp = path.join(tmpDir, randomBytes(12).toString('hex'));
       try {
         const out = fs.createWriteStream(tmp);
+        const crc = new Crc64();
         const failed = once(out, 'error').then(([e]) => Promise.reject(e));
         failed.catch(() => {});
         try {
           for (const p of parts)
-            for await (const chunk of fs.createReadStream(p.file))
+            for await (const chunk of fs.createReadStream(p.file)) {
+              crc.update(chunk);
               if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+            }
           await Promise.race([new Promise((ok) => out.end(ok)), failed]);
         } catch (e) {
           // Closed before the temp file is removed below: an open still in flight would recreate it.
@@ -312,7 +327,12 @@ export const createMultipart = ({
         const etag = createHash('md5')
           .update(Buffer.concat(parts.map((p) => Buffer.from(unquote(p.etag), 'hex'))))
           .digest('hex');
-        const done = await commit(key, tmp, { size, etag: `"${etag}-${parts.length}"`, headers: up.headers });
+        const done = await commit(key, tmp, {
+          size,
+          etag: `"${etag}-${parts.length}"`,
+          crc64: crc.digest(),
+          headers: up.headers,
+        });
         uploads.delete(up.uploadId);
         await fsp.rm(up.folder, { recursive: true, force: true });
         return done;
@@ -325,6 +345,7 @@ export const createMultipart = ({
       res,
       200,
       `${XML_HEAD}<CompleteMultipartUploadResult>\n  ${tag('Location', location)}\n  ${tag('Bucket', bucket)}\n  ${tag('Key', key)}\n  ${tag('ETag', o.etag)}\n</CompleteMultipartUploadResult>\n`,
+      { [CRC_HEADER]: o.crc64 },
     );
   };
 

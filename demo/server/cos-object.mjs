@@ -1,9 +1,17 @@
 // PUT, GET, HEAD and DELETE Object for the local COS server. Every function takes the server's state
 // (cos-server.mjs) first.
+//
+// The object's CRC-64 (x-cos-hash-crc64ecma, cos-crc.mjs) is computed as a PUT streams in, kept in its
+// metadata and sent on the PUT's answer, on HEAD, and on a GET whose body is the whole object: no Range,
+// or a Range covering every byte (a 206 then, with the CRC of exactly the bytes sent). A GET of part
+// of the object carries none, so a client never takes the object's CRC for the body's. (Real COS may
+// well send the whole object's CRC on a partial GET too: it is an attribute of the object.) Objects
+// stored before the server kept CRCs send none.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CosRefusal } from './cos-auth.mjs';
+import { CRC_HEADER } from './cos-crc.mjs';
 import { commit, dataPath, receive, removeObject, storedHeaders } from './cos-store.mjs';
 
 /** Response headers GET Object lets the caller override with `response-*` query parameters. */
@@ -22,7 +30,7 @@ const headerCase = (name) => name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase(
 
 /**
  * PUT Object: the body streamed into a temp file, checked against Content-Length (IncompleteBody) and
- * Content-MD5 (BadDigest), then committed with the headers an object keeps.
+ * Content-MD5 (BadDigest), then committed with the headers an object keeps and its CRC-64.
  */
 export const putObject = async (cos, req, res, key) => {
   const declared = req.headers['content-length'];
@@ -55,12 +63,16 @@ export const putObject = async (cos, req, res, key) => {
   const o = await commit(cos, key, got.tmp, {
     size: got.size,
     etag: `"${got.etag}"`,
+    crc64: got.crc64,
     headers: storedHeaders(req.headers),
   });
-  res.writeHead(200, { ETag: o.etag, 'Content-Length': '0' }).end();
+  res.writeHead(200, { ETag: o.etag, [CRC_HEADER]: o.crc64, 'Content-Length': '0' }).end();
 };
 
-/** GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304) and `response-*` overrides. */
+/**
+ * GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304), `response-*` overrides,
+ * and the CRC-64 when the whole object is sent.
+ */
 export const getObject = async (cos, req, res, key, query) => {
   const o = cos.index.get(key);
   if (!o) throw new CosRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
@@ -74,6 +86,7 @@ export const getObject = async (cos, req, res, key, query) => {
   }
   const { start, end } = range;
   if (range.partial) h['Content-Range'] = `bytes ${start}-${end}/${o.size}`;
+  if (o.crc64 && start === 0 && end === o.size - 1) h[CRC_HEADER] = o.crc64;
   h['Content-Length'] = String(Math.max(0, end - start + 1));
   res.writeHead(range.partial ? 206 : 200, h);
   if (req.method === 'HEAD' || o.size === 0) return res.end();
