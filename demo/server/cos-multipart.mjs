@@ -5,7 +5,8 @@
 // has finished, so Complete never reads a part that is being replaced or removed.
 //
 // Upload Part answers with the part's CRC-64 (x-cos-hash-crc64ecma, computed as it streams in),
-// Complete with the whole object's, computed while the parts are joined.
+// Complete with the whole object's, computed while the parts are joined. An upload initiated with an
+// SSE-C key (cos-ssec.mjs) takes only parts that carry the same key, and the object keeps it.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { CosRefusal } from './cos-auth.mjs';
 import { XML_HEAD, parseXml, sendXml, tag, urlEncodeKey } from './cos-xml.mjs';
 import { byteOrder, intParam, listPage } from './cos-list.mjs';
 import { CRC_HEADER, Crc64 } from './cos-crc.mjs';
+import { checkPartSsec, readSsec, ssecHeaders } from './cos-ssec.mjs';
 
 /** COS's limits: every part but the last at least 1 MiB, at most 5 GiB, part numbers 1 to 10,000. */
 export const MIN_PART_BYTES = 1024 ** 2;
@@ -112,7 +114,7 @@ export const createMultipart = ({
   storedHeaders,
   maxObjectBytes,
 }) => {
-  /** uploadId -> { key, uploadId, initiated, headers, parts: Map<number, part>, folder, tail } */
+  /** uploadId -> { key, uploadId, initiated, headers, ssec?, parts: Map<number, part>, folder, tail } */
   const uploads = new Map();
   /** An <Initiator> or <Owner> element (the bucket's APPID, as COS shows it), indented by `pad`. */
   const person = (name, pad) =>
@@ -144,6 +146,7 @@ export const createMultipart = ({
   /** POST /<key>?uploads */
   const initiate = async (req, res, key) => {
     req.resume();
+    const ssec = readSsec(req.headers);
     const uploadId = newUploadId();
     const folder = path.join(dir, uploadId);
     await fsp.mkdir(folder);
@@ -152,6 +155,7 @@ export const createMultipart = ({
       uploadId,
       initiated: new Date(now()).toISOString(),
       headers: storedHeaders(req.headers),
+      ssec,
       parts: new Map(),
       folder,
       tail: Promise.resolve(),
@@ -160,6 +164,7 @@ export const createMultipart = ({
       res,
       200,
       `${XML_HEAD}<InitiateMultipartUploadResult>\n  ${tag('Bucket', bucket)}\n  ${tag('Key', key)}\n  ${tag('UploadId', uploadId)}\n</InitiateMultipartUploadResult>\n`,
+      ssecHeaders(ssec),
     );
   };
 
@@ -169,6 +174,8 @@ export const createMultipart = ({
       invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`),
     );
     const up = find(key, q.uploadid);
+    // A guess at COS, after S3: a part of an SSE-C upload without that key is refused (InvalidRequest).
+    checkPartSsec(up.ssec, req.headers);
     const declared = req.headers['content-length'];
     if (declared === undefined && !req.headers['transfer-encoding'])
       throw new CosRefusal(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
@@ -216,6 +223,7 @@ export const createMultipart = ({
       .writeHead(200, {
         ETag: `"${got.etag}"`,
         [CRC_HEADER]: got.crc64,
+        ...ssecHeaders(up.ssec),
         'Content-Length': '0',
       })
       .end();
@@ -331,6 +339,7 @@ export const createMultipart = ({
           size,
           etag: `"${etag}-${parts.length}"`,
           crc64: crc.digest(),
+          ...(up.ssec && { ssec: up.ssec }),
           headers: up.headers,
         });
         uploads.delete(up.uploadId);
@@ -345,7 +354,7 @@ export const createMultipart = ({
       res,
       200,
       `${XML_HEAD}<CompleteMultipartUploadResult>\n  ${tag('Location', location)}\n  ${tag('Bucket', bucket)}\n  ${tag('Key', key)}\n  ${tag('ETag', o.etag)}\n</CompleteMultipartUploadResult>\n`,
-      { [CRC_HEADER]: o.crc64 },
+      { [CRC_HEADER]: o.crc64, ...ssecHeaders(o.ssec) },
     );
   };
 

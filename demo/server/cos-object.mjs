@@ -12,6 +12,7 @@ import fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CosRefusal } from './cos-auth.mjs';
 import { CRC_HEADER } from './cos-crc.mjs';
+import { checkReadSsec, readSsec, ssecHeaders } from './cos-ssec.mjs';
 import { commit, dataPath, receive, removeObject, storedHeaders } from './cos-store.mjs';
 
 /** Response headers GET Object lets the caller override with `response-*` query parameters. */
@@ -30,13 +31,15 @@ const headerCase = (name) => name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase(
 
 /**
  * PUT Object: the body streamed into a temp file, checked against Content-Length (IncompleteBody) and
- * Content-MD5 (BadDigest), then committed with the headers an object keeps and its CRC-64.
+ * Content-MD5 (BadDigest), then committed with the headers an object keeps, its CRC-64 and its SSE-C
+ * key's MD5 (cos-ssec.mjs), if it was sent with one.
  */
 export const putObject = async (cos, req, res, key) => {
   const declared = req.headers['content-length'];
   if (declared === undefined && !req.headers['transfer-encoding'])
     throw new CosRefusal(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
   if (+declared > cos.maxObjectBytes) throw tooLarge();
+  const ssec = readSsec(req.headers);
   let got;
   try {
     got = await receive(cos, req, cos.maxObjectBytes);
@@ -64,18 +67,20 @@ export const putObject = async (cos, req, res, key) => {
     size: got.size,
     etag: `"${got.etag}"`,
     crc64: got.crc64,
+    ...(ssec && { ssec }),
     headers: storedHeaders(req.headers),
   });
-  res.writeHead(200, { ETag: o.etag, [CRC_HEADER]: o.crc64, 'Content-Length': '0' }).end();
+  res.writeHead(200, { ETag: o.etag, [CRC_HEADER]: o.crc64, ...ssecHeaders(ssec), 'Content-Length': '0' }).end();
 };
 
 /**
  * GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304), `response-*` overrides,
- * and the CRC-64 when the whole object is sent.
+ * the CRC-64 when the whole object is sent, and the SSE-C key asked for if it was stored with one.
  */
 export const getObject = async (cos, req, res, key, query) => {
   const o = cos.index.get(key);
   if (!o) throw new CosRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
+  checkReadSsec(o.ssec, req.headers);
   const h = objectHeaders(o, query);
   const inm = req.headers['if-none-match'];
   if (inm?.split(/\s*,\s*/).includes(o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
@@ -102,6 +107,7 @@ const objectHeaders = (o, query) => {
     'Accept-Ranges': 'bytes',
   };
   for (const n in o.headers) h[headerCase(n)] = o.headers[n];
+  Object.assign(h, ssecHeaders(o.ssec));
   for (const [k, v] of query) {
     const n = k.toLowerCase();
     if (n.startsWith('response-') && OVERRIDES.includes(n.slice(9))) h[headerCase(n.slice(9))] = v;

@@ -3,7 +3,7 @@
 // CORS. Every request is verified as COS verifies it (cos-auth.mjs, independent of src/) and refused
 // with COS's XML errors. Objects live on disk; an upload becomes visible only once complete (temp file
 // + rename), so a refused or aborted upload leaves nothing behind. Uploads and whole-object reads carry
-// the CRC-64 COS sends (x-cos-hash-crc64ecma, cos-crc.mjs).
+// the CRC-64 COS sends (x-cos-hash-crc64ecma, cos-crc.mjs); SSE-C keys are checked (cos-ssec.mjs).
 // Tests can make it fail on purpose (`inject`) and see what it was asked (`state.history`).
 //
 // The server is one state object, `cos`, that the modules share (each function takes it first):
@@ -15,6 +15,7 @@
 //   cos-multipart.mjs  the six multipart requests
 //   cos-store.mjs   objects on disk: receive a body (hashing it), commit it, remove it
 //   cos-crc.mjs     CRC-64/XZ, the server's own
+//   cos-ssec.mjs    SSE-C headers: checked, remembered, asked for again
 //   cos-hooks.mjs   test hooks: request history, injected failures
 import http from 'node:http';
 import fsp from 'node:fs/promises';
@@ -49,7 +50,7 @@ export const createCosServer = async ({
     log,
     historyLimit,
     dirs,
-    /** key -> { key, size, etag, lastModified, headers, file, crc64? } (cos-store.mjs) */
+    /** key -> { key, size, etag, lastModified, headers, file, crc64?, ssec? } (cos-store.mjs) */
     index,
     /** secretId -> { secretKey, token?, expiresAt? } */
     keys: new Map(),
@@ -95,7 +96,7 @@ const serverApi = (cos, server) => ({
   setClockSkew(ms) {
     cos.state.clockSkewMs = ms;
   },
-  /** The stored object (for tests): { key, size, etag, crc64, headers, data: Buffer } or undefined. */
+  /** The stored object (for tests): { key, size, etag, crc64, ssec?, headers, data: Buffer } or undefined. */
   async readObject(key) {
     const o = cos.index.get(key);
     return o && { ...o, data: await fsp.readFile(dataPath(cos, o)) };

@@ -30,8 +30,8 @@ export const storedHeaders = (from) => {
 /**
  * Prepares the folders under `root` (tmp and multipart emptied: what was in flight does not outlive a
  * run) and loads the objects a previous run left. Returns { dirs, index }: index is key -> { key, size,
- * etag, lastModified, headers, file, crc64? } (crc64: the CRC-64 as a decimal string, missing in
- * metadata written before the server computed it).
+ * etag, lastModified, headers, file, crc64?, ssec? } (crc64: the CRC-64 as a decimal string, missing in
+ * metadata written before the server computed it; ssec: { algorithm, keyMd5 } of an SSE-C object).
  */
 export const openStore = async (root) => {
   const dirs = {
