@@ -12,6 +12,7 @@ import fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CosRefusal } from './cos-auth.mjs';
 import { CRC_HEADER } from './cos-crc.mjs';
+import { flipOffset } from './cos-hooks.mjs';
 import { checkReadSsec, readSsec, ssecHeaders } from './cos-ssec.mjs';
 import { commit, dataPath, receive, removeObject, storedHeaders } from './cos-store.mjs';
 
@@ -42,7 +43,7 @@ export const putObject = async (cos, req, res, key) => {
   const ssec = readSsec(req.headers);
   let got;
   try {
-    got = await receive(cos, req, cos.maxObjectBytes);
+    got = await receive(cos, req, cos.maxObjectBytes, { flipAt: flipOffset(req) });
   } catch (e) {
     if (e instanceof CosRefusal) throw e;
     // The client went away mid-upload: nothing was stored, nobody to answer.

@@ -97,9 +97,11 @@ export const removeObject = async (cos, key) => {
  * Streams `source` into a new temp file, hashing it as it comes: resolves { tmp, size, etag (hex MD5),
  * crc64 (decimal CRC-64/XZ) }. Past `limit` bytes it keeps reading (so the client can finish sending
  * and read the refusal) but stores nothing and rejects with EntityTooLarge. If the source breaks off,
- * the temp file is removed and the promise rejects.
+ * the temp file is removed and the promise rejects. `flipAt` (an injected fault, cos-hooks.mjs): the
+ * byte at that offset is inverted (xor 0xff) before it is hashed and stored, as if the network had
+ * changed it.
  */
-export const receive = (cos, source, limit) =>
+export const receive = (cos, source, limit, { flipAt } = {}) =>
   new Promise((resolve, reject) => {
     const tmp = path.join(cos.dirs.tmp, randomBytes(12).toString('hex'));
     const out = fs.createWriteStream(tmp);
@@ -120,6 +122,10 @@ export const receive = (cos, source, limit) =>
     };
     source.on('data', (c) => {
       if (over || done) return;
+      if (flipAt >= size && flipAt < size + c.length) {
+        c = Buffer.from(c); // a copy: the chunk may be shared
+        c[flipAt - size] ^= 0xff;
+      }
       size += c.length;
       if (size > limit) {
         over = true;
