@@ -131,10 +131,11 @@ const serverApi = (cos, server) => ({
    *                      stored, as if the network had changed it: the stored part or object, its ETag
    *                      and its CRC are those of the corrupted bytes (a Content-MD5 the client sent
    *                      then refuses it, BadDigest). At `flipAt` (a byte offset; giving it implies
-   *                      flip), else the middle of the declared Content-Length. PUT Object and Upload
-   *                      Part only; other requests are served untouched.
+   *                      flip), else the middle of the declared Content-Length (offset 0 without one).
+   *                      PUT Object and Upload Part only; other requests are served untouched.
    *   crc64: '<decimal>' a 2xx answer carries this x-cos-hash-crc64ecma instead of the true one (added
-   *                      if the answer would have none)
+   *                      if the answer would have none); a number or bigint is written in decimal. What
+   *                      is stored keeps its true CRC.
    * These combine with each other (flip + cutAfter: a corrupted part stored, its answer lost).
    *
    *   delayMs: N         waits N ms before anything else; alone, the request is then served normally,
