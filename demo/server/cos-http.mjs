@@ -17,6 +17,10 @@ const EXPOSE = [
   'Server',
   'x-cos-request-id',
   'Location',
+  // The CRC a browser compares with its own (COS's docs: it must be exposed for a page to read it).
+  'x-cos-hash-crc64ecma',
+  'x-cos-server-side-encryption-customer-algorithm',
+  'x-cos-server-side-encryption-customer-key-MD5',
 ];
 const NOT_ALLOWED =
   "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";

@@ -3,6 +3,10 @@
 // progress live in memory, their parts as files in a folder of their own (they need not survive a
 // restart). Every change to one upload (a part stored, Complete, Abort) runs after the previous one
 // has finished, so Complete never reads a part that is being replaced or removed.
+//
+// Upload Part answers with the part's CRC-64 (x-cos-hash-crc64ecma, computed as it streams in),
+// Complete with the whole object's, computed while the parts are joined. An upload initiated with an
+// SSE-C key (cos-ssec.mjs) takes only parts that carry the same key, and the object keeps it.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +15,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { CosRefusal } from './cos-auth.mjs';
 import { XML_HEAD, parseXml, sendXml, tag, urlEncodeKey } from './cos-xml.mjs';
 import { byteOrder, intParam, listPage } from './cos-list.mjs';
+import { CRC_HEADER, Crc64 } from './cos-crc.mjs';
+import { checkPartSsec, readSsec, ssecHeaders } from './cos-ssec.mjs';
 
 /** COS's limits: every part but the last at least 1 MiB, at most 5 GiB, part numbers 1 to 10,000. */
 export const MIN_PART_BYTES = 1024 ** 2;
@@ -93,7 +99,7 @@ const readBody = (req, limit, tooLarge) =>
 
 /**
  * The multipart part of a server for `bucket`. `dir` holds one folder per upload; `receive(stream,
- * limit)` streams a body into a temp file in `tmpDir` ({ tmp, size, etag }); `commit(key, tmp, info)`
+ * limit)` streams a body into a temp file in `tmpDir` ({ tmp, size, etag, crc64 }); `commit(key, tmp, info)`
  * makes a temp file an object; `storedHeaders(headers)` picks the headers an object keeps;
  * `maxObjectBytes` bounds an object's size (PUT, POST or a completed upload).
  */
@@ -108,7 +114,7 @@ export const createMultipart = ({
   storedHeaders,
   maxObjectBytes,
 }) => {
-  /** uploadId -> { key, uploadId, initiated, headers, parts: Map<number, part>, folder, tail } */
+  /** uploadId -> { key, uploadId, initiated, headers, ssec?, parts: Map<number, part>, folder, tail } */
   const uploads = new Map();
   /** An <Initiator> or <Owner> element (the bucket's APPID, as COS shows it), indented by `pad`. */
   const person = (name, pad) =>
@@ -140,6 +146,7 @@ export const createMultipart = ({
   /** POST /<key>?uploads */
   const initiate = async (req, res, key) => {
     req.resume();
+    const ssec = readSsec(req.headers);
     const uploadId = newUploadId();
     const folder = path.join(dir, uploadId);
     await fsp.mkdir(folder);
@@ -148,6 +155,7 @@ export const createMultipart = ({
       uploadId,
       initiated: new Date(now()).toISOString(),
       headers: storedHeaders(req.headers),
+      ssec,
       parts: new Map(),
       folder,
       tail: Promise.resolve(),
@@ -156,6 +164,7 @@ export const createMultipart = ({
       res,
       200,
       `${XML_HEAD}<InitiateMultipartUploadResult>\n  ${tag('Bucket', bucket)}\n  ${tag('Key', key)}\n  ${tag('UploadId', uploadId)}\n</InitiateMultipartUploadResult>\n`,
+      ssecHeaders(ssec),
     );
   };
 
@@ -165,6 +174,8 @@ export const createMultipart = ({
       invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive.`),
     );
     const up = find(key, q.uploadid);
+    // A guess at COS, after S3: a part of an SSE-C upload without that key is refused (InvalidRequest).
+    checkPartSsec(up.ssec, req.headers);
     const declared = req.headers['content-length'];
     if (declared === undefined && !req.headers['transfer-encoding'])
       throw new CosRefusal(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
@@ -199,6 +210,7 @@ export const createMultipart = ({
           partNumber,
           size: got.size,
           etag: `"${got.etag}"`,
+          crc64: got.crc64,
           lastModified: new Date(now()).toISOString(),
           file,
         });
@@ -207,7 +219,14 @@ export const createMultipart = ({
     } finally {
       if (got.tmp) await fsp.rm(got.tmp, { force: true });
     }
-    res.writeHead(200, { ETag: `"${got.etag}"`, 'Content-Length': '0' }).end();
+    res
+      .writeHead(200, {
+        ETag: `"${got.etag}"`,
+        [CRC_HEADER]: got.crc64,
+        ...ssecHeaders(up.ssec),
+        'Content-Length': '0',
+      })
+      .end();
   };
 
   /** GET /<key>?uploadId=ID[&max-parts=&part-number-marker=] */
@@ -251,7 +270,8 @@ export const createMultipart = ({
    * (InvalidPartOrder), each listed part uploaded with that ETag, quoted or not, and the numbers
    * consecutive (InvalidPart: COS's Complete documentation refuses a gap with it), every part but the
    * last at least 1 MiB (EntityTooSmall). The object is the listed parts joined (streamed into a temp
-   * file, committed atomically); the upload and all its parts, listed or not, are then removed.
+   * file, hashed on the way for its CRC-64, committed atomically); the upload and all its parts, listed
+   * or not, are then removed.
    */
   const complete = async (req, res, key, q, host) => {
     const up = find(key, q.uploadid);
@@ -297,12 +317,15 @@ export const createMultipart = ({
       const tmp = path.join(tmpDir, randomBytes(12).toString('hex'));
       try {
         const out = fs.createWriteStream(tmp);
+        const crc = new Crc64();
         const failed = once(out, 'error').then(([e]) => Promise.reject(e));
         failed.catch(() => {});
         try {
           for (const p of parts)
-            for await (const chunk of fs.createReadStream(p.file))
+            for await (const chunk of fs.createReadStream(p.file)) {
+              crc.update(chunk);
               if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+            }
           await Promise.race([new Promise((ok) => out.end(ok)), failed]);
         } catch (e) {
           // Closed before the temp file is removed below: an open still in flight would recreate it.
@@ -312,7 +335,13 @@ export const createMultipart = ({
         const etag = createHash('md5')
           .update(Buffer.concat(parts.map((p) => Buffer.from(unquote(p.etag), 'hex'))))
           .digest('hex');
-        const done = await commit(key, tmp, { size, etag: `"${etag}-${parts.length}"`, headers: up.headers });
+        const done = await commit(key, tmp, {
+          size,
+          etag: `"${etag}-${parts.length}"`,
+          crc64: crc.digest(),
+          ...(up.ssec && { ssec: up.ssec }),
+          headers: up.headers,
+        });
         uploads.delete(up.uploadId);
         await fsp.rm(up.folder, { recursive: true, force: true });
         return done;
@@ -325,6 +354,7 @@ export const createMultipart = ({
       res,
       200,
       `${XML_HEAD}<CompleteMultipartUploadResult>\n  ${tag('Location', location)}\n  ${tag('Bucket', bucket)}\n  ${tag('Key', key)}\n  ${tag('ETag', o.etag)}\n</CompleteMultipartUploadResult>\n`,
+      { [CRC_HEADER]: o.crc64, ...ssecHeaders(o.ssec) },
     );
   };
 

@@ -1,9 +1,19 @@
 // PUT, GET, HEAD and DELETE Object for the local COS server. Every function takes the server's state
 // (cos-server.mjs) first.
+//
+// The object's CRC-64 (x-cos-hash-crc64ecma, cos-crc.mjs) is computed as a PUT streams in, kept in its
+// metadata and sent on the PUT's answer, on HEAD, and on a GET whose body is the whole object: no Range,
+// or a Range covering every byte (a 206 then, with the CRC of exactly the bytes sent). A GET of part
+// of the object carries none, so a client never takes the object's CRC for the body's. (Real COS may
+// well send the whole object's CRC on a partial GET too: it is an attribute of the object.) Objects
+// stored before the server kept CRCs send none.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CosRefusal } from './cos-auth.mjs';
+import { CRC_HEADER } from './cos-crc.mjs';
+import { flipOffset } from './cos-hooks.mjs';
+import { checkReadSsec, readSsec, ssecHeaders } from './cos-ssec.mjs';
 import { commit, dataPath, receive, removeObject, storedHeaders } from './cos-store.mjs';
 
 /** Response headers GET Object lets the caller override with `response-*` query parameters. */
@@ -22,16 +32,18 @@ const headerCase = (name) => name.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase(
 
 /**
  * PUT Object: the body streamed into a temp file, checked against Content-Length (IncompleteBody) and
- * Content-MD5 (BadDigest), then committed with the headers an object keeps.
+ * Content-MD5 (BadDigest), then committed with the headers an object keeps, its CRC-64 and its SSE-C
+ * key's MD5 (cos-ssec.mjs), if it was sent with one.
  */
 export const putObject = async (cos, req, res, key) => {
   const declared = req.headers['content-length'];
   if (declared === undefined && !req.headers['transfer-encoding'])
     throw new CosRefusal(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
   if (+declared > cos.maxObjectBytes) throw tooLarge();
+  const ssec = readSsec(req.headers);
   let got;
   try {
-    got = await receive(cos, req, cos.maxObjectBytes);
+    got = await receive(cos, req, cos.maxObjectBytes, { flipAt: flipOffset(req) });
   } catch (e) {
     if (e instanceof CosRefusal) throw e;
     // The client went away mid-upload: nothing was stored, nobody to answer.
@@ -55,15 +67,21 @@ export const putObject = async (cos, req, res, key) => {
   const o = await commit(cos, key, got.tmp, {
     size: got.size,
     etag: `"${got.etag}"`,
+    crc64: got.crc64,
+    ...(ssec && { ssec }),
     headers: storedHeaders(req.headers),
   });
-  res.writeHead(200, { ETag: o.etag, 'Content-Length': '0' }).end();
+  res.writeHead(200, { ETag: o.etag, [CRC_HEADER]: o.crc64, ...ssecHeaders(ssec), 'Content-Length': '0' }).end();
 };
 
-/** GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304) and `response-*` overrides. */
+/**
+ * GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304), `response-*` overrides,
+ * the CRC-64 when the whole object is sent, and the SSE-C key asked for if it was stored with one.
+ */
 export const getObject = async (cos, req, res, key, query) => {
   const o = cos.index.get(key);
   if (!o) throw new CosRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
+  checkReadSsec(o.ssec, req.headers);
   const h = objectHeaders(o, query);
   const inm = req.headers['if-none-match'];
   if (inm?.split(/\s*,\s*/).includes(o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
@@ -74,6 +92,7 @@ export const getObject = async (cos, req, res, key, query) => {
   }
   const { start, end } = range;
   if (range.partial) h['Content-Range'] = `bytes ${start}-${end}/${o.size}`;
+  if (o.crc64 && start === 0 && end === o.size - 1) h[CRC_HEADER] = o.crc64;
   h['Content-Length'] = String(Math.max(0, end - start + 1));
   res.writeHead(range.partial ? 206 : 200, h);
   if (req.method === 'HEAD' || o.size === 0) return res.end();
@@ -89,6 +108,7 @@ const objectHeaders = (o, query) => {
     'Accept-Ranges': 'bytes',
   };
   for (const n in o.headers) h[headerCase(n)] = o.headers[n];
+  Object.assign(h, ssecHeaders(o.ssec));
   for (const [k, v] of query) {
     const n = k.toLowerCase();
     if (n.startsWith('response-') && OVERRIDES.includes(n.slice(9))) h[headerCase(n.slice(9))] = v;

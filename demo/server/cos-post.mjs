@@ -1,13 +1,15 @@
 // POST Object for the local COS server: an HTML form (multipart/form-data) whose fields carry a
 // policy and its signature, then the file. The fields are checked before the file is read; the file
 // is streamed into a temp file within the policy's content-length-range, and stored only once the
-// whole form has arrived. Every function takes the server's state (cos-server.mjs) first.
+// whole form has arrived; the answer carries the file's CRC-64 (x-cos-hash-crc64ecma), as COS's does.
+// Every function takes the server's state (cos-server.mjs) first.
 import fsp from 'node:fs/promises';
 import busboy from 'busboy';
 import { CosRefusal, checkKey, sameSignature, signPolicy } from './cos-auth.mjs';
 import { XML_HEAD, xmlEscape } from './cos-xml.mjs';
 import { fail } from './cos-http.mjs';
 import { STORED, commit, receive } from './cos-store.mjs';
+import { CRC_HEADER } from './cos-crc.mjs';
 
 const MALFORMED = 'The body of your POST request is not well-formed multipart/form-data.';
 const invalidPolicy = (why) => new CosRefusal(400, 'InvalidPolicyDocument', `Invalid Policy: ${why}`);
@@ -81,6 +83,7 @@ const storeFile = async (cos, call, bb, form, file, info) => {
   const o = await commit(cos, key, got.tmp, {
     size: got.size,
     etag: `"${got.etag}"`,
+    crc64: got.crc64,
     headers: formHeaders(fields, info),
   });
   form.handled = true;
@@ -199,16 +202,18 @@ const answer = (cos, { res, host }, fields, key, o) => {
     u.searchParams.set('bucket', cos.bucket);
     u.searchParams.set('key', key);
     u.searchParams.set('etag', o.etag);
-    res.writeHead(303, { Location: u.href, ETag: o.etag }).end();
+    res.writeHead(303, { Location: u.href, ETag: o.etag, [CRC_HEADER]: o.crc64 }).end();
   } else if (status === 201) {
     const body = `${XML_HEAD}<PostResponse>\n  <Location>${xmlEscape(location)}</Location>\n  <Bucket>${xmlEscape(cos.bucket)}</Bucket>\n  <Key>${xmlEscape(key)}</Key>\n  <ETag>${xmlEscape(o.etag)}</ETag>\n</PostResponse>\n`;
     res
       .writeHead(201, {
         'Content-Type': 'application/xml',
         ETag: o.etag,
+        [CRC_HEADER]: o.crc64,
         Location: location,
         'Content-Length': Buffer.byteLength(body),
       })
       .end(body);
-  } else res.writeHead(status, { ETag: o.etag, Location: location, 'Content-Length': '0' }).end();
+  } else
+    res.writeHead(status, { ETag: o.etag, [CRC_HEADER]: o.crc64, Location: location, 'Content-Length': '0' }).end();
 };

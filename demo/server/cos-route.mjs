@@ -1,10 +1,10 @@
 // The local COS server's request handler: reads the request's path and query, applies an injected
-// failure, answers preflights, verifies the signature (cos-auth.mjs) and hands the request to the
-// module that serves it. Every function takes the server's state (cos-server.mjs) first.
+// fault (cos-hooks.mjs), answers preflights, verifies the signature (cos-auth.mjs) and hands the
+// request to the module that serves it. Every function takes the server's state (cos-server.mjs) first.
 import { randomBytes } from 'node:crypto';
 import { CosRefusal, parseQuery, verifyRequest } from './cos-auth.mjs';
 import { METHODS, fail, preflight, setCommonHeaders } from './cos-http.mjs';
-import { takeInjection, track } from './cos-hooks.mjs';
+import { serveInjected, signedHeaderNames, takeInjection, track } from './cos-hooks.mjs';
 import { listBucket } from './cos-list.mjs';
 import { deleteObject, getObject, putObject } from './cos-object.mjs';
 import { postObject } from './cos-post.mjs';
@@ -55,9 +55,13 @@ export const handle = async (cos, req, res) => {
     const key = call.pathname.replace(/^\//, '');
     entry.key = key;
     entry.query = Object.fromEntries(query);
+    entry.signed = signedHeaderNames(req.headers, query);
     const injected = takeInjection(cos, { method: req.method, key, query: entry.query });
+    if (injected?.delayMs) await new Promise((ok) => setTimeout(ok, injected.delayMs));
     if (injected?.destroy) return req.socket.destroy();
-    if (injected) return fail(cos, call, injected.errorIn200 ? 200 : injected.status, injected.code, injected.message);
+    if (injected?.serve) serveInjected(injected, req, res);
+    else if (injected)
+      return fail(cos, call, injected.errorIn200 ? 200 : injected.status, injected.code, injected.message);
     if (req.method === 'OPTIONS') return preflight(cos, call);
     return await route(cos, call, key, query);
   } catch (e) {

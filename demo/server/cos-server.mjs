@@ -2,8 +2,9 @@
 // Object, POST Object (HTML form + policy), multipart upload (cos-multipart.mjs), GET Bucket (list),
 // CORS. Every request is verified as COS verifies it (cos-auth.mjs, independent of src/) and refused
 // with COS's XML errors. Objects live on disk; an upload becomes visible only once complete (temp file
-// + rename), so a refused or aborted upload leaves nothing behind. Tests can make it fail on purpose
-// (`inject`) and see what it was asked (`state.history`).
+// + rename), so a refused or aborted upload leaves nothing behind. Uploads and whole-object reads carry
+// the CRC-64 COS sends (x-cos-hash-crc64ecma, cos-crc.mjs); SSE-C keys are checked (cos-ssec.mjs).
+// Tests can make it fail on purpose (`inject`) and see what it was asked (`state.history`).
 //
 // The server is one state object, `cos`, that the modules share (each function takes it first):
 //   cos-route.mjs   the request handler: path and query, injected failures, preflight, signature, routing
@@ -12,14 +13,16 @@
 //   cos-post.mjs    POST Object: the form, its policy and signature
 //   cos-list.mjs    GET Bucket (and the paging List Multipart Uploads shares)
 //   cos-multipart.mjs  the six multipart requests
-//   cos-store.mjs   objects on disk: receive a body, commit it, remove it
-//   cos-hooks.mjs   test hooks: request history, injected failures
+//   cos-store.mjs   objects on disk: receive a body (hashing it), commit it, remove it
+//   cos-crc.mjs     CRC-64/XZ, the server's own
+//   cos-ssec.mjs    SSE-C headers: checked, remembered, asked for again
+//   cos-hooks.mjs   test hooks: request history, injected faults
 import http from 'node:http';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { createMultipart } from './cos-multipart.mjs';
-import { inject } from './cos-hooks.mjs';
+import { flipOffset, inject } from './cos-hooks.mjs';
 import { handle } from './cos-route.mjs';
 import { commit, dataPath, openStore, receive, storedHeaders } from './cos-store.mjs';
 
@@ -47,11 +50,15 @@ export const createCosServer = async ({
     log,
     historyLimit,
     dirs,
-    /** key -> { key, size, etag, lastModified, headers, file } (cos-store.mjs) */
+    /** key -> { key, size, etag, lastModified, headers, file, crc64?, ssec? } (cos-store.mjs) */
     index,
     /** secretId -> { secretKey, token?, expiresAt? } */
     keys: new Map(),
-    /** history: { method, key, query, status }[] of the last `historyLimit` requests (status 0: no answer, the connection was cut). */
+    /**
+     * history: { method, key, query, status }[] of the last `historyLimit` requests (status 0: no answer,
+     * the connection was cut), each also with `headers` (lowercase names) and `signed` (the lowercase
+     * names in its signature's q-header-list), not enumerable (cos-hooks.mjs).
+     */
     state: { clockSkewMs, requests: 0, refusals: [], history: [] },
     /** Failures tests asked for (`inject`), tried in order. */
     injections: [],
@@ -66,7 +73,7 @@ export const createCosServer = async ({
     now: cos.now,
     storedHeaders,
     maxObjectBytes,
-    receive: (source, limit) => receive(cos, source, limit),
+    receive: (source, limit) => receive(cos, source, limit, { flipAt: flipOffset(source) }),
     commit: (key, tmp, info) => commit(cos, key, tmp, info),
   });
   const server = http.createServer((req, res) => {
@@ -93,7 +100,7 @@ const serverApi = (cos, server) => ({
   setClockSkew(ms) {
     cos.state.clockSkewMs = ms;
   },
-  /** The stored object (for tests): { key, size, etag, headers, data: Buffer } or undefined. */
+  /** The stored object (for tests): { key, size, etag, crc64, ssec?, headers, data: Buffer } or undefined. */
   async readObject(key) {
     const o = cos.index.get(key);
     return o && { ...o, data: await fsp.readFile(dataPath(cos, o)) };
@@ -104,12 +111,37 @@ const serverApi = (cos, server) => ({
   /** The multipart uploads in progress (for tests): [{ key, uploadId, parts: [{ partNumber, size, etag }] }], by key then age. */
   listUploads: () => cos.multipart.snapshot(),
   /**
-   * Makes the server fail on purpose (for tests). The next `times` requests for which
-   * `when({ method, key, query })` is true (key decoded, without its leading '/'; query the decoded
-   * parameters) are not served: they are answered with COS's XML error `code` and `status` (the
-   * request body is read first, so the client sees the answer), or with `errorIn200` a 200 whose
-   * body is that <Error> (as COS may answer a Complete), or with `destroy` the connection is cut (a
-   * network error). They still appear in `state.history`. Returns the rule: `remaining`, `cancel()`.
+   * Makes the server misbehave on purpose (for tests), for the next `times` (default 1) requests for
+   * which `when({ method, key, query })` is true (key decoded, without its leading '/'; query the
+   * decoded parameters). They still appear in `state.history`. Returns the rule: `remaining`, `cancel()`.
+   *
+   * A rule fails the request, not serving it, when it gives any of:
+   *   status, code, message  answered with COS's XML error (default 500 InternalError, COS's message
+   *                          for the code); the request body is read first, so the client sees it
+   *   errorIn200             that <Error> in a 200 (as COS may answer a Complete)
+   *   destroy                the connection is cut before anything is served or stored (a network error)
+   * or when it gives nothing else at all (a plain `inject({ when })` is a 500 InternalError).
+   *
+   * A rule serves the request, with a twist, when it gives any of:
+   *   cutAfter: true     the request is served in full (the part or object stored, the upload completed,
+   *                      a refusal decided) and then the connection is cut instead of answering: the
+   *                      client sees a network error although the server did it (a lost answer;
+   *                      history status 0)
+   *   flip: true         one byte of the received body is inverted (xor 0xff) before it is hashed and
+   *                      stored, as if the network had changed it: the stored part or object, its ETag
+   *                      and its CRC are those of the corrupted bytes (a Content-MD5 the client sent
+   *                      then refuses it, BadDigest). At `flipAt` (a byte offset; giving it implies
+   *                      flip), else the middle of the declared Content-Length (offset 0 without one).
+   *                      PUT Object and Upload Part only; other requests are served untouched.
+   *   crc64: '<decimal>' a 2xx answer carries this x-cos-hash-crc64ecma instead of the true one (added
+   *                      if the answer would have none); a number or bigint is written in decimal. What
+   *                      is stored keeps its true CRC.
+   * These combine with each other (flip + cutAfter: a corrupted part stored, its answer lost).
+   *
+   *   delayMs: N         waits N ms before anything else; alone, the request is then served normally,
+   *                      with a failure or a twist, that follows the wait
+   *
+   * Giving both a failure and a twist is a TypeError.
    */
   inject: (options) => inject(cos, options),
   async listen(port = 0, hostname = '127.0.0.1') {

@@ -7,6 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { CosRefusal } from './cos-auth.mjs';
+import { Crc64 } from './cos-crc.mjs';
 
 /** Request headers stored with an object and sent back on GET/HEAD. */
 export const STORED = [
@@ -29,7 +30,8 @@ export const storedHeaders = (from) => {
 /**
  * Prepares the folders under `root` (tmp and multipart emptied: what was in flight does not outlive a
  * run) and loads the objects a previous run left. Returns { dirs, index }: index is key -> { key, size,
- * etag, lastModified, headers, file }.
+ * etag, lastModified, headers, file, crc64?, ssec? } (crc64: the CRC-64 as a decimal string, missing in
+ * metadata written before the server computed it; ssec: { algorithm, keyMd5 } of an SSE-C object).
  */
 export const openStore = async (root) => {
   const dirs = {
@@ -92,16 +94,19 @@ export const removeObject = async (cos, key) => {
 };
 
 /**
- * Streams `source` into a new temp file, hashing it: resolves { tmp, size, etag (hex MD5) }. Past
- * `limit` bytes it keeps reading (so the client can finish sending and read the refusal) but stores
- * nothing and rejects with EntityTooLarge. If the source breaks off, the temp file is removed and the
- * promise rejects.
+ * Streams `source` into a new temp file, hashing it as it comes: resolves { tmp, size, etag (hex MD5),
+ * crc64 (decimal CRC-64/XZ) }. Past `limit` bytes it keeps reading (so the client can finish sending
+ * and read the refusal) but stores nothing and rejects with EntityTooLarge. If the source breaks off,
+ * the temp file is removed and the promise rejects. `flipAt` (an injected fault, cos-hooks.mjs): the
+ * byte at that offset is inverted (xor 0xff) before it is hashed and stored, as if the network had
+ * changed it.
  */
-export const receive = (cos, source, limit) =>
+export const receive = (cos, source, limit, { flipAt } = {}) =>
   new Promise((resolve, reject) => {
     const tmp = path.join(cos.dirs.tmp, randomBytes(12).toString('hex'));
     const out = fs.createWriteStream(tmp);
     const md5 = createHash('md5');
+    const crc = new Crc64();
     let size = 0;
     let over = false;
     let ended = false;
@@ -117,12 +122,17 @@ export const receive = (cos, source, limit) =>
     };
     source.on('data', (c) => {
       if (over || done) return;
+      if (flipAt >= size && flipAt < size + c.length) {
+        c = Buffer.from(c); // a copy: the chunk may be shared
+        c[flipAt - size] ^= 0xff;
+      }
       size += c.length;
       if (size > limit) {
         over = true;
         return;
       }
       md5.update(c);
+      crc.update(c);
       if (!out.write(c)) {
         source.pause();
         out.once('drain', () => source.resume());
@@ -137,7 +147,7 @@ export const receive = (cos, source, limit) =>
       out.end(() => {
         if (done) return;
         done = true;
-        resolve({ tmp, size, etag: md5.digest('hex') });
+        resolve({ tmp, size, etag: md5.digest('hex'), crc64: crc.digest() });
       });
     });
     source.on('error', cleanup);
