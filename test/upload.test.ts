@@ -125,6 +125,7 @@ describe('bad options are refused before any request', () => {
     ['empty uploadId', { uploadId: '' }, 'ERR_INVALID_OPTION'],
     ['onProgress not a function', { onProgress: 'x' }, 'ERR_INVALID_OPTION'],
     ['signal not a signal', { signal: {} }, 'ERR_INVALID_OPTION'],
+    ['crc64 not a boolean', { crc64: 'yes' }, 'ERR_INVALID_OPTION'],
     ['body a number', { body: 123 }, 'ERR_INVALID_BODY'],
     ['body missing', { body: undefined }, 'ERR_INVALID_BODY'],
     ['body a plain object', { body: { size: 1 } }, 'ERR_INVALID_BODY'],
@@ -145,6 +146,7 @@ describe('bad options are refused before any request', () => {
     await refused(uploadPart(signer, { ...o, partNumber: 0, body: 'x' }), 'ERR_INVALID_OPTION');
     await refused(uploadPart(signer, { ...o, partNumber: 10_001, body: 'x' }), 'ERR_INVALID_OPTION');
     await refused(uploadPart(signer, { ...o, partNumber: 1, body: 5 as never }), 'ERR_INVALID_BODY');
+    await refused(uploadPart(signer, { ...o, partNumber: 1, body: 'x', crc64: 1 as never }), 'ERR_INVALID_OPTION');
     await refused(uploadPart(signer, { ...o, uploadId: 'a\nb', partNumber: 1, body: 'x' }), 'ERR_INVALID_OPTION');
     await refused(completeMultipartUpload(signer, { ...o, parts: [] }), 'ERR_INVALID_OPTION');
     await refused(
@@ -207,7 +209,8 @@ describe('upload(): one PutObject or multipart', () => {
     expect(new TextDecoder().decode(cos.objects.get('s')!.data)).toBe('héllo');
   });
 
-  it('headers are signed on PutObject and on Initiate, not on the parts', async () => {
+  // PutObject also signs the Content-MD5 that verified bytes adds (COS refuses a changed body, BadDigest).
+  it('headers are signed on PutObject (with its Content-MD5) and on Initiate, not on the parts', async () => {
     const headers = { 'Content-Type': 'video/mp4', 'x-cos-meta-owner': 'ann' };
     for (const size of [10, 2 * MiB + 1]) {
       const { cos, signer } = setup();
@@ -216,7 +219,12 @@ describe('upload(): one PutObject or multipart', () => {
         const signed = /q-header-list=([^&]*)/.exec(r.headers.authorization)![1];
         const first = r.method == 'PUT' && !r.query.partNumber;
         const init = 'uploads' in r.query;
-        expect(signed, kinds(cos).join()).toBe(first || init ? 'content-type;host;x-cos-meta-owner' : 'host');
+        const want = init
+          ? 'content-type;host;x-cos-meta-owner'
+          : first
+            ? 'content-md5;content-type;host;x-cos-meta-owner'
+            : 'host';
+        expect(signed, kinds(cos).join()).toBe(want);
       }
     }
   });

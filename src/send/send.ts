@@ -150,7 +150,8 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
       recovered = true;
       continue;
     }
-    if (attempt < retries && (!res || res.status >= 500 || res.status == 429)) {
+    // BadDigest: the body COS received is not the one whose Content-MD5 was sent; it was not stored. Send it again.
+    if (attempt < retries && (!res || res.status >= 500 || res.status == 429 || cos?.Code == 'BadDigest')) {
       await sleep(backoff(attempt++), signal);
       continue;
     }

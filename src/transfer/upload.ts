@@ -110,6 +110,9 @@ const PER_PART = /^x-cos-(server-side-encryption-customer-(algorithm|key|key-md5
 /** An ETag that is the plain MD5 of a part (not of an encrypted or multipart object): its 32 hex digits. */
 const plainMd5 = (etag: string) => /^"?([\da-f]{32})"?$/i.exec(etag)?.[1]?.toLowerCase();
 
+/** Hex digits as base64 (Content-MD5). */
+const base64 = (hex: string) => btoa(String.fromCharCode(...hex.match(/../g)!.map((h) => parseInt(h, 16))));
+
 /** Runs `job` on each of `items`, `n` at a time; the first failure rejects (the others finish their item). */
 const pool = async <T>(items: T[], n: number, job: (item: T) => Promise<void>) => {
   let i = 0;
@@ -174,16 +177,29 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
     const sent = verify ? await read(body) : body;
     const crc = verify ? toDecimal(update([0, 0], sent as Uint8Array)) : undefined;
     const { check, verified } = crcCheck(crc, key);
+    // A PutObject replaces the object at once: with Content-MD5, COS refuses bytes changed on the way (BadDigest,
+    // sent again) instead of storing them, so a corrupted body never becomes the object.
+    const md5Header =
+      verify && !Object.keys(headers || {}).some((h) => /^content-md5$/i.test(h))
+        ? { 'Content-MD5': base64(md5(sent as Uint8Array)) }
+        : undefined;
     const res = await send(signer, {
       method: 'PUT',
       bucket,
       key,
-      headers,
+      headers: { ...headers, ...md5Header },
       body: sent,
       signal,
       retries,
       onProgress: progress,
       check,
+    }).catch((e) => {
+      throw e instanceof CosSignError && e.cos?.Code == 'BadDigest'
+        ? new CosSignError(
+            'ERR_CHECKSUM',
+            `${key}: COS received other bytes than those sent (BadDigest), ${retries + 1} times`,
+          )
+        : e;
     });
     progress(total);
     return { key, etag: res.header('etag') || '', location, crc64: res.header(CRC) || crc, verified: verified() };
