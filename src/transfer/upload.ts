@@ -261,6 +261,7 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
     etags[n - 1] = etag;
     done += size;
   });
+  signal?.throwIfAborted();
   const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
   onUploadId?.(uploadId);
   progress(done);
