@@ -64,7 +64,7 @@ export interface UploadOptions {
   /**
    * Verify the bytes: COS's `x-cos-hash-crc64ecma` on every PutObject and UploadPart against the CRC-64 of the bytes
    * sent (a mismatch is retried, then `ERR_CHECKSUM` with `partNumber`), and on Complete against the parts' CRCs
-   * combined. Each part is read into memory once (at most `concurrency` at a time) and hashed at about 1.5 GiB/s.
+   * combined. Each part is read to hash it (at most `concurrency` at a time, about 1.5 GiB/s), then sent.
    * @defaultValue true
    */
   crc64?: boolean;
@@ -174,21 +174,21 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
 
   if (resume === undefined && total <= threshold) {
     progress(0);
-    const sent = verify ? await read(body) : body;
-    const crc = verify ? toDecimal(update([0, 0], sent as Uint8Array)) : undefined;
+    const bytes = verify ? await read(body) : undefined; // hashed, then sent as given (see uploadPart)
+    const crc = bytes && toDecimal(update([0, 0], bytes));
     const { check, verified } = crcCheck(crc, key);
     // A PutObject replaces the object at once: with Content-MD5, COS refuses bytes changed on the way (BadDigest,
     // sent again) instead of storing them, so a corrupted body never becomes the object.
     const md5Header =
       verify && !Object.keys(headers || {}).some((h) => /^content-md5$/i.test(h))
-        ? { 'Content-MD5': base64(md5(sent as Uint8Array)) }
+        ? { 'Content-MD5': base64(md5(bytes!)) }
         : undefined;
     const res = await send(signer, {
       method: 'PUT',
       bucket,
       key,
       headers: { ...headers, ...md5Header },
-      body: sent,
+      body,
       signal,
       retries,
       onProgress: progress,
