@@ -966,6 +966,8 @@
         remember(w, item);
       },
       onProgress: (p) => {
+        // Paused or canceled: what upload() reports after the abort must not overwrite "Paused at …".
+        if (signal.aborted) return;
         setProgress(item, p.loaded, p.total, true);
         var now = Date.now();
         if (now - shown > 200 || p.loaded === p.total) {
