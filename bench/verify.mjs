@@ -115,6 +115,7 @@ export async function verifyPart({ dist, goal, rounds = 3, size = 256 * MiB, see
   console.log(
     `\n### Verified bytes: ${size / MiB} MiB by upload() (8 MiB × 4) to the local COS server, crc64 on vs off, ${rounds} interleaved rounds\n`,
   );
+  const before = os.loadavg()[0].toFixed(1);
   const node = await runUpload({ rounds, size, clients: [ON, OFF], log: (l) => log(`Node ${l}`) });
   const chromium = await chromiumRounds({ dist, rounds, size, seed, log });
   const ratios = (u) => u[ON].runs.map((x, i) => x.mibps / u[OFF].runs[i].mibps);
@@ -133,6 +134,7 @@ export async function verifyPart({ dist, goal, rounds = 3, size = 256 * MiB, see
         .map((x) => x.toFixed(2))
         .join(', ')} |`,
     );
+  console.log(`\nLoad average during the part: ${before} → ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs.`);
   const { readMs, hashMs } = chromium.cost;
   const gib = (ms) => (size / 2 ** 30 / (ms / 1000)).toFixed(2);
   console.log(
