@@ -2,10 +2,13 @@
 // variants interleaved (bench/interleave.mjs), medians and ratios printed; then heap growth (child
 // process with --expose-gc), a 256 MiB multipart upload against the official SDK's sliceUploadFile
 // (bench/upload.mjs: throughput and peak RSS, a process per upload) and the same batch in real
-// Chromium; then (part "bare") the presign batch against the bare crypto.subtle loop in Node, Chromium,
-// Deno, Bun and workerd (bench/ceiling.mjs). See bench/README.md.
-//   node bench/run.mjs [node] [single] [memory] [upload] [browser] [bare]   (default: all; BENCH_ROUNDS=n to change rounds,
-//                                                                             BENCH_UPLOAD_ROUNDS=n for the upload's, default 3)
+// Chromium; crc64() throughput in Node and Chromium (part "crc", bench/crc.mjs); upload() with crc64 on
+// against off, 256 MiB, in Node and Chromium (part "verify", bench/verify.mjs); then (part "bare") the
+// presign batch against the bare crypto.subtle loop in Node, Chromium, Deno, Bun and workerd
+// (bench/ceiling.mjs). See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [upload] [browser] [crc] [verify] [bare]   (default: all;
+//     BENCH_ROUNDS=n to change rounds, BENCH_UPLOAD_ROUNDS=n for the upload's (default 3),
+//     BENCH_CRC_ROUNDS=n for crc's passes (default 7), BENCH_VERIFY_ROUNDS=n for verify's rounds (default 3))
 //   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -255,6 +258,16 @@ if (want('browser')) {
     ops(b.subtle) >= ops(b.js),
     `${(ops(b.subtle) / ops(b.js)).toFixed(2)}x`,
   );
+}
+
+if (want('crc')) {
+  const { crcPart } = await import('./crc.mjs');
+  await crcPart({ dist, gc, goal, rounds: Number(process.env.BENCH_CRC_ROUNDS) || 7 });
+}
+
+if (want('verify')) {
+  const { verifyPart } = await import('./verify.mjs');
+  await verifyPart({ dist, goal, rounds: Number(process.env.BENCH_VERIFY_ROUNDS) || 3 });
 }
 
 if (want('bare')) {

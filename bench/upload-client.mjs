@@ -1,7 +1,8 @@
 // One large upload by one client, in a fresh process (bench/upload.mjs starts one per client per
 // round), timed and with its peak RSS growth measured. Prints one line of JSON.
 //   node --expose-gc bench/upload-client.mjs '<json: client, file, warmFile, port, bucket, key, secretId, secretKey, work>'
-// client: 'cos-sign' (upload(), body = fs.openAsBlob(file): a Blob read lazily from the file),
+// client: 'cos-sign' (upload(), body = fs.openAsBlob(file): a Blob read lazily from the file; crc64 on,
+// its default; 'cos-sign-crc-off': the same with crc64: false),
 // 'sdk' (cos-nodejs-sdk-v5 sliceUploadFile({ FilePath: file })), each at its defaults; or one of the
 // two ceilings, 'fetch' and 'http' (below).
 //
@@ -25,11 +26,18 @@ const MiB = 1024 * 1024;
 const require = createRequire(import.meta.url);
 
 let run;
-if (client === 'cos-sign') {
+if (client === 'cos-sign' || client === 'cos-sign-crc-off') {
   const { CosSigner, upload } = await import(new URL('cos-sign.mjs', dist).href);
   const signer = new CosSigner({ domain: `127.0.0.1:${port}`, scheme: 'http', credentials: { secretId, secretKey } });
-  run = async (path, k, warm) =>
-    (await upload(signer, { bucket, key: k, body: await fs.openAsBlob(path), ...(warm && { partSize: MiB }) })).etag;
+  // 'cos-sign': its defaults (crc64 on: each part read into memory, hashed and checked against COS's
+  // answer); 'cos-sign-crc-off': the same with crc64: false (each part a Blob slice streamed by fetch).
+  const crc64 = client === 'cos-sign';
+  run = async (path, k, warm) => {
+    const body = await fs.openAsBlob(path);
+    const r = await upload(signer, { bucket, key: k, body, crc64, ...(warm && { partSize: MiB }) });
+    if (crc64 && !r.verified) throw new Error(`upload() resolved verified: false (crc64 ${r.crc64})`);
+    return r;
+  };
 } else if (client === 'sdk') {
   const COS = require('cos-nodejs-sdk-v5');
   // ConfCwd: the SDK's upload-id cache goes to the benchmark's temp folder, not the home folder.
@@ -136,7 +144,7 @@ const forced =
   Number(process.env.BENCH_UPLOAD_GC_MS) > 0 &&
   setInterval(() => globalThis.gc(), Number(process.env.BENCH_UPLOAD_GC_MS));
 const t0 = performance.now();
-const etag = await run(file, key, false);
+const result = await run(file, key, false);
 const ms = performance.now() - t0;
 clearInterval(forced);
 const sampled = Number(Atomics.load(shared, 0));
@@ -148,7 +156,10 @@ console.log(
   JSON.stringify({
     client,
     ms,
-    etag,
+    // upload() resolves { etag, crc64, verified, … }; the others an ETag.
+    ...(typeof result == 'string'
+      ? { etag: result }
+      : { etag: result.etag, crc64: result.crc64, verified: result.verified }),
     base,
     sampledPeak: sampled - base,
     samples,

@@ -2,7 +2,7 @@
 // that neither client's measured memory or CPU includes the server's. Started with fork() and
 // `node bench/upload-server.mjs <dataDir>`; the parent removes dataDir. Over IPC:
 //   → { ready: port, bucket }                        once listening on 127.0.0.1:<port>
-//   ← { check: key, size, md5 }  → { checked: key, ok, size, md5, etag }   the stored object, then deleted
+//   ← { check: key, size, md5 }  → { checked: key, ok, size, md5, etag, crc64 }   the stored object, then deleted
 //   ← { stop: true }                                 closes the server and exits
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -40,7 +40,12 @@ process.on('message', async (m) => {
   }
   if (m.check) {
     const o = await cos.readObject(m.check);
-    const got = o && { size: o.data.length, md5: createHash('md5').update(o.data).digest('hex'), etag: o.etag };
+    const got = o && {
+      size: o.data.length,
+      md5: createHash('md5').update(o.data).digest('hex'),
+      etag: o.etag,
+      crc64: o.crc64,
+    };
     // Nothing left behind for the next round: a DELETE Object, signed by the official SDK's static signer.
     if (o) await remove(m.check);
     process.send({ checked: m.check, ok: !!got && got.size === m.size && got.md5 === m.md5, ...got });

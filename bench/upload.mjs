@@ -55,13 +55,16 @@ const randomFile = async (file, size) => {
   return md5.digest('hex');
 };
 
-const median = (a) => {
+export const median = (a) => {
   const s = a.slice().sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Starts the server process; resolves with its port and a `call` for its IPC requests. */
-const startServer = (dataDir, secretId, secretKey) =>
+/**
+ * Starts the server process (bench/upload-server.mjs); resolves with { child, port, bucket, check }:
+ * `check(key, size, md5)` reads the stored object back (size, MD5, ETag, CRC-64) and deletes it.
+ */
+export const startServer = (dataDir, secretId, secretKey) =>
   new Promise((ok, ko) => {
     const child = fork(here('./upload-server.mjs'), [dataDir, secretId, secretKey], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -143,6 +146,8 @@ export async function runUpload({ rounds = 3, size = 256 * MiB, clients = CLIENT
             `${client}: the stored object differs from the file (${JSON.stringify({ want: { size, md5 }, got: stored })})`,
           );
         const peak = Math.max(res.sampledPeak, res.hwmPeak ?? 0);
+        if (res.crc64 !== undefined && res.crc64 !== stored.crc64)
+          throw new Error(`${client}: upload() resolved crc64 ${res.crc64}, the server stored ${stored.crc64}`);
         runs[client].push({ ...res, mibps: size / MiB / (res.ms / 1000), peak, etag: stored.etag });
         log(
           `round ${r + 1}: ${client.padEnd(9)} ${(size / MiB / (res.ms / 1000)).toFixed(1)} MiB/s, peak RSS growth ${(peak / MiB).toFixed(1)} MiB (sampled ${(res.sampledPeak / MiB).toFixed(1)}, kernel high-water ${res.hwmPeak == null ? 'not raised' : (res.hwmPeak / MiB).toFixed(1)}), bytes verified`,

@@ -15,6 +15,9 @@
  *   - delete                                      signedFetch(signer, …) (retries on clock skew / refused key)
  *   - download links ("save as")                  signer.getPresignedDownloadUrl({ params: { 'response-content-disposition' } })
  *   - COS's XML errors, readable                  parseCosError(xhr.responseText)
+ *   - verified bytes: COS's CRC-64 of what it     upload()'s { verified, crc64 }; for one XHR,
+ *     stored against the file's (each row says    crc64(file, 8 MiB at a time) against the answer's
+ *     "Verified" or "Not verified" and why)       x-cos-hash-crc64ecma (read through CORS)
  * Uploads use XMLHttpRequest because fetch() has no upload progress events (upload() does the same).
  *
  * Query parameters, for tests and experiments: ?multipart=BYTES (files larger than this go up in
@@ -35,6 +38,10 @@
   var STORE = 'cos-sign-demo:upload:';
   /** The listing stops after this many objects (every page up to there). */
   var LIST_MAX = 2000;
+  /** COS's CRC-64 of what it stored; a page reads it only when the bucket's CORS rule exposes it. */
+  var CRC_HEADER = 'x-cos-hash-crc64ecma';
+  /** Why an upload is not verified when COS's answer carried no CRC-64 (the page could not read it). */
+  var NO_CRC = 'COS’s answer had no CRC-64 to compare (the bucket’s CORS rule must expose x-cos-hash-crc64ecma).';
 
   var el = (tag, attrs, children) => {
     var n = document.createElement(tag);
@@ -491,6 +498,7 @@
     item.bar = el('span', { class: 'fill' });
     item.pct = el('span', { class: 'pct', text: '0%' });
     item.msg = el('span', { class: 'msg', text: 'Waiting…' });
+    item.check = el('span', { class: 'check', hidden: '' });
     item.cancel = el('button', {
       type: 'button',
       class: 'ghost small',
@@ -554,6 +562,7 @@
           ]),
           el('div', { class: 'line' }, [item.progressEl, item.pct]),
           item.msg,
+          item.check,
         ]),
         el('div', { class: 'actions' }, [item.pause, item.resume, item.cancel, item.retry]),
       ],
@@ -670,6 +679,7 @@
     item.maxProgress = 0;
     setProgress(item, 0, 1);
     delete item.row.dataset.uploaded;
+    showCheck(item);
     setState(item, 'queued', 'Waiting…');
     pump(w);
   }
@@ -750,7 +760,7 @@
       });
   }
 
-  /** Sends a prepared request by XHR (for upload progress); resolves { status, text, date }, { status: 0 } or { aborted }. */
+  /** Sends a prepared request by XHR (for upload progress); resolves { status, text, date, crc64 }, { status: 0 } or { aborted }. */
   function send(item, req) {
     return new Promise((resolve) => {
       var xhr = new XMLHttpRequest();
@@ -763,7 +773,12 @@
         setProgress(item, e.loaded, e.lengthComputable ? e.total : item.file.size, true);
       };
       xhr.onload = () => {
-        resolve({ status: xhr.status, text: xhr.responseText, date: xhr.getResponseHeader('Date') });
+        resolve({
+          status: xhr.status,
+          text: xhr.responseText,
+          date: xhr.getResponseHeader('Date'),
+          crc64: xhr.getResponseHeader(CRC_HEADER),
+        });
       };
       xhr.onerror = () => {
         resolve({ status: 0 });
@@ -777,14 +792,15 @@
     });
   }
 
-  /** The answer to one upload: done, canceled, retried once after a recovery, or COS's refusal explained (data-code). */
+  /** The answer to one upload: done (its bytes checked), canceled, retried once after a recovery, or COS's refusal explained (data-code). */
   function finish(w, item, r) {
     if (r.aborted) return setState(item, 'canceled', 'Canceled: nothing was stored.');
     if (r.status >= 200 && r.status < 300) {
       setProgress(item, 1, 1);
-      setState(item, 'done', 'Uploaded to ' + w.state.config.bucket + '/' + item.key);
-      scheduleList(w);
-      return;
+      return checkBytes(w, item, r.crc64).then((ok) => {
+        if (ok) setState(item, 'done', 'Uploaded to ' + w.state.config.bucket + '/' + item.key);
+        scheduleList(w);
+      });
     }
     var err = w.parseCosError(r.text || '');
     // Only what the page signed itself can be signed again; one retry each.
@@ -797,6 +813,64 @@
       err ? err.Code + (err.RequestId ? ' · RequestId ' + err.RequestId : '') : '',
     );
     item.row.dataset.code = err ? err.Code : 'NetworkError';
+  }
+
+  /**
+   * Compares COS's CRC-64 of what it stored (the answer's x-cos-hash-crc64ecma, `crc`) with the file's,
+   * as upload() does for its parts; shows the outcome (data-verified, data-crc64). Resolves false when
+   * the two differ: the row is then an error (ERR_CHECKSUM), as upload() would reject.
+   */
+  function checkBytes(w, item, crc) {
+    if (!crc) {
+      showCheck(item, false, NO_CRC);
+      return Promise.resolve(true);
+    }
+    item.msg.textContent = 'Checking the bytes COS stored…';
+    return fileCrc(w, item.file).then(
+      (mine) => {
+        if (mine === crc) {
+          showCheck(item, true, crc);
+          return true;
+        }
+        showCheck(item, false, 'COS’s CRC-64 ' + crc + ' is not the file’s ' + mine + '.');
+        setState(item, 'error', 'COS stored other bytes than the file. Retry sends it again.', 'ERR_CHECKSUM');
+        item.row.dataset.code = 'ERR_CHECKSUM';
+        return false;
+      },
+      (e) => {
+        showCheck(item, false, 'the file could not be read again (' + (e?.message || e) + ').');
+        return true;
+      },
+    );
+  }
+
+  /** The CRC-64 of a file (decimal, as COS writes it), read 8 MiB at a time: crc64(part, crc of what came before). */
+  function fileCrc(w, file) {
+    var step = 8 * 1024 * 1024;
+    var next = (at, crc) =>
+      at >= file.size && crc !== undefined
+        ? Promise.resolve(crc)
+        : file
+            .slice(at, at + step)
+            .arrayBuffer()
+            .then((b) => next(at + step, w.lib.crc64(new Uint8Array(b), crc)));
+    return next(0, undefined);
+  }
+
+  /**
+   * The row's check line: "Verified · CRC-64 …" (`ok`, `what` the CRC), or "Not verified: " and why
+   * (`what`); no arguments hides it. data-verified and data-crc64 say the same for tests.
+   */
+  function showCheck(item, ok, what) {
+    var c = item.check;
+    c.hidden = ok === undefined;
+    c.className = 'check ' + (ok ? 'ok' : 'no');
+    c.textContent = ok === undefined ? '' : ok ? 'Verified · CRC-64 ' + what : 'Not verified: ' + what;
+    c.title = ok ? 'COS’s CRC-64 of the stored object matches the file’s' : '';
+    if (ok === undefined) delete item.row.dataset.verified;
+    else item.row.dataset.verified = String(ok);
+    if (ok) item.row.dataset.crc64 = what;
+    else delete item.row.dataset.crc64;
   }
 
   /**
@@ -845,6 +919,7 @@
         forget(w, item);
         setProgress(item, 1, 1);
         setState(item, 'done', 'Uploaded to ' + w.state.config.bucket + '/' + item.key + ' in ' + what);
+        showCheck(item, r.verified, r.verified ? r.crc64 : NO_CRC);
         item.row.dataset.etag = r.etag;
         scheduleList(w);
       })
@@ -891,6 +966,8 @@
         remember(w, item);
       },
       onProgress: (p) => {
+        // Paused or canceled: what upload() reports after the abort must not overwrite "Paused at …".
+        if (signal.aborted) return;
         setProgress(item, p.loaded, p.total, true);
         var now = Date.now();
         if (now - shown > 200 || p.loaded === p.total) {

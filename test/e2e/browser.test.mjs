@@ -77,10 +77,52 @@ eachEngine(
         for (const [i, k] of keys.entries()) {
           expect(result[k]).toMatchObject({ state: 'done', uploaded: '100' });
           expect(await stored(demo, k)).toBe(sha256(data[Object.keys(SIZES)[i]]));
+          // Each row says its bytes were verified, with COS's CRC-64 of what it stored (read through
+          // CORS): one XHR compared with the file's CRC, the 20 MiB 'put' through upload() (multipart).
+          const { crc64 } = await demo.cos.readObject(k);
+          expect(result[k]).toMatchObject({ verified: 'true', crc64, check: `Verified · CRC-64 ${crc64}` });
         }
       }
       await page.waitForFunction(() => document.querySelectorAll('#objects tr[data-key]').length >= 9);
       await page.screenshot({ path: shot('uploads.png'), fullPage: true });
+      expect(await page.errors()).toEqual([]);
+      await page.close();
+    });
+
+    it('without COS\'s CRC-64 in reach (a CORS rule that does not expose it), a finished upload says "Not verified" and why', async () => {
+      const page = await openPage();
+      // The page cannot read x-cos-hash-crc64ecma, as with a bucket whose CORS rule does not expose it:
+      // hidden from XMLHttpRequest (the widget's own uploads, upload()'s parts) and fetch (Complete).
+      await page.evaluate(() => {
+        const hidden = 'x-cos-hash-crc64ecma';
+        const get = XMLHttpRequest.prototype.getResponseHeader;
+        XMLHttpRequest.prototype.getResponseHeader = function (name) {
+          return String(name).toLowerCase() === hidden ? null : get.call(this, name);
+        };
+        const original = window.fetch;
+        window.fetch = async (input, init) => {
+          const res = await original(input, init);
+          if (!res.headers.has(hidden)) return res;
+          const headers = new Headers(res.headers);
+          headers.delete(hidden);
+          const body = [204, 205, 304].includes(res.status) ? null : await res.arrayBuffer();
+          return new Response(body, { status: res.status, statusText: res.statusText, headers });
+        };
+      });
+      await choosePath(page, 'put');
+      const names = ['unverified-1MiB.bin', 'unverified-20MiB.bin'];
+      await page.setInputFiles('#picker', [await file(names[0], data['1MiB']), await file(names[1], data['20MiB'])]);
+      const keys = names.map((n) => 'uploads/' + n);
+      const result = await settle(page, keys);
+      for (const [i, k] of keys.entries()) {
+        expect(result[k]).toMatchObject({ state: 'done', verified: 'false' });
+        expect(result[k].crc64).toBeUndefined();
+        expect(result[k].check).toBe(
+          'Not verified: COS’s answer had no CRC-64 to compare (the bucket’s CORS rule must expose x-cos-hash-crc64ecma).',
+        );
+        expect(await stored(demo, k)).toBe(sha256(data[['1MiB', '20MiB'][i]]));
+      }
+      await page.screenshot({ path: shot('not-verified.png'), selector: '#queue' });
       expect(await page.errors()).toEqual([]);
       await page.close();
     });

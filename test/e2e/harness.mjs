@@ -219,6 +219,10 @@ export const rows = (page, keys) =>
               code: r.dataset.code,
               uploadId: r.dataset.uploadId,
               message: r.querySelector('.msg').textContent,
+              // The bytes check: data-verified 'true' / 'false', COS's CRC-64, and the line the row shows.
+              verified: r.dataset.verified,
+              crc64: r.dataset.crc64,
+              check: r.querySelector('.check')?.textContent,
             },
           ];
         }),

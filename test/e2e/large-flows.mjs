@@ -186,6 +186,9 @@ export const multipartPauseResumeReload = async (browser, { log = () => {} } = {
       expect(sha256(o.data)).toBe(sha256(bytes));
       expect(o.etag).toMatch(new RegExp(`-${count}"$`));
       expect(o.headers['content-type']).toBe('application/octet-stream');
+      // Verified across the pause and the reload: the parts COS kept were hashed from the file, and the
+      // row shows COS's CRC-64 of the object.
+      expect(done).toMatchObject({ verified: 'true', crc64: o.crc64, check: `Verified · CRC-64 ${o.crc64}` });
       expect(d.cos.listUploads()).toEqual([]);
       expect(
         await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cos-sign-demo:upload:'))),
