@@ -17,7 +17,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { createCosServer } from './cos-server.mjs';
+import { createCosServer } from '../../server/cos-server.mjs';
 import { localSts, realSts } from './sts.mjs';
 import { uppyBundle } from './uppy-bundle.mjs';
 
