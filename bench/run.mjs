@@ -1,12 +1,12 @@
 // `npm run bench`: cos-sign against the official SDKs and a plain node:crypto signer, in one process,
 // variants interleaved (bench/interleave.mjs), medians and ratios printed; then heap growth (child
 // process with --expose-gc), a 256 MiB multipart upload against the official SDK's sliceUploadFile
-// (bench/upload.mjs: throughput and peak RSS, a process per upload), the local COS server's own figures
-// (bench/server.mjs: MiB/s stored and RSS for 16 parallel uploads, small signed GETs/s with autocannon), and the same batch in real
-// Chromium; then (part "bare") the presign batch against the bare crypto.subtle loop in Node, Chromium,
-// Deno, Bun and workerd (bench/ceiling.mjs). See bench/README.md.
-//   node bench/run.mjs [node] [single] [memory] [upload] [server] [browser] [bare]   (default: all; BENCH_ROUNDS=n to change rounds,
-//                                                                             BENCH_UPLOAD_ROUNDS=n for the upload's, default 3)
+// (bench/upload.mjs: throughput and peak RSS, a process per upload), the local COS server's own
+// figures (bench/server.mjs: MiB/s stored and RSS for 16 parallel uploads, small signed GETs/s with
+// autocannon), and the same batch in real Chromium; then (part "bare") the presign batch against the
+// bare crypto.subtle loop in Node, Chromium, Deno, Bun and workerd (bench/ceiling.mjs). See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [upload] [server] [browser] [bare]
+//     (default: all; BENCH_ROUNDS=n to change rounds, BENCH_UPLOAD_ROUNDS=n for the upload's, default 3)
 //   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
