@@ -682,6 +682,7 @@
     // Refused here, before a byte is sent: COS would take every part and refuse only the Complete.
     var limit = w.state.config.maxUploadBytes;
     if (limit && item.file.size > limit) {
+      item.row.dataset.code = 'EntityTooLarge';
       setState(item, 'error', explain({ Code: 'EntityTooLarge' }, { limit: limit }), 'EntityTooLarge (not sent)');
       return Promise.resolve();
     }
