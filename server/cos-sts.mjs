@@ -19,6 +19,7 @@ import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from
 import http from 'node:http';
 import https from 'node:https';
 
+const MAX_BODY = 1024 * 1024;
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 const hmac256 = (key, data) => createHmac('sha256', key).update(data, 'utf8').digest();
 const same = (a, b) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
@@ -173,10 +174,15 @@ export const startStsStandIn = async ({
         return req.resume().on('end', () => res.writeHead(204, h).end());
       }
     }
+    // An STS call is a few KiB: past 1 MiB the body is read to its end but not kept (InvalidParameter).
     const chunks = [];
-    req.on('data', (c) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size <= MAX_BODY) chunks.push(c);
+    });
     req.on('end', () => {
-      const raw = Buffer.concat(chunks);
+      const raw = size > MAX_BODY ? Buffer.from('') : Buffer.concat(chunks);
       const v2 = (req.headers['content-type'] || '').startsWith('application/x-www-form-urlencoded');
       const call = {
         protocol: v2 ? 'v2' : 'tc3',
