@@ -2,6 +2,7 @@
 // CosSigner or an official SDK's config; one line per request (method, path, status: no query string, so
 // no signature or token); Ctrl-C stops it. A SecretKey given with --key is never printed; only a generated
 // one is, once, in the banner (it is the only way to learn it).
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startCosServer } from './index.mjs';
@@ -19,6 +20,8 @@ Options:
   --key ID:SECRET     a permanent key pair it accepts (repeatable; default: one generated and printed)
   --clock-skew S      seconds its clock runs ahead (negative: behind)
   --max-object-size N the largest object in bytes (default 5 TiB)
+  --sts-cert FILE     with --sts-key: the STS stand-in serves https with this PEM certificate
+  --sts-key FILE      (qcloud-cos-sts only calls https://; your client must trust the certificate)
   --quiet             no line per request
   -h, --help          show this help
 
@@ -33,6 +36,8 @@ const OPTIONS = {
   key: { type: 'string', multiple: true },
   'clock-skew': { type: 'string' },
   'max-object-size': { type: 'string' },
+  'sts-cert': { type: 'string' },
+  'sts-key': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -66,7 +71,15 @@ export const serveOptions = (args) => {
   for (const b of v.bucket ?? [])
     if (!/^[a-z0-9][a-z0-9-]*-\d+$/.test(b))
       throw usage(`--bucket must look like name-APPID (e.g. test-1250000000), received ${JSON.stringify(b)}`);
+  if (!v['sts-cert'] !== !v['sts-key']) throw usage('--sts-cert and --sts-key go together');
+  let tls;
+  try {
+    if (v['sts-cert']) tls = { cert: readFileSync(v['sts-cert']), key: readFileSync(v['sts-key']) };
+  } catch (e) {
+    throw usage(`cannot read the STS certificate or key: ${e.message}`);
+  }
   return {
+    ...(tls && { sts: { tls } }),
     port: number('port', v.port, port) ?? 8788,
     host: v.host ?? '127.0.0.1',
     ...(v.data !== undefined && { dataDir: path.resolve(v.data) }),

@@ -149,7 +149,7 @@ const checkV2 = (req, raw, keys, nowS) => {
  * in ms; tls: { cert, key } to serve https (for qcloud-cos-sts); cors: answer CORS preflights and allow
  * any origin (real STS does not: for happy-dom, whose fetch enforces CORS like a browser); onIssue:
  * called with each answer's Credentials and ExpiredTime before it is sent; host and port to listen on;
- * callsLimit: how many calls `calls` keeps.
+ * callsLimit: how many calls `calls` keeps; log: one line per call (its action and outcome, never a key).
  */
 export const startStsStandIn = async ({
   keys = {},
@@ -157,6 +157,7 @@ export const startStsStandIn = async ({
   tls,
   cors = false,
   onIssue,
+  log,
   host = '127.0.0.1',
   port = 0,
   callsLimit = 1000,
@@ -219,6 +220,7 @@ export const startStsStandIn = async ({
           RequestId: requestId,
         };
         onIssue?.(call.answer);
+        log?.(`STS ${action} → ok`);
         json(call.answer);
       } catch (e) {
         // Anything unforeseen is STS's InternalError, never a crash of the process serving it.
@@ -226,6 +228,8 @@ export const startStsStandIn = async ({
           e instanceof Refusal
             ? { Code: e.code, Message: e.message }
             : { Code: 'InternalError', Message: 'An internal error occurred.' };
+        const named = call.action ?? req.headers['x-tc-action'] ?? new URLSearchParams(call.body).get('Action');
+        log?.(`STS ${/^\w{1,40}$/.test(named ?? '') ? named : 'call'} → ${call.error.Code}`);
         json({ Error: call.error, RequestId: requestId });
       }
     });

@@ -73,6 +73,7 @@ export const startCosServer = async ({
       port: stsOptions.port ?? 0,
       tls: stsOptions.tls,
       cors: true,
+      log,
       onIssue: ({ Credentials: c, ExpiredTime }) =>
         cos.addKey(c.TmpSecretId, c.TmpSecretKey, { token: c.Token, expiresAt: ExpiredTime * 1000 }),
     });

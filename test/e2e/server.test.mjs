@@ -234,6 +234,8 @@ describe('cos-sign serve', () => {
     });
     expect(out).toMatch(/PUT \/secret\.txt → 200/);
     expect(out).toContain('→ 403');
+    expect(out).toContain('STS GetFederationToken → ok');
+    expect(out).toContain('STS GetFederationToken → AuthFailure.SignatureFailure');
     for (const s of [secret, ...seen]) expect(out).not.toContain(s);
   });
 
