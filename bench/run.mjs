@@ -1,13 +1,14 @@
 // `npm run bench`: cos-sign against the official SDKs and a plain node:crypto signer, in one process,
 // variants interleaved (bench/interleave.mjs), medians and ratios printed; then heap growth (child
 // process with --expose-gc), a 256 MiB multipart upload against the official SDK's sliceUploadFile
-// (bench/upload.mjs: throughput and peak RSS, a process per upload) and the same batch in real
-// Chromium; crc64() throughput in Node and Chromium (part "crc", bench/crc.mjs); upload() with crc64 on
-// against off, 256 MiB, in Node and Chromium (part "verify", bench/verify.mjs); then (part "bare") the
-// presign batch against the bare crypto.subtle loop in Node, Chromium, Deno, Bun and workerd
-// (bench/ceiling.mjs). See bench/README.md.
-//   node bench/run.mjs [node] [single] [memory] [upload] [browser] [crc] [verify] [bare]   (default: all;
-//     BENCH_ROUNDS=n to change rounds, BENCH_UPLOAD_ROUNDS=n for the upload's (default 3),
+// (bench/upload.mjs: throughput and peak RSS, a process per upload), the local COS server's own
+// figures (part "server", bench/server.mjs: MiB/s stored and RSS for 16 parallel uploads, small signed
+// GETs/s with autocannon), and the same batch in real Chromium; crc64() throughput in Node and Chromium
+// (part "crc", bench/crc.mjs); upload() with crc64 on against off, 256 MiB, in Node and Chromium (part
+// "verify", bench/verify.mjs); then (part "bare") the presign batch against the bare crypto.subtle loop in
+// Node, Chromium, Deno, Bun and workerd (bench/ceiling.mjs). See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [upload] [server] [browser] [crc] [verify] [bare]
+//     (default: all; BENCH_ROUNDS=n to change rounds, BENCH_UPLOAD_ROUNDS=n for the upload's (default 3),
 //     BENCH_CRC_ROUNDS=n for crc's passes (default 7), BENCH_VERIFY_ROUNDS=n for verify's rounds (default 3))
 //   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
 import { createRequire } from 'node:module';
@@ -242,6 +243,12 @@ if (want('upload')) {
       );
     }
   }
+}
+
+if (want('server')) {
+  const { serverPart } = await import('./server.mjs');
+  const { signedFetch } = await import(new URL('cos-sign.mjs', dist).href);
+  await serverPart({ CosSigner, signedFetch, goal });
 }
 
 if (want('browser')) {

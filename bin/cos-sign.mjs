@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// cos-sign: presign COS URLs, Authorization headers and POST forms from a shell.
+// cos-sign: presign COS URLs, Authorization headers and POST forms from a shell; `cos-sign serve` runs
+// the local COS server (server/cli.mjs).
 // Credentials come from COS_SECRET_ID / COS_SECRET_KEY / COS_SECURITY_TOKEN, the region from COS_REGION
 // or --region. Exit 0 on success, 2 on a usage error, 1 otherwise. An error is one line on stderr that
 // ends with its code, "cos-sign: <message> (<code>)": ERR_USAGE for a usage error, the CosSignError's
@@ -38,6 +39,7 @@ Commands:
   url      print a presigned URL
   auth     print the headers to send (Authorization, x-cos-security-token)
   policy   print a POST Object form (HTML form upload) for a key prefix
+  serve    run a local COS server for tests (no Tencent account; see "cos-sign serve --help")
 
 Run "cos-sign <command> --help" for a command's options, "cos-sign --version" for the version.
 
@@ -285,9 +287,15 @@ const main = async (argv) => {
     process.stdout.write(version() + '\n');
     return 0;
   }
-  if (!cmd) throw new UsageError('missing command: url, auth or policy');
+  if (!cmd) throw new UsageError('missing command: url, auth, policy or serve');
+  if (cmd === 'serve') {
+    const { serve } = await import('../server/cli.mjs');
+    return serve(rest).catch((e) => {
+      throw e?.code === 'ERR_USAGE' ? new UsageError(e.message) : e;
+    });
+  }
   if (!Object.hasOwn(commands, cmd))
-    throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected url, auth or policy`);
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected url, auth, policy or serve`);
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: OPTIONS[cmd], allowPositionals: true, strict: true });
@@ -326,7 +334,10 @@ main(process.argv.slice(2)).then(
     const message = (e?.message || String(e)).trim().replace(/\s*\n\s*/g, ' ');
     process.stderr.write(scrub(`cos-sign: ${message} (${code})\n`));
     if (e instanceof UsageError) {
-      const hint = Object.hasOwn(HELP, cmd ?? '') && cmd !== 'main' ? `cos-sign ${cmd} --help` : 'cos-sign --help';
+      const hint =
+        (Object.hasOwn(HELP, cmd ?? '') && cmd !== 'main') || cmd === 'serve'
+          ? `cos-sign ${cmd} --help`
+          : 'cos-sign --help';
       process.stderr.write(`Run "${hint}" for usage.\n`);
       process.exitCode = 2;
     } else {

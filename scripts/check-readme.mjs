@@ -220,6 +220,8 @@ export const checkReadme = ({ root = ROOT, files = markdownFiles(root) } = {}) =
         'npm:cos-sign': [types],
         ...(existsSync(sync) && { 'cos-sign/sync': [sync] }),
         ...(existsSync(sts) && { 'cos-sign/sts': [sts], 'npm:cos-sign/sts': [sts] }),
+        // The local COS server's hand-written types (docs/local-cos.md).
+        'cos-sign/server': [join(root, 'server', 'index.d.mts')],
         // The Uppy recipe is checked against Uppy's own types (devDependencies).
         '@uppy/*': [join(root, 'node_modules/@uppy/*')],
       },

@@ -513,14 +513,14 @@ describe.concurrent('every error is one line that ends with its code', () => {
       'unknown command',
       ['sign', `cos://${BUCKET}/a`],
       {},
-      /^cos-sign: unknown command "sign": expected url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/,
+      /^cos-sign: unknown command "sign": expected url, auth, policy or serve \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/,
       2,
     ],
     [
       'no command',
       [],
       {},
-      /^cos-sign: missing command: url, auth or policy \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/,
+      /^cos-sign: missing command: url, auth, policy or serve \(ERR_USAGE\)\nRun "cos-sign --help" for usage\.\n$/,
       2,
     ],
     [

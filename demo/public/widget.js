@@ -689,6 +689,13 @@
   /** Uploads one item: multipart through upload(), else one signed XHR by its path (data-url: the URL it went to). */
   function run(w, item) {
     if (item.canceled) return Promise.resolve();
+    // Refused here, before a byte is sent: COS would take every part and refuse only the Complete.
+    var limit = w.state.config.maxUploadBytes;
+    if (limit && item.file.size > limit) {
+      item.row.dataset.code = 'EntityTooLarge';
+      setState(item, 'error', explain({ Code: 'EntityTooLarge' }, { limit: limit }), 'EntityTooLarge (not sent)');
+      return Promise.resolve();
+    }
     if (item.multipart) return runMultipart(w, item);
     item.tries++;
     setState(item, 'signing', 'Signing…');

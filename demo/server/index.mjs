@@ -5,6 +5,9 @@
 //   npm run demo                          builds dist/, then runs this file
 //   node demo/server/index.mjs --data ./cos-data --clock-skew 600 --sts-ttl 60
 //
+// The local COS server is cos-sign/server (server/index.mjs), as apps get it; `cos` below is the server
+// underneath it (createCosServer: addKey, state, tmpFiles… for the demo's STS and tests).
+//
 // Real COS: set COS_SECRET_ID, COS_SECRET_KEY, COS_BUCKET, COS_REGION (optional COS_PREFIX): /sts
 // then issues real temporary keys (cos-sign/sts) limited to that bucket and prefix.
 //
@@ -14,10 +17,11 @@
 // with cos-sign's uppySignRequest; /vendor/uppy.mjs is Uppy bundled on first request, uppy-bundle.mjs).
 import http from 'node:http';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { createCosServer } from './cos-server.mjs';
+import { startCosServer } from '../../server/index.mjs';
 import { localSts, realSts } from './sts.mjs';
 import { uppyBundle } from './uppy-bundle.mjs';
 
@@ -76,6 +80,7 @@ export const start = async ({
   const { CosSigner } = await import(pathToFileURL(path.join(DIST, 'cos-sign.mjs')).href).catch(() => {
     throw new Error('dist/cos-sign.mjs is missing: run `npm run build` first (npm run demo does)');
   });
+  let local;
   let cos;
   let cosUrl;
   let sts;
@@ -101,13 +106,22 @@ export const start = async ({
       cosUrl,
     };
   } else {
-    cos = await createCosServer({ bucket, dataDir, clockSkewMs, maxObjectBytes: maxUploadBytes, log });
-    cosUrl = await cos.listen(cosPort);
-    const domain = cosDomain || cosUrl.replace(/^http:\/\//, '');
     // The demo backend's own permanent key: it presigns for /presign; the page never sees it.
     const secretId = 'AKIDdemo' + randomBytes(12).toString('hex');
     const secretKey = randomBytes(24).toString('base64url');
-    cos.addKey(secretId, secretKey);
+    // cos-sign/server, on disk (a temp folder unless --data) so that a run's uploads can be looked at.
+    local = await startCosServer({
+      port: cosPort,
+      buckets: [bucket],
+      dataDir: dataDir || (await fsp.mkdtemp(path.join(os.tmpdir(), 'cos-demo-'))),
+      clockSkew: clockSkewMs / 1000,
+      maxObjectSize: maxUploadBytes,
+      credentials: [{ secretId, secretKey }],
+      log,
+    });
+    cos = local.server;
+    cosUrl = local.url;
+    const domain = cosDomain || cosUrl.replace(/^http:\/\//, '');
     sts = localSts(cos, stsTtl);
     serverSigner = new CosSigner({
       domain,
@@ -219,7 +233,7 @@ export const start = async ({
     async close() {
       page.closeAllConnections?.();
       await new Promise((ok) => page.close(() => ok()));
-      await cos?.close();
+      await local?.close();
     },
   };
 };

@@ -354,7 +354,7 @@ eachEngine(
       await page.close();
     });
 
-    it('a file over the size limit is refused by COS and the page says so', async () => {
+    it('a file over the size limit is refused before a byte is sent, and the page says so', async () => {
       await withDemo({ maxUploadBytes: 1 << 20 }, async (small) => {
         const page = await openPage(small);
         const big = await file('too-big.bin', randomBytes((1 << 20) + 1));
@@ -367,6 +367,8 @@ eachEngine(
           await page.evaluate(() => document.querySelector('.item[data-key="uploads/too-big.bin"]').remove());
         }
         expect(small.cos.listKeys()).toEqual([]);
+        // Nothing was sent: no upload request reached the local COS server (it used to take every part).
+        expect(small.cos.state.history.filter((h) => h.method === 'PUT' || h.method === 'POST')).toEqual([]);
         expect(await small.cos.tmpFiles()).toEqual([]);
         expect(await page.errors()).toEqual([]);
         await page.close();

@@ -85,21 +85,34 @@ for (const [id, name, options, files] of projects)
     },
   ]);
 
-checks.splice(1, 0, [
-  'attw --pack (node10, node16 from CJS and ESM, bundler)',
-  async () => {
-    // attw runs `npm pack`: without scripts, so prepack does not rebuild dist/ under the other checks.
-    const r = await exec(
-      join(root, 'node_modules/.bin/attw'),
-      ['--pack', '.', '--no-color', '--format', 'table-flipped'],
-      {
-        cwd: root,
-        env: { ...process.env, FORCE_COLOR: '0', npm_config_ignore_scripts: 'true' },
-      },
-    );
-    return r.status === 0 ? [] : [`attw exited ${r.status}:\n${r.out}`];
-  },
-]);
+// cos-sign/server is ESM only (Node ≥ 18, never bundled): checked apart under attw's esm-only profile
+// (node16 from ESM, bundler); CommonJS code reaches it with import().
+const ATTW_PASSES = [
+  ['attw --pack (node10, node16 from CJS and ESM, bundler)', ['--exclude-entrypoints', './server']],
+  [
+    'attw --pack, cos-sign/server (ESM only: node16 from ESM, bundler)',
+    ['--entrypoints', './server', '--profile', 'esm-only'],
+  ],
+];
+checks.splice(
+  1,
+  0,
+  ...ATTW_PASSES.map(([name, args]) => [
+    name,
+    async () => {
+      // attw runs `npm pack`: without scripts, so prepack does not rebuild dist/ under the other checks.
+      const r = await exec(
+        join(root, 'node_modules/.bin/attw'),
+        ['--pack', '.', '--no-color', '--format', 'table-flipped', ...args],
+        {
+          cwd: root,
+          env: { ...process.env, FORCE_COLOR: '0', npm_config_ignore_scripts: 'true' },
+        },
+      );
+      return r.status === 0 ? [] : [`attw exited ${r.status}:\n${r.out}`];
+    },
+  ]),
+);
 
 // What a user installs from a publish of a fresh checkout, or from git: one presigned URL each way,
 // all the same, at a fixed time.
@@ -111,9 +124,57 @@ const APP = {
   // The UMD file as a browser's classic <script> runs it: no module, no exports; it sets CosSign.
   'umd.cjs': `const { readFileSync } = require('node:fs');\nconst { join, dirname } = require('node:path');\nconst file = join(dirname(require.resolve('cos-sign/package.json')), 'dist/cos-sign.umd.js');\nrequire('node:vm').runInThisContext(readFileSync(file, 'utf8'), { filename: file });\nnew globalThis.CosSign.CosSigner(${SIGN}).getPresignedUrl(${CALL}).then(console.log);\n`,
 };
+// cos-sign/server from the tarball: imported, a CosSigner's PUT and GET against it; and `npx cos-sign serve`
+// prints its banner and stops on SIGINT with status 0.
+const SERVE_APP = `import { startCosServer } from 'cos-sign/server';
+import { CosSigner } from 'cos-sign';
+const cos = await startCosServer();
+const signer = new CosSigner({ domain: cos.domain, scheme: 'http', credentials: cos.credentials });
+const put = await signer.getPresignedUrl({ method: 'PUT', bucket: cos.bucket, key: 'a.txt' });
+const r = await fetch(put, { method: 'PUT', body: 'packed' });
+const get = await signer.getPresignedUrl({ method: 'GET', bucket: cos.bucket, key: 'a.txt' });
+const body = await (await fetch(get)).text();
+await cos.close();
+console.log(r.status, body);
+`;
+const servePacked = async (app) => {
+  writeFileSync(join(app, 'serve.mjs'), SERVE_APP);
+  const r = await run(process.execPath, ['serve.mjs'], { cwd: app, timeout: 30_000 });
+  const problems = r.status === 0 && r.stdout.trim() === '200 packed' ? [] : [`node serve.mjs:\n${r.out}`];
+  // Its own process group: npx runs the command through a shell, and SIGINT must reach the server too.
+  const child = spawn('npx', ['--no', 'cos-sign', 'serve', '--port', '0'], {
+    cwd: app,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const signal = (sig) => {
+    try {
+      process.kill(-child.pid, sig);
+    } catch {}
+  };
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const status = await new Promise((done) => {
+    const timer = setTimeout(() => signal('SIGKILL'), 30_000);
+    child.stdout.on('data', () => out.includes('Ctrl-C stops it.') && signal('SIGINT'));
+    child.on('close', (code, signal) => (clearTimeout(timer), done(signal ?? code)));
+  });
+  // npm re-raises the SIGINT its child got; what matters is the banner, and that nothing is left running.
+  let left = false;
+  try {
+    process.kill(-child.pid, 0);
+    left = true;
+    signal('SIGKILL');
+  } catch {}
+  if ((status !== 0 && status !== 'SIGINT') || left || !/a local COS at http:\/\/127\.0\.0\.1:\d+/.test(out))
+    problems.push(`npx cos-sign serve exited ${status}${left ? ', left a process running' : ''}:\n${out}`);
+  return problems;
+};
+
 // First: the longest (a build), so the other checks run beside it.
 checks.unshift([
-  'a clean clone packs with dist/ (prepack builds it); its tarball installs and works (import, require, cos-sign/sync, UMD, bin)',
+  'a clean clone packs with dist/ (prepack builds it); its tarball installs and works (import, require, cos-sign/sync, UMD, bin, cos-sign/server, npx cos-sign serve)',
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cos-sign-clone-'));
     try {
@@ -163,6 +224,7 @@ checks.unshift([
         )
       )
         problems.push(`node_modules/.bin/cos-sign url exited ${bin.status}:\n${bin.out}`);
+      problems.push(...(await servePacked(app)));
       if (
         !problems.length &&
         (urls.length !== 4 ||

@@ -1,10 +1,13 @@
-// The local COS server's request handler: reads the request's path and query, applies an injected
-// fault (cos-hooks.mjs), answers preflights, verifies the signature (cos-auth.mjs) and hands the
-// request to the module that serves it. Every function takes the server's state (cos-server.mjs) first.
+// The local COS server's request handler: reads the request's path, query and bucket (the Host's first
+// label, or the first bucket for an IP address or localhost), applies an injected fault (cos-hooks.mjs),
+// answers preflights, verifies the signature (cos-auth.mjs) and hands the request to the module that
+// serves it. Every function takes the server's state (cos-server.mjs) first: the bucket's, once known.
 import { randomBytes } from 'node:crypto';
 import { CosRefusal, parseQuery, verifyRequest } from './cos-auth.mjs';
 import { METHODS, fail, preflight, setCommonHeaders } from './cos-http.mjs';
 import { serveInjected, signedHeaderNames, takeInjection, track } from './cos-hooks.mjs';
+import { copyObject } from './cos-copy.mjs';
+import { deleteMultiple } from './cos-delete.mjs';
 import { listBucket } from './cos-list.mjs';
 import { deleteObject, getObject, putObject } from './cos-object.mjs';
 import { postObject } from './cos-post.mjs';
@@ -24,12 +27,12 @@ const UNSUPPORTED = new Set([
   'inventory',
   'restore',
   'select',
-  'delete',
   'versionid',
   'append',
   'position',
   'versions',
 ]);
+const noSuchBucket = () => new CosRefusal(404, 'NoSuchBucket', 'The specified bucket does not exist.');
 const invalidUri = () => new CosRefusal(400, 'InvalidURI', 'Could not parse the specified URI.');
 const notAllowed = (method) =>
   new CosRefusal(405, 'MethodNotAllowed', `The specified method ${method} is not allowed against this resource.`);
@@ -56,19 +59,38 @@ export const handle = async (cos, req, res) => {
     entry.key = key;
     entry.query = Object.fromEntries(query);
     entry.signed = signedHeaderNames(req.headers, query);
-    const injected = takeInjection(cos, { method: req.method, key, query: entry.query });
+    const bucket = cos.buckets.get(bucketName(cos, call.host));
+    Object.defineProperty(entry, 'bucket', { value: bucket?.bucket, writable: true });
+    // `when` also sees the bucket, not enumerable (a rule's spy still equals { method, key, query }).
+    const info = Object.defineProperty({ method: req.method, key, query: entry.query }, 'bucket', {
+      value: bucket?.bucket,
+    });
+    const injected = takeInjection(cos, info);
     if (injected?.delayMs) await new Promise((ok) => setTimeout(ok, injected.delayMs));
     if (injected?.destroy) return req.socket.destroy();
     if (injected?.serve) serveInjected(injected, req, res);
     else if (injected)
       return fail(cos, call, injected.errorIn200 ? 200 : injected.status, injected.code, injected.message);
     if (req.method === 'OPTIONS') return preflight(cos, call);
-    return await route(cos, call, key, query);
+    if (!bucket) throw noSuchBucket();
+    return await route(bucket, call, key, query);
   } catch (e) {
     if (e instanceof CosRefusal) return fail(cos, call, e.status, e.code, e.message);
     cos.log?.(`internal error: ${e?.stack || e}`);
     return fail(cos, call, 500, 'InternalError', 'We encountered an internal error. Please try again.');
   }
+};
+
+/**
+ * The bucket a Host names: its first label (`<bucket>.cos.<region>.myqcloud.com`, `<bucket>.localhost`),
+ * or, for an IP address or `localhost`, the first bucket. Undefined when it names none of the buckets.
+ */
+export const bucketName = (cos, host) => {
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  const label = name.split('.')[0];
+  if (cos.buckets.has(label)) return label;
+  if (name === 'localhost' || /^\d+\.\d+\.\d+\.\d+$/.test(name) || name.startsWith('['))
+    return cos.buckets.keys().next().value;
 };
 
 /** `how(s)` (decodeURIComponent unless told), or InvalidURI when it throws. */
@@ -97,23 +119,28 @@ const route = async (cos, call, key, query) => {
   if (method === 'POST' && !isMultipart && /^multipart\/form-data/i.test(req.headers['content-type'] || ''))
     return await postObject(cos, call);
   verifyRequest({ method, path: call.pathname, query, headers: req.headers, keys: cos.keys, nowMs: cos.now() });
-  if (!key) return bucketRequest(cos, res, method, q);
+  if (!key) return await bucketRequest(cos, call, method, q);
   if (isMultipart) return await multipartRequest(cos.multipart, call, key, q);
+  if (method === 'PUT' && req.headers['x-cos-copy-source'] !== undefined) return await copyObject(cos, req, res, key);
   if (method === 'PUT') return await putObject(cos, req, res, key);
   if (method === 'GET' || method === 'HEAD') return await getObject(cos, req, res, key, query);
   if (method === 'DELETE') return await deleteObject(cos, res, key);
   throw notAllowed(method);
 };
 
-/** GET Bucket, List Multipart Uploads (GET /?uploads) and HEAD Bucket. */
-const bucketRequest = (cos, res, method, q) => {
+/** GET Bucket, List Multipart Uploads (GET /?uploads), Delete Multiple Objects (POST /?delete) and HEAD Bucket. */
+const bucketRequest = (cos, { req, res }, method, q) => {
+  if (method === 'POST' && 'delete' in q) return deleteMultiple(cos, req, res);
   if (method === 'GET' && 'uploads' in q) return cos.multipart.listUploads(res, q);
   if (method === 'GET') return listBucket(cos, res, q);
   if (method === 'HEAD') return res.writeHead(200).end();
   throw new CosRefusal(405, 'MethodNotAllowed', `${method} on the bucket itself is not supported by this demo server.`);
 };
 
-/** Initiate (POST ?uploads), UploadPart (PUT ?partNumber&uploadId), ListParts (GET ?uploadId), Complete (POST ?uploadId), Abort (DELETE ?uploadId). */
+/**
+ * Initiate (POST ?uploads), UploadPart (PUT ?partNumber&uploadId), ListParts (GET ?uploadId), Complete
+ * (POST ?uploadId), Abort (DELETE ?uploadId).
+ */
 const multipartRequest = (multipart, { req, res, host }, key, q) => {
   const method = req.method;
   if ('uploads' in q) {

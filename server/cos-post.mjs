@@ -3,8 +3,6 @@
 // is streamed into a temp file within the policy's content-length-range, and stored only once the
 // whole form has arrived; the answer carries the file's CRC-64 (x-cos-hash-crc64ecma), as COS's does.
 // Every function takes the server's state (cos-server.mjs) first.
-import fsp from 'node:fs/promises';
-import busboy from 'busboy';
 import { CosRefusal, checkKey, sameSignature, signPolicy } from './cos-auth.mjs';
 import { XML_HEAD, xmlEscape } from './cos-xml.mjs';
 import { fail } from './cos-http.mjs';
@@ -19,7 +17,25 @@ const rangeRefusal = (code) => new CosRefusal(400, code, "Condition key content-
  * Reads the form of `call` (see cos-http.mjs) and answers it; resolves when it is answered or the
  * client went away. Field names are case-insensitive and the first of a name counts.
  */
-export const postObject = (cos, call) =>
+export const postObject = async (cos, call) => {
+  const busboy = await loadBusboy();
+  if (!busboy)
+    return fail(cos, call, 501, 'NotImplemented', 'POST Object needs the busboy package here: npm install -D busboy');
+  return readForm(cos, call, busboy);
+};
+
+/**
+ * busboy (a form parser) is an optional peer dependency: cos-sign itself has no dependencies, and only
+ * POST Object needs it. Undefined when it is not installed.
+ */
+let busboyModule;
+const loadBusboy = async () =>
+  (busboyModule ??= import('busboy').then(
+    (m) => m.default ?? m,
+    () => undefined,
+  ));
+
+const readForm = (cos, call, busboy) =>
   new Promise((resolve) => {
     const { req } = call;
     let bb;
@@ -65,7 +81,10 @@ export const postObject = (cos, call) =>
     req.pipe(bb);
   });
 
-/** The form's file: fields checked, bytes received within the policy's range, stored once the form is complete, answered. */
+/**
+ * The form's file: fields checked, bytes received within the policy's range, stored once the form is
+ * complete, answered.
+ */
 const storeFile = async (cos, call, bb, form, file, info) => {
   const { req, res } = call;
   const { fields } = form;
@@ -77,7 +96,7 @@ const storeFile = async (cos, call, bb, form, file, info) => {
   // The form is complete only when busboy has read the closing boundary.
   await new Promise((ok, ko) => (bb.writableFinished ? ok() : (bb.once('close', ok), bb.once('error', ko))));
   if (req.aborted || !req.complete) {
-    await fsp.rm(got.tmp, { force: true });
+    await cos.fs.rm(got.tmp, { force: true });
     return res.destroy();
   }
   const o = await commit(cos, key, got.tmp, {
@@ -169,7 +188,10 @@ export const checkPolicy = (bucket, policy, fields, resolvedKey) => {
   return range;
 };
 
-/** Streams the file into a temp file; outside `range` (also past the server's limit) EntityTooLarge / EntityTooSmall. */
+/**
+ * Streams the file into a temp file; outside `range` (also past the server's limit) EntityTooLarge /
+ * EntityTooSmall.
+ */
 const receiveFile = async (cos, file, range) => {
   let got;
   try {
@@ -178,7 +200,7 @@ const receiveFile = async (cos, file, range) => {
     throw e instanceof CosRefusal ? rangeRefusal('EntityTooLarge') : e;
   }
   if (got.size < range[0]) {
-    await fsp.rm(got.tmp, { force: true });
+    await cos.fs.rm(got.tmp, { force: true });
     throw rangeRefusal('EntityTooSmall');
   }
   return got;
@@ -192,7 +214,10 @@ const formHeaders = (fields, info) => {
   return headers;
 };
 
-/** The answer to a stored form: success_action_redirect (303), success_action_status 201 (XML), 200 or 204 (the default). */
+/**
+ * The answer to a stored form: success_action_redirect (303), success_action_status 201 (XML), 200 or 204
+ * (the default).
+ */
 const answer = (cos, { res, host }, fields, key, o) => {
   const location = `http://${host}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
   const status = ['200', '201'].includes(fields.success_action_status) ? +fields.success_action_status : 204;

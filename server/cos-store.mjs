@@ -1,9 +1,8 @@
-// The local COS server's objects on disk: `<data>/objects` holds one data file and one metadata file
-// per object, `<data>/tmp` the uploads being received. An object appears only once complete: its data
-// is renamed into place, then its metadata is written to a temp file and renamed over the old one.
-// Every function takes the server's state (cos-server.mjs): `dirs`, `index` and `now()`.
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
+// The local COS server's objects of one bucket: `<data>/objects` holds one data file and one metadata
+// file per object, `<data>/tmp` the uploads being received. An object appears only once complete: its data
+// is renamed into place, then its metadata is written to a temp file and renamed over the old one. The
+// files are on disk or in memory (cos-fs.mjs, `cos.fs`). Every function takes the bucket's state
+// (cos-server.mjs): `fs`, `dirs`, `index` and `now()`.
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { CosRefusal } from './cos-auth.mjs';
@@ -33,35 +32,35 @@ export const storedHeaders = (from) => {
  * etag, lastModified, headers, file, crc64?, ssec? } (crc64: the CRC-64 as a decimal string, missing in
  * metadata written before the server computed it; ssec: { algorithm, keyMd5 } of an SSE-C object).
  */
-export const openStore = async (root) => {
+export const openStore = async (fs, root) => {
   const dirs = {
     root,
     objects: path.join(root, 'objects'),
     tmp: path.join(root, 'tmp'),
     multipart: path.join(root, 'multipart'),
   };
-  await fsp.mkdir(dirs.objects, { recursive: true });
+  await fs.mkdir(dirs.objects, { recursive: true });
   for (const d of [dirs.tmp, dirs.multipart]) {
-    await fsp.rm(d, { recursive: true, force: true });
-    await fsp.mkdir(d, { recursive: true });
+    await fs.rm(d, { recursive: true, force: true });
+    await fs.mkdir(d, { recursive: true });
   }
-  return { dirs, index: await loadIndex(dirs.objects) };
+  return { dirs, index: await loadIndex(fs, dirs.objects) };
 };
 
 /** Reads every metadata file; data files no metadata points to are unfinished writes, and removed. */
-const loadIndex = async (objDir) => {
+const loadIndex = async (fs, objDir) => {
   const index = new Map();
   const referenced = new Set();
-  for (const name of await fsp.readdir(objDir)) {
+  for (const name of await fs.readdir(objDir)) {
     if (!name.endsWith('.json')) continue;
     try {
-      const o = JSON.parse(await fsp.readFile(path.join(objDir, name), 'utf8'));
+      const o = JSON.parse(await fs.readFile(path.join(objDir, name), 'utf8'));
       index.set(o.key, o);
       referenced.add(o.file);
     } catch {}
   }
-  for (const name of await fsp.readdir(objDir))
-    if (name.endsWith('.bin') && !referenced.has(name)) await fsp.rm(path.join(objDir, name), { force: true });
+  for (const name of await fs.readdir(objDir))
+    if (name.endsWith('.bin') && !referenced.has(name)) await fs.rm(path.join(objDir, name), { force: true });
   return index;
 };
 
@@ -73,14 +72,14 @@ export const dataPath = (cos, o) => path.join(cos.dirs.objects, o.file);
 /** Makes a finished temp file the object `key`: rename the data, then atomically write its metadata. */
 export const commit = async (cos, key, tmpFile, info) => {
   const file = randomBytes(12).toString('hex') + '.bin';
-  await fsp.rename(tmpFile, path.join(cos.dirs.objects, file));
+  await cos.fs.rename(tmpFile, path.join(cos.dirs.objects, file));
   const o = { key, file, lastModified: new Date(cos.now()).toISOString(), ...info };
   const mtmp = path.join(cos.dirs.tmp, randomBytes(8).toString('hex') + '.json');
-  await fsp.writeFile(mtmp, JSON.stringify(o));
-  await fsp.rename(mtmp, metaPath(cos, key));
+  await cos.fs.writeFile(mtmp, JSON.stringify(o));
+  await cos.fs.rename(mtmp, metaPath(cos, key));
   const old = cos.index.get(key);
   cos.index.set(key, o);
-  if (old && old.file !== file) await fsp.rm(dataPath(cos, old), { force: true });
+  if (old && old.file !== file) await cos.fs.rm(dataPath(cos, old), { force: true });
   return o;
 };
 
@@ -89,8 +88,8 @@ export const removeObject = async (cos, key) => {
   const o = cos.index.get(key);
   if (!o) return;
   cos.index.delete(key);
-  await fsp.rm(metaPath(cos, key), { force: true });
-  await fsp.rm(dataPath(cos, o), { force: true });
+  await cos.fs.rm(metaPath(cos, key), { force: true });
+  await cos.fs.rm(dataPath(cos, o), { force: true });
 };
 
 /**
@@ -104,7 +103,7 @@ export const removeObject = async (cos, key) => {
 export const receive = (cos, source, limit, { flipAt } = {}) =>
   new Promise((resolve, reject) => {
     const tmp = path.join(cos.dirs.tmp, randomBytes(12).toString('hex'));
-    const out = fs.createWriteStream(tmp);
+    const out = cos.fs.createWriteStream(tmp);
     const md5 = createHash('md5');
     const crc = new Crc64();
     let size = 0;
@@ -116,7 +115,7 @@ export const receive = (cos, source, limit, { flipAt } = {}) =>
       done = true;
       out.destroy();
       // Remove the file once the stream has closed: an open still in flight would create it after the rm.
-      const removeFile = () => fsp.rm(tmp, { force: true }).finally(() => reject(e));
+      const removeFile = () => cos.fs.rm(tmp, { force: true }).finally(() => reject(e));
       if (out.closed) removeFile();
       else out.once('close', removeFile);
     };

@@ -7,8 +7,6 @@
 // of the object carries none, so a client never takes the object's CRC for the body's. (Real COS may
 // well send the whole object's CRC on a partial GET too: it is an attribute of the object.) Objects
 // stored before the server kept CRCs send none.
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CosRefusal } from './cos-auth.mjs';
 import { CRC_HEADER } from './cos-crc.mjs';
@@ -61,7 +59,7 @@ export const putObject = async (cos, req, res, key) => {
         ? new CosRefusal(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.')
         : undefined;
   if (refusal) {
-    await fsp.rm(got.tmp, { force: true });
+    await cos.fs.rm(got.tmp, { force: true });
     throw refusal;
   }
   const o = await commit(cos, key, got.tmp, {
@@ -75,7 +73,7 @@ export const putObject = async (cos, req, res, key) => {
 };
 
 /**
- * GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304), `response-*` overrides,
+ * GET / HEAD Object, with Range (206, 416 InvalidRange), If-Match (412), If-None-Match (304), `response-*` overrides,
  * the CRC-64 when the whole object is sent, and the SSE-C key asked for if it was stored with one.
  */
 export const getObject = async (cos, req, res, key, query) => {
@@ -83,8 +81,11 @@ export const getObject = async (cos, req, res, key, query) => {
   if (!o) throw new CosRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
   checkReadSsec(o.ssec, req.headers);
   const h = objectHeaders(o, query);
+  const im = req.headers['if-match'];
+  if (im !== undefined && !etagMatches(im, o.etag))
+    throw new CosRefusal(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
   const inm = req.headers['if-none-match'];
-  if (inm?.split(/\s*,\s*/).includes(o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
+  if (inm !== undefined && etagMatches(inm, o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
   const range = byteRange(req.headers.range, o.size);
   if (range.unsatisfiable) {
     res.setHeader('Content-Range', `bytes */${o.size}`);
@@ -96,7 +97,17 @@ export const getObject = async (cos, req, res, key, query) => {
   h['Content-Length'] = String(Math.max(0, end - start + 1));
   res.writeHead(range.partial ? 206 : 200, h);
   if (req.method === 'HEAD' || o.size === 0) return res.end();
-  await pipeline(fs.createReadStream(dataPath(cos, o), { start, end }), res).catch(() => res.destroy());
+  await pipeline(cos.fs.createReadStream(dataPath(cos, o), { start, end }), res).catch(() => res.destroy());
+};
+
+/** Whether an If-Match / If-None-Match list (quoted or not, or `*`) names `etag`. */
+const etagMatches = (list, etag) => {
+  const bare = (t) =>
+    t
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1');
+  return list.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
 };
 
 /** The headers of object `o`: its own, its stored ones, then the `response-*` overrides of `query`. */

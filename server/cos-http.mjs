@@ -25,7 +25,42 @@ const EXPOSE = [
 const NOT_ALLOWED =
   "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.";
 
-const corsAllowed = (cos, origin) => !!origin && (cos.corsOrigins.includes('*') || cos.corsOrigins.includes(origin));
+const list = (v) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
+/** A CORS pattern (`*` any run of characters, as COS's rules allow one) as a case-insensitive RegExp. */
+const pattern = (p) =>
+  new RegExp(
+    `^${p
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
+
+/**
+ * COS's CORS rules (the shape of PUT Bucket cors: AllowedOrigin, AllowedMethod, AllowedHeader,
+ * ExposeHeader, MaxAgeSeconds; a value or a list each), made ready to match. A rule without
+ * AllowedMethod allows every method, without AllowedHeader any header, without ExposeHeader exposes
+ * what COS's console suggests (ETag, the CRC, the request ID, Date…), without MaxAgeSeconds 600.
+ */
+export const corsRules = (rules) =>
+  (Array.isArray(rules) ? rules : [rules]).map((r) => ({
+    origins: list(r.AllowedOrigin ?? '*').map(pattern),
+    methods: r.AllowedMethod === undefined ? METHODS : list(r.AllowedMethod).map((m) => m.toUpperCase()),
+    headers: list(r.AllowedHeader ?? '*').map(pattern),
+    expose: r.ExposeHeader === undefined ? EXPOSE : list(r.ExposeHeader),
+    maxAge: String(r.MaxAgeSeconds ?? 600),
+  }));
+
+/** The first rule allowing `origin`, `method` and every one of `headers` (lowercase names), if any. */
+const corsRule = (cos, origin, method, headers = []) =>
+  origin
+    ? cos.cors.find(
+        (r) =>
+          r.origins.some((o) => o.test(origin)) &&
+          r.methods.includes(method) &&
+          headers.every((h) => r.headers.some((p) => p.test(h))),
+      )
+    : undefined;
 
 /** The headers every answer carries: Server, x-cos-request-id, Date (server clock) and, for an allowed origin, CORS. */
 export const setCommonHeaders = (cos, { req, res, requestId }) => {
@@ -33,13 +68,14 @@ export const setCommonHeaders = (cos, { req, res, requestId }) => {
   res.setHeader('x-cos-request-id', requestId);
   res.setHeader('Date', new Date(cos.now()).toUTCString());
   const origin = req.headers.origin;
-  if (!corsAllowed(cos, origin)) return;
+  const rule = corsRule(cos, origin, req.method);
+  if (!rule) return;
   res.setHeader('Access-Control-Allow-Origin', origin);
-  res.setHeader('Access-Control-Expose-Headers', EXPOSE.join(', '));
+  res.setHeader('Access-Control-Expose-Headers', rule.expose.join(', '));
   res.setHeader('Vary', 'Origin');
 };
 
-/** OPTIONS: a CORS preflight, allowed for an allowed origin and one of METHODS, with any requested headers. */
+/** OPTIONS: a CORS preflight, allowed when a rule allows its origin, method and headers. */
 export const preflight = (cos, call) => {
   const { req, res } = call;
   const origin = req.headers.origin;
@@ -52,13 +88,17 @@ export const preflight = (cos, call) => {
       'AccessForbidden',
       'CORSResponse: OPTIONS needs the Origin and Access-Control-Request-Method headers.',
     );
-  if (!corsAllowed(cos, origin) || !METHODS.includes(wanted))
-    return fail(cos, call, 403, 'AccessForbidden', NOT_ALLOWED);
+  const asked = String(req.headers['access-control-request-headers'] || '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const rule = corsRule(cos, origin, wanted, asked);
+  if (!rule) return fail(cos, call, 403, 'AccessForbidden', NOT_ALLOWED);
   const h = {
     'Access-Control-Allow-Origin': origin,
-    'Access-Control-Allow-Methods': METHODS.join(','),
-    'Access-Control-Max-Age': '600',
-    'Access-Control-Expose-Headers': EXPOSE.join(', '),
+    'Access-Control-Allow-Methods': rule.methods.join(','),
+    'Access-Control-Max-Age': rule.maxAge,
+    'Access-Control-Expose-Headers': rule.expose.join(', '),
     Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
     'Content-Length': '0',
   };
