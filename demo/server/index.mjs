@@ -76,6 +76,7 @@ export const start = async ({
   log,
   real,
   cosDomain,
+  cors,
 } = {}) => {
   const { CosSigner } = await import(pathToFileURL(path.join(DIST, 'cos-sign.mjs')).href).catch(() => {
     throw new Error('dist/cos-sign.mjs is missing: run `npm run build` first (npm run demo does)');
@@ -117,6 +118,7 @@ export const start = async ({
       clockSkew: clockSkewMs / 1000,
       maxObjectSize: maxUploadBytes,
       credentials: [{ secretId, secretKey }],
+      cors,
       log,
     });
     cos = local.server;
