@@ -75,14 +75,19 @@ export const putObject = async (cos, req, res, key) => {
 };
 
 /**
- * GET / HEAD Object, with Range (206, 416 InvalidRange), If-None-Match (304), `response-*` overrides,
- * the CRC-64 when the whole object is sent, and the SSE-C key asked for if it was stored with one.
+ * GET / HEAD Object, with Range (206, 416 InvalidRange), If-Match (412 PreconditionFailed), If-None-Match
+ * (304), `response-*` overrides, the CRC-64 when the whole object is sent, and the SSE-C key asked for if
+ * it was stored with one.
  */
 export const getObject = async (cos, req, res, key, query) => {
   const o = cos.index.get(key);
   if (!o) throw new CosRefusal(404, 'NoSuchKey', 'The specified key does not exist.');
   checkReadSsec(o.ssec, req.headers);
   const h = objectHeaders(o, query);
+  // If-Match: the object must still be the one the client started reading (a ranged download), else 412.
+  const im = req.headers['if-match'];
+  if (im && !im.split(/\s*,\s*/).some((t) => t === '*' || t === o.etag))
+    throw new CosRefusal(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
   const inm = req.headers['if-none-match'];
   if (inm?.split(/\s*,\s*/).includes(o.etag)) return res.writeHead(304, { ETag: o.etag }).end();
   const range = byteRange(req.headers.range, o.size);
