@@ -171,6 +171,7 @@ export const download = async (signer: CosSigner, options: DownloadOptions): Pro
     {
       async pull(c) {
         try {
+          stop.signal.throwIfAborted();
           fill();
           const p = ranges.shift();
           if (p) {
