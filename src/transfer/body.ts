@@ -42,9 +42,9 @@ export const isStream = (b: unknown): b is StreamBody =>
   !!b && typeof b == 'object' && (typeof (b as ReadableStream).getReader == 'function' || Symbol.asyncIterator in b);
 
 /**
- * Reads a stream in pieces of chosen sizes: `next(n)` resolves with the next `n` bytes in a buffer of its
- * own (fewer at the end, `undefined` once nothing is left); `more()` says whether bytes follow (reading
- * one chunk ahead); `stop()` cancels the source. @internal
+ * Reads a stream in pieces of chosen sizes: `next(n, into?)` resolves with the next `n` bytes in a buffer
+ * of its own, or in `into` when it holds `n` (fewer at the end, `undefined` once nothing is left); `more()`
+ * says whether bytes follow (reading one chunk ahead); `stop()` cancels the source. @internal
  */
 export const chunks = (body: StreamBody) => {
   const r = 'getReader' in body ? body.getReader() : undefined;
@@ -62,8 +62,8 @@ export const chunks = (body: StreamBody) => {
   };
   return {
     more,
-    next: async (n: number): Promise<Uint8Array | undefined> => {
-      const out = new Uint8Array(n);
+    next: async (n: number, into?: Uint8Array): Promise<Uint8Array | undefined> => {
+      const out = into?.length == n ? into : new Uint8Array(n);
       let at = 0;
       while (at < n && (await more())) {
         const take = held.subarray(0, n - at);

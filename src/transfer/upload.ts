@@ -193,9 +193,11 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
     // A stream's next part and its CRC-64 (`crc`); more bytes than `size`, or than 10,000 parts hold, are refused.
     let got = 0;
     let crc: Crc = [0, 0];
+    // Part buffers whose part is done, filled again: a stream's parts make no garbage.
+    const spare: Uint8Array[] = [];
     let finished = !src;
     const next = async (n: number, partSize: number) => {
-      const bytes = await src!.next(partSize);
+      const bytes = await src!.next(partSize, spare.pop());
       if (bytes) crc = update([0, 0], bytes);
       got += bytes?.length ?? 0;
       if (got > (size ?? got)) invalid(`the body stream is longer than its size, ${size} bytes`);
@@ -333,6 +335,7 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
         .then(
           (r) => {
             sending.delete(n);
+            if (src) spare.push(bytes as Uint8Array);
             etags[n - 1] = r.etag;
             if (r.crc64) crcs[n - 1] = fromDecimal(r.crc64);
             verified &&= r.verified;
@@ -354,6 +357,7 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
           lengths[n - 1] = bytes.length;
           const p = have.find((p) => p.partNumber == n);
           if (p && keep(p, bytes, crc)) {
+            spare.push(bytes);
             report();
             continue;
           }
