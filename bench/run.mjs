@@ -3,8 +3,9 @@
 // process with --expose-gc), a 256 MiB multipart upload against the official SDK's sliceUploadFile
 // (bench/upload.mjs: throughput and peak RSS, a process per upload) and the same batch in real
 // Chromium; then (part "bare") the presign batch against the bare crypto.subtle loop in Node, Chromium,
-// Deno, Bun and workerd (bench/ceiling.mjs). See bench/README.md.
-//   node bench/run.mjs [node] [single] [memory] [upload] [browser] [bare]   (default: all; BENCH_ROUNDS=n to change rounds,
+// Deno, Bun and workerd (bench/ceiling.mjs); part "streams" (bench/streams.mjs): a 256 MiB stream
+// upload() against a Blob, and download() against one plain GET in Node and Chromium. See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [upload] [streams] [browser] [bare]   (default: all; BENCH_ROUNDS=n,
 //                                                                             BENCH_UPLOAD_ROUNDS=n for the upload's, default 3)
 //   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
 import { createRequire } from 'node:module';
@@ -255,6 +256,11 @@ if (want('browser')) {
     ops(b.subtle) >= ops(b.js),
     `${(ops(b.subtle) / ops(b.js)).toFixed(2)}x`,
   );
+}
+
+if (want('streams')) {
+  const { streamsPart } = await import('./streams.mjs');
+  await streamsPart({ rounds: Number(process.env.BENCH_UPLOAD_ROUNDS) || 3, goal });
 }
 
 if (want('bare')) {
