@@ -112,7 +112,7 @@ export interface UploadPartOptions extends UploadIdOptions {
   headers?: Record<string, string>;
   /**
    * Check COS's `x-cos-hash-crc64ecma` against the CRC-64 of the bytes sent: a mismatch is retried like a 5xx, then
-   * `ERR_CHECKSUM`. A Blob part is read into memory once, so the bytes hashed are the bytes sent.
+   * `ERR_CHECKSUM`. A Blob part is read into memory once to hash it, then sent as the Blob.
    * @defaultValue true
    */
   crc64?: boolean;
@@ -214,9 +214,11 @@ export const putPart = async (signer: CosSigner, o: UploadPartOptions, known?: C
   const partNumber = int('partNumber', o.partNumber, 1, 1e4);
   const uploadId = checkUploadId(o.uploadId);
   flag('crc64', verify);
-  let body = toBytes(o.body);
+  const body = toBytes(o.body);
   const total = sizeOf(body);
-  const crc = verify ? toDecimal(known || update([0, 0], (body = await read(body)))) : undefined;
+  // A Blob is read to hash it, and sent as the Blob: Chromium sends a Blob about ten times faster than the same
+  // bytes as a Uint8Array (found on main, 06260c3). A File changed on disk since it was picked fails to read.
+  const crc = verify ? toDecimal(known || update([0, 0], await read(body))) : undefined;
   const { check, verified } = crcCheck(crc, `part ${partNumber} of ${key}`, partNumber);
   const progress = onProgress && ((loaded: number) => onProgress({ loaded: Math.min(loaded, total), total }));
   const res = await send(signer, {

@@ -218,8 +218,9 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
     }
     if (resume === undefined && finished && total! <= threshold) {
       progress(0);
-      const sent = first || (verify ? await read(body) : body);
-      const crc = verify ? toDecimal(update([0, 0], sent as Uint8Array)) : undefined;
+      // A Blob is hashed from a read, then sent as the Blob (see putPart).
+      const sent = first || body;
+      const crc = verify ? toDecimal(update([0, 0], await read(sent))) : undefined;
       const { check, verified } = crcCheck(crc, key);
       const res = await send(signer, {
         method: 'PUT',
