@@ -1,7 +1,8 @@
 // The stream recipes of docs/streams.md, each run as it is written, in its runtime, against the local COS
 // server: the Worker in workerd (`workerd serve`, a request streamed to it, with and without a length),
-// the Deno script with Deno, the Node script with Node, and the page's downloadToBlob in Chromium (paused
-// after its first range, resumed: the second download starts at the byte where the first stopped).
+// the Deno script with Deno, the Node script with Node, and the page's downloadToBlob and downloadToFile
+// (into the origin private file system) in Chromium, each paused after its first range and resumed: the
+// second download starts at the byte where the first stopped.
 // A recipe is the code block after its `<!-- recipe: name -->` marker; the test changes only its
 // `region: 'ap-guangzhou',` (to the local server's domain, over http) and where `cos-sign` is imported from.
 // Deno and workerd come from test/runtimes (its lockfile; `npm run test:runtimes` installs them).
@@ -213,85 +214,132 @@ const worker :Workerd.Worker = (
     expect(r.err.trim().split('\n').at(-1)).toBe('100.0 %');
   });
 
-  it.skipIf(!chromium.ok)('browser (Chromium): downloadToBlob with progress, paused and resumed', async () => {
-    const data = bytes(20 * MiB + 3, 5);
-    const key = 'browser/big.bin';
-    const put = await fetch(`http://${host}/${key}`).then((r) => r.status);
-    expect(put).toBe(403); // the bucket is private: the page must sign
-    const { upload, CosSigner } = await import('../../dist/cos-sign.mjs');
-    const signer = new CosSigner({ domain: host, scheme: 'http', credentials: { secretId: id, secretKey: sk } });
-    await upload(signer, { bucket, key, body: data, headers: { 'Content-Type': 'application/x-big' } });
-    const files = {
-      '/': [
-        'text/html',
-        `<!doctype html><title>download recipe</title><script type="module">
+  it.skipIf(!chromium.ok)(
+    'browser (Chromium): downloadToBlob with progress, and downloadToFile into OPFS, each paused and resumed',
+    async () => {
+      const data = bytes(20 * MiB + 3, 5);
+      const key = 'browser/big.bin';
+      const put = await fetch(`http://${host}/${key}`).then((r) => r.status);
+      expect(put).toBe(403); // the bucket is private: the page must sign
+      const { upload, CosSigner } = await import('../../dist/cos-sign.mjs');
+      const signer = new CosSigner({ domain: host, scheme: 'http', credentials: { secretId: id, secretKey: sk } });
+      await upload(signer, { bucket, key, body: data, headers: { 'Content-Type': 'application/x-big' } });
+      const files = {
+        '/': [
+          'text/html',
+          `<!doctype html><title>download recipe</title><script type="module">
 import { CosSigner } from '/dist/cos-sign.mjs';
-import { downloadToBlob } from '/download.mjs';
-window.recipe = { CosSigner, downloadToBlob };
+import { downloadToBlob, downloadToFile } from '/download.mjs';
+window.recipe = { CosSigner, downloadToBlob, downloadToFile };
 </script>`,
-      ],
-      '/download.mjs': ['text/javascript', recipe('browser', '/dist/cos-sign.mjs')],
-      '/dist/cos-sign.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign.mjs'))],
-      '/dist/cos-sign-shared.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign-shared.mjs'))],
-    };
-    const server = http.createServer((req, res) => {
-      const f = files[req.url];
-      if (!f) return res.writeHead(404).end();
-      res.writeHead(200, { 'Content-Type': f[0] }).end(f[1]);
-    });
-    await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-    const browser = await launch('chromium');
-    try {
-      const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${server.address().port}/`);
-      await page.waitForFunction(() => !!window.recipe);
-      const from = cos.state.history.length;
-      const r = await page.evaluate(
-        async ({ host, id, sk, bucket, key }) => {
-          const { CosSigner, downloadToBlob } = window.recipe;
-          const signer = new CosSigner({ domain: host, scheme: 'http', credentials: { secretId: id, secretKey: sk } });
-          const kept = [];
-          const progress = [];
-          const pause = new AbortController();
-          let first = '';
-          try {
-            await downloadToBlob(signer, bucket, key, {
-              kept,
-              signal: pause.signal,
-              onProgress: (n, size) => (progress.push([n, size]), pause.abort(new Error('paused'))),
+        ],
+        '/download.mjs': ['text/javascript', recipe('browser', '/dist/cos-sign.mjs')],
+        '/dist/cos-sign.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign.mjs'))],
+        '/dist/cos-sign-shared.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign-shared.mjs'))],
+      };
+      const server = http.createServer((req, res) => {
+        const f = files[req.url];
+        if (!f) return res.writeHead(404).end();
+        res.writeHead(200, { 'Content-Type': f[0] }).end(f[1]);
+      });
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      const browser = await launch('chromium');
+      try {
+        const page = await browser.newPage();
+        await page.goto(`http://127.0.0.1:${server.address().port}/`);
+        await page.waitForFunction(() => !!window.recipe);
+        const from = cos.state.history.length;
+        const r = await page.evaluate(
+          async ({ host, id, sk, bucket, key }) => {
+            const { CosSigner, downloadToBlob } = window.recipe;
+            const signer = new CosSigner({
+              domain: host,
+              scheme: 'http',
+              credentials: { secretId: id, secretKey: sk },
             });
-          } catch (e) {
-            first = e.message;
-          }
-          const keptBytes = kept.reduce((n, c) => n + c.length, 0);
-          const blob = await downloadToBlob(signer, bucket, key, {
-            kept,
-            onProgress: (n, size) => progress.push([n, size]),
-          });
-          const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
-          const hash = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
-          return { first, keptBytes, size: blob.size, type: blob.type, hash, progress };
-        },
-        { host, id, sk, bucket, key },
-      );
-      expect(r.first).toBe('paused');
-      expect(r.keptBytes).toBe(8 * MiB);
-      expect([r.size, r.type, r.hash]).toEqual([data.length, 'application/x-big', sha(data)]);
-      expect(r.progress[0]).toEqual([8 * MiB, data.length]);
-      expect(r.progress.at(-1)).toEqual([data.length, data.length]);
-      // The second download asked only for the bytes after the first one's.
-      const seen = cos.state.history.slice(from);
-      const heads = seen.flatMap((h, i) => (h.method == 'HEAD' ? [i] : []));
-      expect(heads).toHaveLength(2);
-      const second = seen.slice(heads[1]).filter((h) => h.method == 'GET');
-      expect(second.map((h) => h.headers.range)).toEqual([
-        `bytes=${8 * MiB}-${16 * MiB - 1}`,
-        `bytes=${16 * MiB}-${data.length - 1}`,
-      ]);
-      expect(seen.filter((h) => h.method == 'GET').every((h) => h.headers['if-match'])).toBe(true);
-    } finally {
-      await browser.close();
-      server.close();
-    }
-  });
+            const kept = [];
+            const progress = [];
+            const pause = new AbortController();
+            let first = '';
+            try {
+              await downloadToBlob(signer, bucket, key, {
+                kept,
+                signal: pause.signal,
+                onProgress: (n, size) => (progress.push([n, size]), pause.abort(new Error('paused'))),
+              });
+            } catch (e) {
+              first = e.message;
+            }
+            const keptBytes = kept.reduce((n, c) => n + c.length, 0);
+            const blob = await downloadToBlob(signer, bucket, key, {
+              kept,
+              onProgress: (n, size) => progress.push([n, size]),
+            });
+            const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+            const hash = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+            return { first, keptBytes, size: blob.size, type: blob.type, hash, progress };
+          },
+          { host, id, sk, bucket, key },
+        );
+        expect(r.first).toBe('paused');
+        expect(r.keptBytes).toBe(8 * MiB);
+        expect([r.size, r.type, r.hash]).toEqual([data.length, 'application/x-big', sha(data)]);
+        expect(r.progress[0]).toEqual([8 * MiB, data.length]);
+        expect(r.progress.at(-1)).toEqual([data.length, data.length]);
+        // The second download asked only for the bytes after the first one's.
+        const seen = cos.state.history.slice(from);
+        const heads = seen.flatMap((h, i) => (h.method == 'HEAD' ? [i] : []));
+        expect(heads).toHaveLength(2);
+        const second = seen.slice(heads[1]).filter((h) => h.method == 'GET');
+        expect(second.map((h) => h.headers.range)).toEqual([
+          `bytes=${8 * MiB}-${16 * MiB - 1}`,
+          `bytes=${16 * MiB}-${data.length - 1}`,
+        ]);
+        expect(seen.filter((h) => h.method == 'GET').every((h) => h.headers['if-match'])).toBe(true);
+        // downloadToFile into the origin private file system: paused after its first range, resumed from the file.
+        const from2 = cos.state.history.length;
+        const f = await page.evaluate(
+          async ({ host, id, sk, bucket, key }) => {
+            const { CosSigner, downloadToFile } = window.recipe;
+            const signer = new CosSigner({
+              domain: host,
+              scheme: 'http',
+              credentials: { secretId: id, secretKey: sk },
+            });
+            const dir = await navigator.storage.getDirectory();
+            const handle = await dir.getFileHandle('big.bin', { create: true });
+            const pause = new AbortController();
+            let first = '';
+            try {
+              await downloadToFile(signer, bucket, key, handle, {
+                signal: pause.signal,
+                onProgress: () => pause.abort(new Error('paused')),
+              });
+            } catch (e) {
+              first = e.message;
+            }
+            const keptBytes = (await handle.getFile()).size;
+            await downloadToFile(signer, bucket, key, handle);
+            const file = await handle.getFile();
+            const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+            const hash = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+            await dir.removeEntry('big.bin');
+            return { first, keptBytes, size: file.size, hash };
+          },
+          { host, id, sk, bucket, key },
+        );
+        expect(f.first).toBe('paused');
+        expect(f.keptBytes).toBe(8 * MiB);
+        expect([f.size, f.hash]).toEqual([data.length, sha(data)]);
+        const again = cos.state.history.slice(from2);
+        const heads2 = again.flatMap((h, i) => (h.method == 'HEAD' ? [i] : []));
+        expect(again.slice(heads2[1]).filter((h) => h.method == 'GET')[0].headers.range).toBe(
+          `bytes=${8 * MiB}-${16 * MiB - 1}`,
+        );
+      } finally {
+        await browser.close();
+        server.close();
+      }
+    },
+  );
 });
