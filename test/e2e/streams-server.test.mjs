@@ -251,6 +251,61 @@ describe('upload() of a stream', () => {
   });
 });
 
+describe('refusals and cancellation', () => {
+  it('a stream of strings (a Readable with an encoding) is ERR_INVALID_BODY, and the source is cancelled', async () => {
+    let cancelled;
+    const body = new ReadableStream({
+      pull: (c) => c.enqueue('text'),
+      cancel: (why) => (cancelled = why ?? true),
+    });
+    const from = cos.state.history.length;
+    const e = await rejection(upload(signer, { bucket, key: 's/strings.bin', body }));
+    expect([e.code, e.message]).toEqual([
+      'ERR_INVALID_BODY',
+      'a chunk of the body stream must be a Uint8Array, received "text"',
+    ]);
+    expect(cancelled).toBeTruthy();
+    expect(requests(from)).toEqual([]);
+  });
+
+  it('download() options are checked before any request', async () => {
+    const from = cos.state.history.length;
+    for (const [bad, code] of [
+      [{ offset: -1 }, 'ERR_INVALID_OPTION'],
+      [{ partSize: 0 }, 'ERR_INVALID_OPTION'],
+      [{ concurrency: 65 }, 'ERR_INVALID_OPTION'],
+      [{ previousCrc64: 'x' }, 'ERR_INVALID_OPTION'],
+      [{ crc64: 'yes' }, 'ERR_INVALID_OPTION'],
+      [{ onProgress: 1 }, 'ERR_INVALID_OPTION'],
+    ]) {
+      const e = await rejection(download(signer, { bucket, key: 'd/x.bin', ...bad }));
+      expect(e.code, JSON.stringify(bad)).toBe(code);
+    }
+    expect(requests(from)).toEqual([]);
+  });
+
+  it('download() aborted mid-way: the stream errors with the signal’s reason and no range starts after', async () => {
+    const key = 'd/abort.bin';
+    await upload(signer, { bucket, key, body: bytes(6 * MiB, 13) });
+    const ctl = new AbortController();
+    const d = await download(signer, { bucket, key, partSize: MiB, concurrency: 2, signal: ctl.signal });
+    const r = d.body.getReader();
+    await r.read();
+    ctl.abort(new Error('stop'));
+    const from = cos.state.history.length;
+    await expect(r.read()).rejects.toThrow('stop');
+    await new Promise((ok) => setTimeout(ok, 100));
+    expect(requests(from, (h) => h.method == 'GET')).toEqual([]);
+  });
+
+  it('download() of an empty object: an empty stream, checked', async () => {
+    await upload(signer, { bucket, key: 'd/empty.bin', body: '' });
+    const d = await download(signer, { bucket, key: 'd/empty.bin' });
+    expect([d.size, d.crc64]).toEqual([0, '0']);
+    expect((await readAll(d.body)).length).toBe(0);
+  });
+});
+
 describe('download()', () => {
   const data = bytes(21 * MiB + 123, 9);
   const key = 'd/21.bin';
