@@ -101,7 +101,12 @@ const xhr = ({ method, url, headers, body, signal }: Out, onProgress: (n: number
       else ko(new TypeError(`XMLHttpRequest to ${url.split('?')[0]} failed`));
     };
     signal?.addEventListener('abort', abort, { once: true });
-    x.send((body ?? null) as XMLHttpRequestBodyInit | null);
+    // Bytes go as a Blob: Chromium sends a Uint8Array body about ten times slower than the same bytes as a Blob.
+    x.send(
+      (body instanceof Uint8Array
+        ? new Blob([body as Uint8Array<ArrayBuffer>])
+        : (body ?? null)) as XMLHttpRequestBodyInit,
+    );
   });
 
 /** Sends with `fetch`. */
