@@ -5,11 +5,13 @@
 // figures (part "server", bench/server.mjs: MiB/s stored and RSS for 16 parallel uploads, small signed
 // GETs/s with autocannon), and the same batch in real Chromium; crc64() throughput in Node and Chromium
 // (part "crc", bench/crc.mjs); upload() with crc64 on against off, 256 MiB, in Node and Chromium (part
-// "verify", bench/verify.mjs); then (part "bare") the presign batch against the bare crypto.subtle loop in
-// Node, Chromium, Deno, Bun and workerd (bench/ceiling.mjs). See bench/README.md.
-//   node bench/run.mjs [node] [single] [memory] [upload] [server] [browser] [crc] [verify] [bare]
-//     (default: all; BENCH_ROUNDS=n to change rounds, BENCH_UPLOAD_ROUNDS=n for the upload's (default 3),
-//     BENCH_CRC_ROUNDS=n for crc's passes (default 7), BENCH_VERIFY_ROUNDS=n for verify's rounds (default 3))
+// "verify", bench/verify.mjs); part "streams" (bench/streams.mjs): a 256 MiB stream upload() against a
+// Blob, and download() against one plain GET in Node and Chromium; then (part "bare") the presign batch
+// against the bare crypto.subtle loop in Node, Chromium, Deno, Bun and workerd (bench/ceiling.mjs).
+// See bench/README.md.
+//   node bench/run.mjs [node] [single] [memory] [upload] [server] [browser] [crc] [verify] [streams] [bare]
+//     (default: all; BENCH_ROUNDS=n to change rounds, BENCH_UPLOAD_ROUNDS=n for the upload's and streams'
+//     (default 3), BENCH_CRC_ROUNDS=n for crc's passes (default 7), BENCH_VERIFY_ROUNDS=n (default 3))
 //   COS_SIGN_DIST=/path/to/other/dist node bench/run.mjs …      (measure another build, e.g. to compare a change)
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -275,6 +277,11 @@ if (want('crc')) {
 if (want('verify')) {
   const { verifyPart } = await import('./verify.mjs');
   await verifyPart({ dist, goal, rounds: Number(process.env.BENCH_VERIFY_ROUNDS) || 3 });
+}
+
+if (want('streams')) {
+  const { streamsPart } = await import('./streams.mjs');
+  await streamsPart({ rounds: Number(process.env.BENCH_UPLOAD_ROUNDS) || 3, goal });
 }
 
 if (want('bare')) {

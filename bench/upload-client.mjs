@@ -3,6 +3,8 @@
 //   node --expose-gc bench/upload-client.mjs '<json: client, file, warmFile, port, bucket, key, secretId, secretKey, work>'
 // client: 'cos-sign' (upload(), body = fs.openAsBlob(file): a Blob read lazily from the file; crc64 on,
 // its default; 'cos-sign-crc-off': the same with crc64: false),
+// 'cos-sign-stream' (upload() of fs.createReadStream(file)), 'cos-sign-stream-http' (the same through a
+// node:http `fetch` option, below), 'download' / 'get' / 'get-crc' (below),
 // 'sdk' (cos-nodejs-sdk-v5 sliceUploadFile({ FilePath: file })), each at its defaults; or one of the
 // two ceilings, 'fetch' and 'http' (below).
 //
@@ -26,7 +28,68 @@ const MiB = 1024 * 1024;
 const require = createRequire(import.meta.url);
 
 let run;
-if (client === 'cos-sign' || client === 'cos-sign-crc-off') {
+/**
+ * A `fetch` over node:http for the signer's `fetch` option ('cos-sign-stream-http'): the body written
+ * as it is, where Node 20's fetch copies a Uint8Array body (more than once) before sending it.
+ */
+const httpFetch = (agent) => (url, init) =>
+  new Promise((ok, ko) => {
+    const body =
+      init.body === undefined
+        ? undefined
+        : Buffer.from(init.body.buffer ?? init.body, init.body.byteOffset, init.body.byteLength);
+    const req = http.request(
+      url,
+      { method: init.method, agent, headers: { ...init.headers, 'Content-Length': body ? body.length : 0 } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) for (const x of [v].flat()) headers.append(k, x);
+          const empty = res.statusCode === 204 || res.statusCode === 304 || init.method === 'HEAD';
+          ok(new Response(empty ? null : Buffer.concat(chunks), { status: res.statusCode, headers }));
+        });
+      },
+    );
+    req.on('error', ko);
+    init.signal?.addEventListener('abort', () => req.destroy(init.signal.reason), { once: true });
+    req.end(body);
+  });
+
+if (client.startsWith('cos-sign-stream') || client === 'download' || client.startsWith('get')) {
+  // Streams (part "streams" of bench/run.mjs): upload() of fs.createReadStream(file), no size given;
+  // download() of the object read to its end (its CRC-64 checked by download() itself); one plain
+  // presigned GET read to its end. A download's "etag" is the byte count, which the bench compares with
+  // the file's size.
+  const { CosSigner, upload, download, crc64 } = await import(new URL('cos-sign.mjs', dist).href);
+  const signer = new CosSigner({
+    domain: `127.0.0.1:${port}`,
+    scheme: 'http',
+    credentials: { secretId, secretKey },
+    ...(client === 'cos-sign-stream-http' && { fetch: httpFetch(new http.Agent({ keepAlive: true })) }),
+  });
+  // 'get-crc': the plain GET with the CRC-64 of its bytes computed as they arrive (what verifying costs).
+  const drain = async (stream) => {
+    let n = 0;
+    let crc = '0';
+    for await (const c of stream) (n += c.length), client === 'get-crc' && (crc = crc64(c, crc));
+    return String(n);
+  };
+  run = async (path, k, warm) =>
+    client.startsWith('cos-sign-stream')
+      ? (
+          await upload(signer, {
+            bucket,
+            key: k,
+            body: fs.createReadStream(path, { highWaterMark: MiB }),
+            ...(warm && { partSize: MiB }),
+          })
+        ).etag
+      : client === 'download'
+        ? drain((await download(signer, { bucket, key: k })).body)
+        : drain((await fetch(await signer.getPresignedUrl({ method: 'GET', bucket, key: k }))).body);
+} else if (client === 'cos-sign' || client === 'cos-sign-crc-off') {
   const { CosSigner, upload } = await import(new URL('cos-sign.mjs', dist).href);
   const signer = new CosSigner({ domain: `127.0.0.1:${port}`, scheme: 'http', credentials: { secretId, secretKey } });
   // 'cos-sign': its defaults (crc64 on: each part read into memory, hashed and checked against COS's

@@ -18,7 +18,10 @@ const MiB = 1024 * 1024;
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 const require = createRequire(import.meta.url);
 
-/** The clients: the two compared, then two ceilings (cos-sign's part plan over bare fetch / node:http; bench/upload-client.mjs). */
+/**
+ * The clients: the two compared, then two ceilings (cos-sign's part plan over bare fetch / node:http; bench/upload-client.mjs).
+ * Part "streams" also runs 'cos-sign-stream' here, and 'download' / 'get' in runDownload.
+ */
 export const CLIENTS = ['cos-sign', 'sdk', 'fetch', 'http'];
 
 /** cos-sign upload()'s defaults (UploadOptions in src/transfer/upload.ts). */
@@ -167,6 +170,80 @@ export async function runUpload({ rounds = 3, size = 256 * MiB, clients = CLIENT
       const gone = new Promise((r) => (server.child.exitCode !== null ? r() : server.child.once('exit', r)));
       server.child.connected && server.child.send({ stop: true });
       await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      server.child.kill();
+    }
+    await fsp.rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Downloads: the same `size` random bytes stored once (by cos-sign, in this process), then `rounds`
+ * rounds of `clients` ('download': download() read to its end; 'get': one plain presigned GET read to
+ * its end), each in a fresh process (bench/upload-client.mjs), the order rotating; then `onStored(server)`
+ * ({ port, bucket, secretId, secretKey, key }) on the same server. `via(serverPort)` → { port, close }: a proxy
+ * the clients go through. Returns what
+ * runUpload does: { size, rounds, download: { runs, mibps, peak, peakMedian }, get: {…} }.
+ */
+export async function runDownload({
+  rounds = 3,
+  size = 256 * MiB,
+  clients = ['download', 'get'],
+  log = () => {},
+  onStored,
+  via,
+} = {}) {
+  const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'cos-sign-bench-download-'));
+  let server;
+  try {
+    const file = path.join(work, 'object.bin');
+    const warmFile = path.join(work, 'warm.bin');
+    log(`writing ${size / MiB} MiB of random bytes to ${file} …`);
+    await randomFile(file, size);
+    await randomFile(warmFile, 3 * MiB);
+    const secretId = 'AKIDbench' + randomBytes(8).toString('hex');
+    const secretKey = randomBytes(20).toString('hex');
+    server = await startServer(path.join(work, 'server'), secretId, secretKey);
+    const dist = process.env.COS_SIGN_DIST
+      ? new URL(process.env.COS_SIGN_DIST.replace(/\/?$/, '/'), 'file:///')
+      : new URL('../dist/', import.meta.url);
+    const { CosSigner, upload } = await import(new URL('cos-sign.mjs', dist).href);
+    const signer = new CosSigner({
+      domain: `127.0.0.1:${server.port}`,
+      scheme: 'http',
+      credentials: { secretId, secretKey },
+    });
+    const key = 'bench/download.bin';
+    await upload(signer, { bucket: server.bucket, key, body: await fs.openAsBlob(file) });
+    await upload(signer, { bucket: server.bucket, key: `${key}.warm`, body: await fs.openAsBlob(warmFile) });
+    // `via` (a proxy in front of the server, e.g. a per-connection rate) is where the clients connect.
+    const proxy = await via?.(server.port);
+    const port = proxy?.port ?? server.port;
+    const base = { file, warmFile, port, bucket: server.bucket, secretId, secretKey, work };
+    const runs = Object.fromEntries(clients.map((c) => [c, []]));
+    for (let r = 0; r < rounds; r++)
+      for (const client of clients.slice(r % clients.length).concat(clients.slice(0, r % clients.length))) {
+        const res = await runClient({ ...base, client, key });
+        if (res.etag !== String(size)) throw new Error(`${client}: read ${res.etag} bytes, not ${size}`);
+        const peak = Math.max(res.sampledPeak, res.hwmPeak ?? 0);
+        runs[client].push({ ...res, mibps: size / MiB / (res.ms / 1000), peak });
+        log(
+          `round ${r + 1}: ${client.padEnd(9)} ${(size / MiB / (res.ms / 1000)).toFixed(1)} MiB/s, peak RSS growth ${(peak / MiB).toFixed(1)} MiB`,
+        );
+      }
+    // Then, on the same server and object (Chromium, bench/streams.mjs).
+    await onStored?.({ port, bucket: server.bucket, secretId, secretKey, key });
+    await proxy?.close();
+    const summary = (list) => ({
+      runs: list,
+      mibps: median(list.map((x) => x.mibps)),
+      peak: Math.max(...list.map((x) => x.peak)),
+      peakMedian: median(list.map((x) => x.peak)),
+    });
+    return { size, rounds, ...Object.fromEntries(clients.map((c) => [c, summary(runs[c])])) };
+  } finally {
+    if (server) {
+      server.child.connected && server.child.send({ stop: true });
+      await new Promise((r) => setTimeout(r, 200));
       server.child.kill();
     }
     await fsp.rm(work, { recursive: true, force: true });

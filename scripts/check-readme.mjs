@@ -32,6 +32,8 @@ const RUNTIMES = `
 declare namespace Deno {
   function serve(handler: (request: Request) => Response | Promise<Response>): unknown;
   const env: { get(name: string): string | undefined };
+  const args: string[];
+  function open(path: string): Promise<{ readable: ReadableStream<Uint8Array>; stat(): Promise<{ size: number }> }>;
 }
 declare namespace Bun {
   function serve(options: { port?: number; fetch(request: Request): Response | Promise<Response> }): unknown;

@@ -57,6 +57,9 @@ export type { UploadBody } from './transfer/body.js';
 export { crc64 } from './transfer/crc64.js';
 export { upload } from './transfer/upload.js';
 export type { UploadOptions, UploadResult } from './transfer/upload.js';
+export type { StreamBody } from './transfer/body.js';
+export { download } from './transfer/download.js';
+export type { DownloadOptions, DownloadResult } from './transfer/download.js';
 export { listObjects } from './transfer/list.js';
 export type { ListObjectsOptions, ObjectInfo, ObjectsPage } from './transfer/list.js';
 

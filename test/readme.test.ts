@@ -79,6 +79,7 @@ describe('README and docs/', () => {
         'docs/migrating.md',
         'docs/benchmarks.md',
         'docs/signing.md',
+        'docs/streams.md',
       ]),
     );
     expect(Buffer.byteLength(README)).toBeLessThanOrEqual(15_000);
@@ -118,6 +119,7 @@ describe('README and docs/', () => {
     'PostPolicyOptions',
     'FetchCredentialsOptions',
     'UploadOptions',
+    'DownloadOptions',
   ])
     it(`documents exactly the options of ${name}, with the defaults the code states`, () => {
       const members = interfaces.get(name);

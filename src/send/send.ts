@@ -27,6 +27,11 @@ export interface CosCall extends SignOptions {
   check?: (answer: CosAnswer) => CosSignError | undefined;
   /** Called as each attempt goes out. */
   onSend?: () => void;
+  /**
+   * Reads a 2xx answer's body itself (a download's bytes), instead of as text; a failure is a failed attempt, retried
+   * like a network error. `headers` may be a getter: each attempt is signed with what it returns then.
+   */
+  read?: (res: Response) => Promise<void>;
 }
 
 /** COS's answer, read whole. */
@@ -96,13 +101,19 @@ const xhr = ({ method, url, headers, body, signal }: Out, onProgress: (n: number
       else ko(new TypeError(`XMLHttpRequest to ${url.split('?')[0]} failed`));
     };
     signal?.addEventListener('abort', abort, { once: true });
-    x.send((body ?? null) as XMLHttpRequestBodyInit | null);
+    // Bytes go as a Blob: Chromium sends a Uint8Array body about ten times slower than the same bytes as a Blob.
+    x.send(
+      (body instanceof Uint8Array
+        ? new Blob([body as Uint8Array<ArrayBuffer>])
+        : (body ?? null)) as XMLHttpRequestBodyInit,
+    );
   });
 
 /** Sends with `fetch`. */
-const viaFetch = async (f: typeof fetch, { url, body, ...init }: Out): Promise<CosAnswer> => {
+const viaFetch = async (f: typeof fetch, { url, body, ...init }: Out, read?: CosCall['read']): Promise<CosAnswer> => {
   const res = await f(url, { ...init, body: body as BodyInit | undefined });
-  return { status: res.status, header: (n) => res.headers.get(n), text: await res.text() };
+  const text = read && res.status < 300 ? (await read(res), '') : await res.text();
+  return { status: res.status, header: (n) => res.headers.get(n), text };
 };
 
 /**
@@ -133,7 +144,7 @@ export const send = async (signer: CosSigner, call: CosCall): Promise<CosAnswer>
       res =
         body !== undefined && onProgress && !a.fetch && typeof XMLHttpRequest == 'function'
           ? await xhr(out, onProgress)
-          : await viaFetch(a.fetch || fetch, out);
+          : await viaFetch(a.fetch || fetch, out, call.read);
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       error = e;

@@ -9,7 +9,7 @@ import { all, text } from '../core/xml.js';
 import { pages, send, sendXml, type CosAnswer } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
 import { read, sizeOf, toBytes, type UploadBody } from './body.js';
-import { toDecimal, update } from './crc64.js';
+import { toDecimal, update, type Crc } from './crc64.js';
 
 /** What every multipart call takes besides its own options. */
 export interface MultipartCallOptions {
@@ -206,7 +206,10 @@ export const createMultipartUpload = async (
  * const { etag } = await uploadPart(signer, { bucket, key, uploadId, partNumber: 1, body: file.slice(0, 8 << 20) });
  * ```
  */
-export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promise<UploadPartResult> => {
+export const uploadPart = (signer: CosSigner, o: UploadPartOptions): Promise<UploadPartResult> => putPart(signer, o);
+
+/** {@link uploadPart}, given the CRC-64 of the part when known already (hashed as it arrived). @internal */
+export const putPart = async (signer: CosSigner, o: UploadPartOptions, known?: Crc): Promise<UploadPartResult> => {
   const { key, onProgress, crc64: verify = true } = options(o);
   const partNumber = int('partNumber', o.partNumber, 1, 1e4);
   const uploadId = checkUploadId(o.uploadId);
@@ -214,8 +217,8 @@ export const uploadPart = async (signer: CosSigner, o: UploadPartOptions): Promi
   const body = toBytes(o.body);
   const total = sizeOf(body);
   // A Blob is read to hash it, and sent as the Blob: Chromium sends a Blob about ten times faster than the same
-  // bytes as a Uint8Array. A File that changed on disk since it was picked fails to read rather than send others.
-  const crc = verify ? toDecimal(update([0, 0], await read(body))) : undefined;
+  // bytes as a Uint8Array. A File changed on disk since it was picked fails to read rather than send others.
+  const crc = verify ? toDecimal(known || update([0, 0], await read(body))) : undefined;
   const { check, verified } = crcCheck(crc, `part ${partNumber} of ${key}`, partNumber);
   const progress = onProgress && ((loaded: number) => onProgress({ loaded: Math.min(loaded, total), total }));
   const res = await send(signer, {

@@ -5,8 +5,9 @@
 import { CosSignError, fail, must } from '../core/errors.js';
 import { int, object } from '../core/validate.js';
 import { send } from '../send/send.js';
+import type { Bytes } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
-import { range, read, sizeOf, toBytes, type UploadBody } from './body.js';
+import { chunks, isStream, range, read, sizeOf, toBytes, type StreamBody, type UploadBody } from './body.js';
 import { combine, fromDecimal, toDecimal, update, type Crc } from './crc64.js';
 import { md5 } from './md5.js';
 import {
@@ -17,7 +18,7 @@ import {
   createMultipartUpload,
   flag,
   listParts,
-  uploadPart,
+  putPart,
   type UploadedPart,
 } from './multipart.js';
 
@@ -33,8 +34,16 @@ export interface UploadOptions {
   bucket: string;
   /** The object key. */
   key: string;
-  /** The bytes: a `Blob` or `File` is sliced, never read whole; a string is sent as UTF-8. */
-  body: UploadBody;
+  /**
+   * The bytes: a `Blob` or `File` is sliced, never read whole; a string is sent as UTF-8; a `ReadableStream` or an
+   * async iterable of `Uint8Array`s (a Node `Readable`) is read as it arrives, a part at a time, and sent part by part.
+   */
+  body: UploadBody | StreamBody;
+  /**
+   * A stream body's length in bytes, when known (a request's Content-Length): sets `onProgress`'s `total`, lets the
+   * part size grow past 10,000 parts; a stream ending shorter or longer is `ERR_INVALID_BODY`, and nothing completes.
+   */
+  size?: number;
   /**
    * Signed and sent with PutObject or Initiate Multipart Upload: Content-Type, Content-Disposition, `x-cos-meta-*`, …
    */
@@ -57,14 +66,14 @@ export interface UploadOptions {
   uploadId?: string;
   /** Stops the requests in flight; the promise rejects with the signal's reason; uploaded parts stay for a resume. */
   signal?: AbortSignal;
-  /** Bytes sent so far: never decreasing, ending at `total`. */
-  onProgress?: (progress: { loaded: number; total: number }) => void;
+  /** Bytes sent so far: never decreasing, ending at `total` (`undefined` until a stream without `size` ends). */
+  onProgress?: (progress: { loaded: number; total: number | undefined }) => void;
   /** Called as soon as the multipart upload exists (also with a resumed id): keep it to resume later. */
   onUploadId?: (uploadId: string) => void;
   /**
    * Verify the bytes: COS's `x-cos-hash-crc64ecma` on every PutObject and UploadPart against the CRC-64 of the bytes
    * sent (a mismatch is retried, then `ERR_CHECKSUM` with `partNumber`), and on Complete against the parts' CRCs
-   * combined. Each part is read to hash it (at most `concurrency` at a time, about 1.5 GiB/s), then sent.
+   * combined. Each part is read into memory once (at most `concurrency` at a time) and hashed at about 1.5 GiB/s.
    * @defaultValue true
    */
   crc64?: boolean;
@@ -122,6 +131,8 @@ const pool = async <T>(items: T[], n: number, job: (item: T) => Promise<void>) =
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 };
 
+const invalid = (what: string): never => fail('ERR_INVALID_BODY', what + '; nothing was completed');
+
 /**
  * Uploads a whole object: one PutObject up to `multipartThreshold`, a multipart upload above it (or
  * when resuming an `uploadId`). Parts go `concurrency` at a time, each retried on network errors, 5xx
@@ -161,171 +172,260 @@ export const upload = async (signer: CosSigner, options: UploadOptions): Promise
   fn('onUploadId', onUploadId);
   if (signal !== undefined && typeof signal?.addEventListener != 'function')
     must('ERR_INVALID_OPTION', 'signal', 'an AbortSignal', signal);
-  const body = toBytes(o.body);
-  const total = sizeOf(body);
+  // A stream is read a part at a time (`src`) and hashed as it arrives; its `total` is its `size` until it ends.
+  const src = isStream(o.body) ? chunks(o.body) : undefined;
+  const size = o.size === undefined ? undefined : int('size', o.size, 0, Number.MAX_SAFE_INTEGER);
+  const body = src ? new Uint8Array() : toBytes(o.body);
+  let total = src ? size : sizeOf(body);
   // Validates bucket, key and headers before anything is sent; the URL without a query is the location.
   const { url: location } = await signer.authorize({ method: 'PUT', bucket, key, headers });
   signal?.throwIfAborted();
-
-  let reported = -1;
-  const progress = (loaded: number) => {
-    if (loaded > reported) onProgress?.({ loaded: (reported = loaded), total });
-  };
-
-  if (resume === undefined && total <= threshold) {
-    progress(0);
-    const bytes = verify ? await read(body) : undefined; // hashed, then sent as given (see uploadPart)
-    const crc = bytes && toDecimal(update([0, 0], bytes));
-    const { check, verified } = crcCheck(crc, key);
-    // A PutObject replaces the object at once: with Content-MD5, COS refuses bytes changed on the way (BadDigest,
-    // sent again) instead of storing them, so a corrupted body never becomes the object.
-    const md5Header =
-      verify && !Object.keys(headers || {}).some((h) => /^content-md5$/i.test(h))
-        ? { 'Content-MD5': base64(md5(bytes!)) }
-        : undefined;
-    const res = await send(signer, {
-      method: 'PUT',
-      bucket,
-      key,
-      headers: { ...headers, ...md5Header },
-      body,
-      signal,
-      retries,
-      onProgress: progress,
-      check,
-    }).catch((e) => {
-      throw e instanceof CosSignError && e.cos?.Code == 'BadDigest'
-        ? new CosSignError(
-            'ERR_CHECKSUM',
-            `${key}: COS received other bytes than those sent (BadDigest), ${retries + 1} times`,
-          )
-        : e;
-    });
-    progress(total);
-    return { key, etag: res.header('etag') || '', location, crc64: res.header(CRC) || crc, verified: verified() };
-  }
-
-  const call = { bucket, key, signal, retries };
-  const perPart: Record<string, string> = {};
-  for (const h in headers) if (PER_PART.test(h)) perPart[h] = headers[h]!;
-
-  // The whole body's CRC-64 when the parts' are not all known (crc64: false): one pass, 8 MiB at a time.
-  const hashBody = async () => {
-    let crc: Crc = [0, 0];
-    for (let at = 0; at < total; at += 8 * MiB) crc = update(crc, await read(range(body, at, at + 8 * MiB)));
-    return crc;
-  };
-  // COS said NoSuchUpload where the upload may have completed (an earlier Complete whose answer was lost):
-  // success when the object holds exactly this body, by size and CRC-64; otherwise `e` stands.
-  const confirm = async (e: unknown, uploadId: string, crc: () => Promise<Crc>): Promise<UploadResult> => {
-    if (!(e instanceof CosSignError && e.cos?.Code == 'NoSuchUpload')) throw e;
-    const head = await send(signer, { ...call, method: 'HEAD' }).catch(() => {
-      throw e;
-    });
-    const got = head.header(CRC);
-    if (head.header('content-length') != String(total) || got != toDecimal(await crc())) throw e;
-    progress(total);
-    return { key, etag: head.header('etag') || '', location, uploadId, crc64: got!, verified: true };
-  };
-
-  let listed: UploadedPart[] = [];
-  if (resume !== undefined)
-    try {
-      listed = await listParts(signer, { ...call, uploadId: resume });
-    } catch (e) {
-      return confirm(e, resume, hashBody);
-    }
-  // A resumed upload keeps the part size it was started with: its largest part, when that is a whole one.
-  const largest = Math.max(0, ...listed.map((p) => p.size));
-  const { partSize, count } = planParts(total, largest >= MIN_PART && largest <= MAX_PART ? largest : wanted);
-  const length = (n: number) => Math.min(total, n * partSize) - (n - 1) * partSize;
-  const part = (n: number) => range(body, (n - 1) * partSize, (n - 1) * partSize + length(n));
-  const etags: string[] = [];
-  const crcs: Crc[] = [];
-  let verified = verify;
-  let done = 0;
-
-  // Parts COS has, of the right size, are kept when their bytes are the body's: a plain-MD5 ETag must be the MD5
-  // of the body's range (a part of another file is sent again); the CRC of each kept part is needed at Complete.
-  const seen = new Set<number>();
-  const kept = listed.filter(
-    (p) => p.partNumber <= count && p.size == length(p.partNumber) && !seen.has(p.partNumber) && seen.add(p.partNumber),
-  );
-  await pool(kept, concurrency, async ({ partNumber: n, etag, size }) => {
-    const want = plainMd5(etag);
-    if (want || verify) {
-      const bytes = await read(part(n));
-      if (want && want != md5(bytes)) return;
-      if (verify) crcs[n - 1] = update([0, 0], bytes);
-    }
-    etags[n - 1] = etag;
-    done += size;
-  });
-  signal?.throwIfAborted();
-  const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
-  onUploadId?.(uploadId);
-  progress(done);
-
-  // Parts in flight share one controller: the first failure stops the others.
-  const stop = new AbortController();
-  const relay = () => stop.abort(signal!.reason);
-  signal?.addEventListener('abort', relay, { once: true });
-  const sending = new Map<number, number>();
-  const report = () => {
-    let n = done;
-    for (const v of sending.values()) n += v;
-    progress(n);
-  };
-  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !etags[n - 1]);
   try {
-    await pool(missing, concurrency, async (n) => {
-      sending.set(n, 0);
-      const r = await uploadPart(signer, {
-        ...call,
-        signal: stop.signal,
-        uploadId,
-        partNumber: n,
-        body: part(n),
-        headers: perPart,
-        crc64: verify,
-        onProgress: ({ loaded }) => (sending.set(n, loaded), report()),
-      });
-      sending.delete(n);
-      etags[n - 1] = r.etag;
-      if (r.crc64) crcs[n - 1] = fromDecimal(r.crc64);
-      verified &&= r.verified;
-      done += length(n);
-      report();
-    });
-  } catch (e) {
-    stop.abort(e);
-    throw signal?.aborted ? signal.reason : e;
+    return await run();
   } finally {
-    signal?.removeEventListener('abort', relay);
+    src?.stop();
   }
 
-  // The whole object's CRC from the parts', in order: crc(A‖B) from crc(A), crc(B) and |B|.
-  const whole = async () => (verify ? crcs.reduce((a, c, i) => combine(a, c, length(i + 1))) : hashBody());
-  let sends = 0;
-  const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
-  const completed = await complete(signer, { ...call, uploadId, parts }, () => sends++).catch((e) =>
-    sends > 1 ? confirm(e, uploadId, whole) : Promise.reject(e),
-  );
-  if ('verified' in completed) return completed;
-  const computed = verify ? toDecimal(await whole()) : undefined;
-  if (computed && completed.crc64 && completed.crc64 != computed)
-    fail(
-      'ERR_CHECKSUM',
-      `${key}: the object now holds other bytes than the body: COS's CRC-64 of it is ${completed.crc64}, ` +
-        `the body's is ${computed}`,
+  async function run(): Promise<UploadResult> {
+    let reported = -1;
+    let told = total;
+    // Also told when a stream's total becomes known.
+    const progress = (loaded: number) => {
+      if (loaded > reported || total !== told) onProgress?.({ loaded: (reported = loaded), total: (told = total) });
+    };
+    // A stream's next part and its CRC-64 (`crc`); more bytes than `size`, or than 10,000 parts hold, are refused.
+    let got = 0;
+    let crc: Crc = [0, 0];
+    // Part buffers whose part is done, filled again: a stream's parts make no garbage.
+    const spare: Uint8Array[] = [];
+    let finished = !src;
+    const next = async (n: number, partSize: number) => {
+      const bytes = await src!.next(partSize, spare.pop());
+      if (bytes) crc = update([0, 0], bytes);
+      got += bytes?.length ?? 0;
+      if (got > (size ?? got)) invalid(`the body stream is longer than its size, ${size} bytes`);
+      if (bytes && n > MAX_PARTS) invalid(`the body stream needs more than 10,000 parts of ${partSize} bytes`);
+      return bytes;
+    };
+    const ended = () => {
+      if (got != (size ?? got)) invalid(`the body stream ended after ${got} bytes, not its size, ${size}`);
+      total = got;
+      finished = true;
+    };
+
+    // A stream that ends within its first part goes as one PutObject, like a small Blob.
+    let first: Uint8Array | undefined;
+    if (src && resume === undefined) {
+      first = (await next(1, planParts(size ?? 0, wanted).partSize)) || new Uint8Array();
+      if (!(await src.more())) ended();
+    }
+    if (resume === undefined && finished && total! <= threshold) {
+      progress(0);
+      // A Blob is hashed from a read, then sent as the Blob (see putPart).
+      const sent = first || body;
+      const bytes = verify ? await read(sent) : undefined;
+      const crc = bytes && toDecimal(update([0, 0], bytes));
+      const { check, verified } = crcCheck(crc, key);
+      // A PutObject replaces the object at once: with Content-MD5, COS refuses bytes changed on the way (BadDigest,
+      // sent again) instead of storing them, so a corrupted body never becomes the object.
+      const md5Header =
+        bytes && !Object.keys(headers || {}).some((h) => /^content-md5$/i.test(h))
+          ? { 'Content-MD5': base64(md5(bytes)) }
+          : undefined;
+      const res = await send(signer, {
+        method: 'PUT',
+        bucket,
+        key,
+        headers: { ...headers, ...md5Header },
+        body: sent,
+        signal,
+        retries,
+        onProgress: progress,
+        check,
+      }).catch((e) => {
+        throw e instanceof CosSignError && e.cos?.Code == 'BadDigest'
+          ? new CosSignError(
+              'ERR_CHECKSUM',
+              `${key}: COS received other bytes than those sent (BadDigest), ${retries + 1} times`,
+            )
+          : e;
+      });
+      progress(total!);
+      return { key, etag: res.header('etag') || '', location, crc64: res.header(CRC) || crc, verified: verified() };
+    }
+
+    const call = { bucket, key, signal, retries };
+    const perPart: Record<string, string> = {};
+    for (const h in headers) if (PER_PART.test(h)) perPart[h] = headers[h]!;
+
+    // The whole body's CRC-64 when the parts' are not all known (a Blob with crc64: false, or a stream not read yet):
+    // one pass, 8 MiB at a time.
+    const hashBody = async () => {
+      let crc: Crc = [0, 0];
+      if (src) for (let b: Uint8Array | undefined; (b = await next(1, 8 * MiB)); ) crc = update(crc, b);
+      else for (let at = 0; at < total!; at += 8 * MiB) crc = update(crc, await read(range(body, at, at + 8 * MiB)));
+      if (src) ended();
+      return crc;
+    };
+    // COS said NoSuchUpload where the upload may have completed (an earlier Complete whose answer was lost):
+    // success when the object holds exactly this body, by size and CRC-64; otherwise `e` stands.
+    const confirm = async (e: unknown, uploadId: string, crc: () => Promise<Crc>): Promise<UploadResult> => {
+      if (!(e instanceof CosSignError && e.cos?.Code == 'NoSuchUpload')) throw e;
+      const head = await send(signer, { ...call, method: 'HEAD' }).catch(() => {
+        throw e;
+      });
+      const got = head.header(CRC);
+      const want = toDecimal(await crc());
+      if (head.header('content-length') != String(total) || got != want) throw e;
+      progress(total!);
+      return { key, etag: head.header('etag') || '', location, uploadId, crc64: got!, verified: true };
+    };
+
+    let listed: UploadedPart[] = [];
+    if (resume !== undefined)
+      try {
+        listed = await listParts(signer, { ...call, uploadId: resume });
+      } catch (e) {
+        return confirm(e, resume, hashBody);
+      }
+    // A resumed upload keeps the part size it was started with: its largest part, when that is a whole one.
+    const largest = Math.max(0, ...listed.map((p) => p.size));
+    const { partSize, count } = planParts(total ?? 0, largest >= MIN_PART && largest <= MAX_PART ? largest : wanted);
+    const length = (n: number) => Math.min(total!, n * partSize) - (n - 1) * partSize;
+    const part = (n: number) => range(body, (n - 1) * partSize, (n - 1) * partSize + length(n));
+    const etags: string[] = [];
+    const crcs: Crc[] = [];
+    const lengths: number[] = [];
+    let verified = verify;
+    let done = 0;
+
+    // Parts COS has are kept when their bytes are the body's: a plain-MD5 ETag must be the MD5 of the body's range (a
+    // part of another file is sent again); the CRC of each kept part is needed at Complete. A Blob's are checked
+    // first (progress then starts at what is there), a stream's as they are read.
+    const seen = new Set<number>();
+    const have = listed.filter(
+      (p) =>
+        p.partNumber <= (src ? MAX_PARTS : count) &&
+        (src || p.size == length(p.partNumber)) &&
+        !seen.has(p.partNumber) &&
+        seen.add(p.partNumber),
     );
-  progress(total);
-  return {
-    key,
-    etag: completed.etag,
-    location,
-    uploadId,
-    crc64: completed.crc64 || computed,
-    verified: verified && !!completed.crc64,
-  };
+    const keep = ({ partNumber: n, etag, size }: UploadedPart, bytes: Uint8Array, c?: Crc) => {
+      const want = plainMd5(etag);
+      if (size != bytes.length || (want && want != md5(bytes))) return false;
+      crcs[n - 1] = c || update([0, 0], bytes);
+      etags[n - 1] = etag;
+      lengths[n - 1] = size;
+      return !!(done += size);
+    };
+    if (!src) await pool(have, concurrency, async (p) => void keep(p, await read(part(p.partNumber))));
+    signal?.throwIfAborted();
+    const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
+    onUploadId?.(uploadId);
+    progress(done);
+
+    // Parts in flight share one controller: the first failure stops the others.
+    const stop = new AbortController();
+    const relay = () => stop.abort(signal!.reason);
+    signal?.addEventListener('abort', relay, { once: true });
+    const sending = new Map<number, number>();
+    const report = () => {
+      let n = done;
+      for (const v of sending.values()) n += v;
+      progress(n);
+    };
+    const flying = new Set<Promise<void>>();
+    const launch = (n: number, bytes: Bytes, c?: Crc) => {
+      sending.set(n, 0);
+      const p = putPart(
+        signer,
+        {
+          ...call,
+          signal: stop.signal,
+          uploadId,
+          partNumber: n,
+          body: bytes,
+          headers: perPart,
+          crc64: verify,
+          onProgress: ({ loaded }) => (sending.set(n, loaded), report()),
+        },
+        c,
+      )
+        .then(
+          (r) => {
+            sending.delete(n);
+            if (src) spare.push(bytes as Uint8Array);
+            etags[n - 1] = r.etag;
+            if (r.crc64) crcs[n - 1] = fromDecimal(r.crc64);
+            verified &&= r.verified;
+            done += lengths[n - 1]!;
+            report();
+          },
+          (e) => stop.abort(e),
+        )
+        .finally(() => flying.delete(p));
+      flying.add(p);
+    };
+    try {
+      for (let n = 1; ; n++) {
+        let bytes: Bytes | undefined;
+        if (src) {
+          bytes = n == 1 && first ? first : await next(n, partSize);
+          if (!bytes) break;
+          crcs[n - 1] = crc;
+          lengths[n - 1] = bytes.length;
+          const p = have.find((p) => p.partNumber == n);
+          if (p && keep(p, bytes, crc)) {
+            spare.push(bytes);
+            report();
+            continue;
+          }
+        } else {
+          if (n > count) break;
+          if (etags[n - 1]) continue;
+          lengths[n - 1] = length(n);
+          bytes = part(n);
+          // Hashed while the parts in flight are sent, not once a slot is free: the network never waits for a hash.
+          if (verify) crcs[n - 1] = update([0, 0], await read(bytes));
+        }
+        // Backpressure: the next part waits, read, for a free slot (at most concurrency + 1 parts in memory).
+        while (flying.size >= concurrency && !stop.signal.aborted) await Promise.race(flying);
+        if (stop.signal.aborted) break;
+        launch(n, bytes, src ? crc : crcs[n - 1]);
+      }
+      await Promise.all(flying);
+      if (stop.signal.aborted) throw stop.signal.reason;
+      if (src) ended();
+    } catch (e) {
+      stop.abort(e);
+      throw signal?.aborted ? signal.reason : e;
+    } finally {
+      signal?.removeEventListener('abort', relay);
+    }
+
+    // The whole object's CRC from the parts', in order: crc(A‖B) from crc(A), crc(B) and |B|.
+    const whole = async () => (verify || src ? crcs.reduce((a, c, i) => combine(a, c, lengths[i]!)) : hashBody());
+    let sends = 0;
+    const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
+    const completed = await complete(signer, { ...call, uploadId, parts }, () => sends++).catch((e) =>
+      sends > 1 ? confirm(e, uploadId, whole) : Promise.reject(e),
+    );
+    if ('verified' in completed) return completed;
+    const computed = verify ? toDecimal(await whole()) : undefined;
+    if (computed && completed.crc64 && completed.crc64 != computed)
+      fail(
+        'ERR_CHECKSUM',
+        `${key}: the object now holds other bytes than the body: COS's CRC-64 of it is ${completed.crc64}, ` +
+          `the body's is ${computed}`,
+      );
+    progress(total!);
+    return {
+      key,
+      etag: completed.etag,
+      location,
+      uploadId,
+      crc64: completed.crc64 || computed,
+      verified: verified && !!completed.crc64,
+    };
+  }
 };
