@@ -14,8 +14,9 @@
 //   presign: 4,200 B with rollup or esbuild, 4,300 B with webpack or Vite (their runtimes and the
 //            top-level calls they keep cost a little more);
 //   upload:  13,000 B with rollup or esbuild, 13,500 B with Vite, 14,000 B with webpack;
-//   umd:     the whole file dist/cos-sign.umd.js, gzip -9, 13,600 B. It holds everything, so a UMD user
-//            pays for all of it (13,000 B until download() and stream uploads joined it, +1.6 KB).
+//   umd:     the whole file dist/cos-sign.umd.js, gzip -9, 14,000 B. It holds everything, so a UMD user
+//            pays for all of it (13,000 B until verified bytes, download() and stream uploads joined it,
+//            about +2.2 KB with crc64, MD5, Content-MD5 and the stream paths).
 // Prints each beside aws4fetch (2,721 B, its published figure) and cos-js-sdk-v5 (its dist min.js,
 // gzipped here), and exits 1, with an OVER line, when a budget is exceeded. When over budget (or with
 // --why) it also prints where the bytes go in the app that is over (rollup, from src/): each source
@@ -61,7 +62,7 @@ export const BUDGET = {
   'upload.esbuild': 13000,
   'upload.vite': 13500,
   'upload.webpack': 14000,
-  umd: 13600,
+  umd: 14000,
 };
 const AWS4FETCH = 2721; // aws4fetch 1.0.20, min+gzip, as published (bundlephobia); not installed here
 const SIGNER = `const signer = new CosSigner({ region: 'ap-guangzhou', credentials: { secretId: 'AKIDexample', secretKey: 'example' } });`;

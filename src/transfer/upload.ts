@@ -29,7 +29,7 @@ const MAX_PART = 5368709120; // 5 GiB, a literal: a product of names is not drop
 const MAX_PARTS = 1e4;
 
 /** Options of {@link upload}. */
-export interface UploadOptions {
+export interface UploadOptions<B extends UploadBody | StreamBody = UploadBody | StreamBody> {
   /** `BucketName-APPID`. */
   bucket: string;
   /** The object key. */
@@ -38,7 +38,7 @@ export interface UploadOptions {
    * The bytes: a `Blob` or `File` is sliced, never read whole; a string is sent as UTF-8; a `ReadableStream` or an
    * async iterable of `Uint8Array`s (a Node `Readable`) is read as it arrives, a part at a time, and sent part by part.
    */
-  body: UploadBody | StreamBody;
+  body: B;
   /**
    * A stream body's length in bytes, when known (a request's Content-Length): sets `onProgress`'s `total`, lets the
    * part size grow past 10,000 parts; a stream ending shorter or longer is `ERR_INVALID_BODY`, and nothing completes.
@@ -66,8 +66,11 @@ export interface UploadOptions {
   uploadId?: string;
   /** Stops the requests in flight; the promise rejects with the signal's reason; uploaded parts stay for a resume. */
   signal?: AbortSignal;
-  /** Bytes sent so far: never decreasing, ending at `total` (`undefined` until a stream without `size` ends). */
-  onProgress?: (progress: { loaded: number; total: number | undefined }) => void;
+  /**
+   * Bytes sent so far: never decreasing, ending at `total`. `total` is a number for a Blob, buffer or string (typed
+   * so), and `undefined` until a stream without `size` ends.
+   */
+  onProgress?: (progress: { loaded: number; total: B extends StreamBody ? number | undefined : number }) => void;
   /** Called as soon as the multipart upload exists (also with a resumed id): keep it to resume later. */
   onUploadId?: (uploadId: string) => void;
   /**
@@ -148,8 +151,11 @@ const invalid = (what: string): never => fail('ERR_INVALID_BODY', what + '; noth
  * });
  * ```
  */
-export const upload = async (signer: CosSigner, options: UploadOptions): Promise<UploadResult> => {
-  const o = object(options, 'upload options');
+export const upload = async <B extends UploadBody | StreamBody>(
+  signer: CosSigner,
+  options: UploadOptions<B>,
+): Promise<UploadResult> => {
+  const o = object(options as UploadOptions, 'upload options');
   const {
     bucket,
     key,
