@@ -1,5 +1,5 @@
 // cos-sign/server (server/index.mjs) proven with official clients, each through its own API, with the
-// bytes read back equal: cos-nodejs-sdk-v5, the official Python SDK (../shared/oracles, skipped with one
+// bytes read back equal: cos-nodejs-sdk-v5, the official Python SDK (test/oracles, a copy of ../shared/oracles; skipped with one
 // line outside CI when Python or its Debian packages are missing), cos-js-sdk-v5 in Chromium, cos-sign
 // itself with keys from the STS stand-in, and qcloud-cos-sts (the older form API, over TLS) whose keys
 // upload too. What each needed that the demo's server lacked is listed in docs/local-cos.md.
@@ -22,7 +22,9 @@ const run = promisify(execFile);
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 const md5 = (b) => createHash('md5').update(b).digest('hex');
 const FIXTURES = path.join(root, 'test/e2e/fixtures');
-const PY_SDK = path.resolve(root, '../shared/oracles/cos-python-sdk-v5');
+// The official Python SDK, as published (MIT, its LICENSE beside it): kept in the repository, so that a clean
+// clone tests against it wherever it is.
+const PY_SDK = path.resolve(root, 'test/oracles/cos-python-sdk-v5');
 const PY_PACKAGES = 'python3-requests python3-xmltodict python3-six python3-crcmod python3-pycryptodome';
 const Region = 'ap-guangzhou';
 
