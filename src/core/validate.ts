@@ -1,6 +1,7 @@
 /**
  * The guards every layer validates its input with, so that each rule is written once: options
- * objects, strings by pattern, integers in a range, Dates, the region name, a timeout signal.
+ * objects, strings by pattern, integers in a range, booleans, callbacks, abort signals, Dates, the region name, a
+ * timeout signal.
  */
 import { isDate, must } from './errors.js';
 
@@ -23,6 +24,21 @@ export const int = (name: string, v: unknown, min: number, max: number): number 
   Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max
     ? (v as number)
     : must('ERR_INVALID_OPTION', name, `an integer from ${min} to ${max}`, v);
+
+/** `v` when it is a boolean; `ERR_INVALID_OPTION` naming `name` otherwise. */
+export const flag = (name: string, v: unknown): boolean =>
+  typeof v == 'boolean' || must('ERR_INVALID_OPTION', name, 'true or false', v);
+
+/** An optional callback: undefined or a function; `ERR_INVALID_OPTION` naming `name` otherwise. */
+export const callback = (name: string, v: unknown): void => {
+  if (v !== undefined && typeof v != 'function') must('ERR_INVALID_OPTION', name, 'a function', v);
+};
+
+/** An optional `signal` option: undefined or an AbortSignal (anything with addEventListener). */
+export const abortSignal = (v: unknown): void => {
+  if (v !== undefined && typeof (v as AbortSignal)?.addEventListener != 'function')
+    must('ERR_INVALID_OPTION', 'signal', 'an AbortSignal', v);
+};
 
 /** A signal that aborts after `ms`, where the runtime has `AbortSignal.timeout` (undefined elsewhere). */
 export const timeoutSignal = (ms: number): AbortSignal | undefined =>

@@ -29,7 +29,7 @@ export const sizeOf = (b: Bytes): number => (b instanceof Uint8Array ? b.byteLen
 export const range = (b: Bytes, start: number, end: number): Bytes =>
   b instanceof Uint8Array ? b.subarray(start, end) : b.slice(start, end);
 
-/** A body's bytes in memory: a Blob is read once, so that the bytes hashed are the bytes sent. @internal */
+/** A body's bytes in memory (a Blob read once, to hash it; it is then sent as the Blob). @internal */
 export const read = async (b: Bytes): Promise<Uint8Array> =>
   b instanceof Uint8Array ? b : new Uint8Array(await b.arrayBuffer());
 

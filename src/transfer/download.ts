@@ -3,11 +3,11 @@
  * stream is read, each range resumed where it broke off, the whole checked against COS's CRC-64.
  */
 import { CosSignError, fail, must } from '../core/errors.js';
-import { int, object } from '../core/validate.js';
+import { abortSignal, callback, flag, int, object } from '../core/validate.js';
 import { send } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
 import { fromDecimal, toDecimal, update, type Crc } from './crc64.js';
-import { CRC, flag } from './multipart.js';
+import { CRC } from './multipart.js';
 
 /** Options of {@link download}. */
 export interface DownloadOptions {
@@ -99,8 +99,8 @@ export const download = async (signer: CosSigner, options: DownloadOptions): Pro
   int('retries', retries, 0, 20);
   flag('crc64', verify);
   let crc: Crc = previous === undefined ? [0, 0] : fromDecimal(previous, 'previousCrc64');
-  if (onProgress !== undefined && typeof onProgress != 'function')
-    must('ERR_INVALID_OPTION', 'onProgress', 'a function', onProgress);
+  callback('onProgress', onProgress);
+  abortSignal(signal);
   const call = { method: 'GET', bucket, key, headers, signal, retries };
   const head = await send(signer, { ...call, method: 'HEAD' }).catch(async (e) => {
     // A HEAD answer has no body: COS's error code (NoSuchKey, AccessDenied, …) comes from a GET of one byte.

@@ -4,7 +4,7 @@
  * that only presigns does not carry them. {@link upload} puts them together.
  */
 import { CosSignError, fail, must } from '../core/errors.js';
-import { int, object } from '../core/validate.js';
+import { flag, int, object } from '../core/validate.js';
 import { all, text } from '../core/xml.js';
 import { pages, send, sendXml, type CosAnswer } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
@@ -140,10 +140,6 @@ export interface ListMultipartUploadsOptions extends Omit<MultipartCallOptions, 
 
 /** COS's CRC-64 header. @internal */
 export const CRC = 'x-cos-hash-crc64ecma';
-
-/** A boolean option, or a refusal. @internal */
-export const flag = (name: string, v: unknown): boolean =>
-  typeof v == 'boolean' || must('ERR_INVALID_OPTION', name, 'true or false', v);
 
 /**
  * Checks answers against the CRC-64 `crc` of the bytes sent (for {@link send}'s `check`): a different

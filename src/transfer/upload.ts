@@ -2,8 +2,8 @@
  * `upload()`: a whole object into COS, one PUT for small bodies and a resumable multipart upload for
  * large ones, with parts in parallel, retries, progress and cancellation.
  */
-import { CosSignError, fail, must } from '../core/errors.js';
-import { int, object } from '../core/validate.js';
+import { CosSignError, fail } from '../core/errors.js';
+import { abortSignal, callback, flag, int, object } from '../core/validate.js';
 import { send } from '../send/send.js';
 import type { Bytes } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
@@ -16,7 +16,6 @@ import {
   complete,
   crcCheck,
   createMultipartUpload,
-  flag,
   listParts,
   putPart,
   type UploadedPart,
@@ -113,9 +112,6 @@ export const planParts = (total: number, partSize: number): { partSize: number; 
   return { partSize: size, count: Math.max(1, Math.ceil(total / size)) };
 };
 
-const fn = (name: string, v: unknown) =>
-  v === undefined || typeof v == 'function' || must('ERR_INVALID_OPTION', name, 'a function', v);
-
 /** Headers COS wants on every UploadPart, not only on Initiate: SSE-C's customer key and the traffic limit. */
 const PER_PART = /^x-cos-(server-side-encryption-customer-(algorithm|key|key-md5)|traffic-limit)$/i;
 
@@ -174,10 +170,9 @@ export const upload = async <B extends UploadBody | StreamBody>(
   int('retries', retries, 0, 20);
   flag('crc64', verify);
   const resume = o.uploadId === undefined ? undefined : checkUploadId(o.uploadId);
-  fn('onProgress', onProgress);
-  fn('onUploadId', onUploadId);
-  if (signal !== undefined && typeof signal?.addEventListener != 'function')
-    must('ERR_INVALID_OPTION', 'signal', 'an AbortSignal', signal);
+  callback('onProgress', onProgress);
+  callback('onUploadId', onUploadId);
+  abortSignal(signal);
   // A stream is read a part at a time (`src`) and hashed as it arrives; its `total` is its `size` until it ends.
   const src = isStream(o.body) ? chunks(o.body) : undefined;
   const size = o.size === undefined ? undefined : int('size', o.size, 0, Number.MAX_SAFE_INTEGER);
@@ -316,15 +311,19 @@ export const upload = async <B extends UploadBody | StreamBody>(
         !seen.has(p.partNumber) &&
         seen.add(p.partNumber),
     );
-    const keep = ({ partNumber: n, etag, size }: UploadedPart, bytes: Uint8Array, c?: Crc) => {
+    // `bytes`: the part's, read (a Blob's only when there is an MD5 to compare or a CRC to compute).
+    const keep = ({ partNumber: n, etag, size }: UploadedPart, bytes?: Uint8Array, c?: Crc) => {
       const want = plainMd5(etag);
-      if (size != bytes.length || (want && want != md5(bytes))) return false;
-      crcs[n - 1] = c || update([0, 0], bytes);
+      if (bytes && (size != bytes.length || (want && want != md5(bytes)))) return false;
+      if (bytes && (c || verify)) crcs[n - 1] = c || update([0, 0], bytes);
       etags[n - 1] = etag;
       lengths[n - 1] = size;
       return !!(done += size);
     };
-    if (!src) await pool(have, concurrency, async (p) => void keep(p, await read(part(p.partNumber))));
+    if (!src)
+      await pool(have, concurrency, async (p) => {
+        keep(p, plainMd5(p.etag) || verify ? await read(part(p.partNumber)) : undefined);
+      });
     signal?.throwIfAborted();
     const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
     onUploadId?.(uploadId);

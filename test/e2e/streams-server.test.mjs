@@ -277,6 +277,7 @@ describe('refusals and cancellation', () => {
       [{ previousCrc64: 'x' }, 'ERR_INVALID_OPTION'],
       [{ crc64: 'yes' }, 'ERR_INVALID_OPTION'],
       [{ onProgress: 1 }, 'ERR_INVALID_OPTION'],
+      [{ signal: {} }, 'ERR_INVALID_OPTION'],
     ]) {
       const e = await rejection(download(signer, { bucket, key: 'd/x.bin', ...bad }));
       expect(e.code, JSON.stringify(bad)).toBe(code);
