@@ -6,7 +6,7 @@ import { CosSignError, fail, must } from '../core/errors.js';
 import { abortSignal, callback, flag, int, object } from '../core/validate.js';
 import { send } from '../send/send.js';
 import type { CosSigner } from '../sign/signer.js';
-import { fromDecimal, toDecimal, update, type Crc } from './crc64.js';
+import { combine, fromDecimal, toDecimal, update, type Crc } from './crc64.js';
 import { CRC } from './multipart.js';
 
 /** Options of {@link download}. */
@@ -117,7 +117,8 @@ export const download = async (signer: CosSigner, options: DownloadOptions): Pro
   const want = head.header(CRC) || undefined;
   const total = size - offset;
 
-  // Every GET in flight stops with this: on the caller's signal, a cancelled stream, or the first failure.
+  // Every GET in flight stops with this: on the caller's signal, a cancelled stream, or the first failure. Chunks
+  // already delivered (counted by onProgress) stay readable; the read after them errors.
   const stop = new AbortController();
   const relay = () => stop.abort(signal!.reason);
   signal?.addEventListener('abort', relay, { once: true });
@@ -126,10 +127,15 @@ export const download = async (signer: CosSigner, options: DownloadOptions): Pro
     if (e !== undefined) stop.abort(e);
   };
 
-  /** Bytes `[start, end)`, read whole; a failure is retried from the first byte not yet read. */
-  const get = async (start: number, end: number) => {
-    const buf = new Uint8Array(end - start);
+  /**
+   * Bytes `[start, end)` as the chunks that arrived (kept, not copied), and their CRC-64, computed chunk by chunk; a
+   * failure is retried from the first byte not yet read.
+   */
+  const get = async (start: number, end: number): Promise<[Uint8Array[], Crc, number]> => {
+    const length = end - start;
+    const chunks: Uint8Array[] = [];
     let at = 0;
+    let c: Crc = [0, 0];
     await send(signer, {
       ...call,
       signal: stop.signal,
@@ -142,24 +148,26 @@ export const download = async (signer: CosSigner, options: DownloadOptions): Pro
         // A 200 is the whole object (a Range ignored): the bytes before the range are skipped.
         let skip = res.status == 200 ? start + at : 0;
         const r = res.body!.getReader();
-        while (at < buf.length) {
+        while (at < length) {
           const { done, value } = await r.read();
-          if (done) throw new TypeError(`the answer ended after ${at} of ${buf.length} bytes`);
-          const v = value.subarray(Math.min(skip, value.length), skip + buf.length - at);
+          if (done) throw new TypeError(`the answer ended after ${at} of ${length} bytes`);
+          const v = value.subarray(Math.min(skip, value.length), skip + length - at);
           skip -= Math.min(skip, value.length);
-          buf.set(v, at);
+          if (!v.length) continue;
+          chunks.push(v);
           at += v.length;
+          if (verify) c = update(c, v);
         }
         r.cancel().catch(() => {});
       },
     });
-    return buf;
+    return [chunks, c, length];
   };
 
   // Ranges in order, at most `concurrency` fetched ahead of the reader.
   let next = offset;
   let loaded = 0;
-  const ranges: Promise<Uint8Array>[] = [];
+  const ranges: Promise<[Uint8Array[], Crc, number]>[] = [];
   const fill = () => {
     for (; ranges.length < concurrency && next < size; next = Math.min(size, next + partSize)) {
       const p = get(next, Math.min(size, next + partSize));
@@ -175,11 +183,11 @@ export const download = async (signer: CosSigner, options: DownloadOptions): Pro
           fill();
           const p = ranges.shift();
           if (p) {
-            const b = await p;
+            const [chunks, rc, length] = await p;
             fill();
-            if (verify) crc = update(crc, b);
-            c.enqueue(b);
-            loaded += b.length;
+            if (verify) crc = combine(crc, rc, length);
+            for (const x of chunks) c.enqueue(x);
+            loaded += length;
             onProgress?.({ loaded, total });
             return;
           }
