@@ -34,6 +34,7 @@ const inChromium = async (options, size) => {
     return {
       version: browser.version(),
       download: mibps(out.download),
+      downloadNoCrc: mibps(out['download-nocrc']),
       get: mibps(out.get),
       getCrc: mibps(out['get-crc']),
     };
@@ -138,7 +139,7 @@ export const streamsPart = async ({ rounds = 3, size = 256 * MiB, goal, log = (l
       rounds,
       size,
       log,
-      clients: ['download', 'get', 'get-crc'],
+      clients: ['download', 'download-nocrc', 'get', 'get-crc'],
       via,
       onStored: async (o) => {
         chromium = await inChromium({ ...o, rounds }, size).catch((e) => ({ error: e.message }));
@@ -149,6 +150,7 @@ export const streamsPart = async ({ rounds = 3, size = 256 * MiB, goal, log = (l
     );
     for (const [c, name] of [
       ['download', `Node: download() (8 MiB × 4 ranged GETs, CRC-64 checked)`],
+      ['download-nocrc', 'Node: download() with crc64: false (the ranges alone)'],
       ['get', 'Node: one plain presigned GET (fetch)'],
       ['get-crc', 'Node: one plain GET, CRC-64 of its bytes as they arrive'],
     ])
@@ -158,7 +160,7 @@ export const streamsPart = async ({ rounds = 3, size = 256 * MiB, goal, log = (l
     if (chromium.error) console.log(`| Chromium: not measured (${chromium.error}) | | | |`);
     else
       console.log(
-        `| Chromium ${chromium.version}: download() | ${chromium.download.toFixed(1)} | ${(chromium.download / chromium.get).toFixed(2)} | |\n| Chromium: one plain presigned GET (fetch) | ${chromium.get.toFixed(1)} | 1.00 | |\n| Chromium: one plain GET, CRC-64 of its bytes as they arrive | ${chromium.getCrc.toFixed(1)} | ${(chromium.getCrc / chromium.get).toFixed(2)} | |`,
+        `| Chromium ${chromium.version}: download() | ${chromium.download.toFixed(1)} | ${(chromium.download / chromium.get).toFixed(2)} | |\n| Chromium: download() with crc64: false | ${chromium.downloadNoCrc.toFixed(1)} | ${(chromium.downloadNoCrc / chromium.get).toFixed(2)} | |\n| Chromium: one plain presigned GET (fetch) | ${chromium.get.toFixed(1)} | 1.00 | |\n| Chromium: one plain GET, CRC-64 of its bytes as they arrive | ${chromium.getCrc.toFixed(1)} | ${(chromium.getCrc / chromium.get).toFixed(2)} | |`,
       );
     goal(
       `Node download() not slower than one plain GET (${net})`,

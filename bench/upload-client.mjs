@@ -4,7 +4,7 @@
 // client: 'cos-sign' (upload(), body = fs.openAsBlob(file): a Blob read lazily from the file; crc64 on,
 // its default; 'cos-sign-crc-off': the same with crc64: false),
 // 'cos-sign-stream' (upload() of fs.createReadStream(file)), 'cos-sign-stream-http' (the same through a
-// node:http `fetch` option, below), 'download' / 'get' / 'get-crc' (below),
+// node:http `fetch` option, below), 'download' / 'download-nocrc' (crc64: false) / 'get' / 'get-crc' (below),
 // 'sdk' (cos-nodejs-sdk-v5 sliceUploadFile({ FilePath: file })), each at its defaults; or one of the
 // two ceilings, 'fetch' and 'http' (below).
 //
@@ -57,7 +57,7 @@ const httpFetch = (agent) => (url, init) =>
     req.end(body);
   });
 
-if (client.startsWith('cos-sign-stream') || client === 'download' || client.startsWith('get')) {
+if (client.startsWith('cos-sign-stream') || client.startsWith('download') || client.startsWith('get')) {
   // Streams (part "streams" of bench/run.mjs): upload() of fs.createReadStream(file), no size given;
   // download() of the object read to its end (its CRC-64 checked by download() itself); one plain
   // presigned GET read to its end. A download's "etag" is the byte count, which the bench compares with
@@ -86,8 +86,8 @@ if (client.startsWith('cos-sign-stream') || client === 'download' || client.star
             ...(warm && { partSize: MiB }),
           })
         ).etag
-      : client === 'download'
-        ? drain((await download(signer, { bucket, key: k })).body)
+      : client.startsWith('download')
+        ? drain((await download(signer, { bucket, key: k, crc64: client === 'download' })).body)
         : drain((await fetch(await signer.getPresignedUrl({ method: 'GET', bucket, key: k }))).body);
 } else if (client === 'cos-sign' || client === 'cos-sign-crc-off') {
   const { CosSigner, upload } = await import(new URL('cos-sign.mjs', dist).href);
