@@ -169,7 +169,7 @@ export const upload = async <B extends UploadBody | StreamBody>(
   int('concurrency', concurrency, 1, 64);
   int('retries', retries, 0, 20);
   flag('crc64', verify);
-  const resume = o.uploadId === undefined ? undefined : checkUploadId(o.uploadId);
+  const given = o.uploadId === undefined ? undefined : checkUploadId(o.uploadId);
   callback('onProgress', onProgress);
   callback('onUploadId', onUploadId);
   abortSignal(signal);
@@ -182,12 +182,16 @@ export const upload = async <B extends UploadBody | StreamBody>(
   const { url: location } = await signer.authorize({ method: 'PUT', bucket, key, headers });
   signal?.throwIfAborted();
   try {
-    return await run();
+    return await run(given);
   } finally {
     src?.stop();
   }
 
-  async function run(): Promise<UploadResult> {
+  /**
+   * The upload, or the resume of `resume`. `sent`: the ETags COS gave for the parts of an attempt whose Complete was
+   * refused with InvalidPart; this resume keeps only the listed parts that still have them.
+   */
+  async function run(resume: string | undefined, sent?: string[]): Promise<UploadResult> {
     let reported = -1;
     let told = total;
     // Also told when a stream's total becomes known.
@@ -313,6 +317,7 @@ export const upload = async <B extends UploadBody | StreamBody>(
     );
     // `bytes`: the part's, read (a Blob's only when there is an MD5 to compare or a CRC to compute).
     const keep = ({ partNumber: n, etag, size }: UploadedPart, bytes?: Uint8Array, c?: Crc) => {
+      if (sent && etag.replace(/"/g, '') != sent[n - 1]?.replace(/"/g, '')) return false;
       const want = plainMd5(etag);
       if (bytes && (size != bytes.length || (want && want != md5(bytes)))) return false;
       if (bytes && (c || verify)) crcs[n - 1] = c || update([0, 0], bytes);
@@ -412,8 +417,16 @@ export const upload = async <B extends UploadBody | StreamBody>(
     const whole = async () => (verify || src ? crcs.reduce((a, c, i) => combine(a, c, lengths[i]!)) : hashBody());
     let sends = 0;
     const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
+    // InvalidPart: a part COS holds is not the one sent, as when an UploadPart aborted after its body had gone out
+    // (an earlier attempt that failed) is stored after the part sent since. A Blob's upload then resumes once, keeping
+    // only the parts that still have the ETags COS gave, and sends the others again. A stream is read already: the
+    // error stands, and a resume with the uploadId repairs it the same way.
     const completed = await complete(signer, { ...call, uploadId, parts }, () => sends++).catch((e) =>
-      sends > 1 ? confirm(e, uploadId, whole) : Promise.reject(e),
+      !src && !sent && e instanceof CosSignError && e.cos?.Code == 'InvalidPart'
+        ? run(uploadId, etags)
+        : sends > 1
+          ? confirm(e, uploadId, whole)
+          : Promise.reject(e),
     );
     if ('verified' in completed) return completed;
     const computed = verify ? toDecimal(await whole()) : undefined;

@@ -155,6 +155,76 @@ describe('verified bytes, each case', () => {
     expect(e.cos?.Code).toBe('NoSuchUpload');
   });
 
+  /**
+   * A signer whose fetch, before each of the first `times` Completes of `key`, stores other bytes as part 1 of the
+   * upload: what an UploadPart that a failed attempt aborted after its body went out does when COS stores it late.
+   */
+  const staleWrites = (key, times) => {
+    let left = times;
+    const fetchWithStale = async (url, init) => {
+      const u = new URL(url);
+      const uploadId = u.searchParams.get('uploadId');
+      if (init?.method == 'POST' && uploadId && u.pathname.endsWith(key) && left-- > 0)
+        await uploadPart(signer, { bucket: bucket(), key, uploadId, partNumber: 1, body: randomBytes(MiB) });
+      return fetch(url, init);
+    };
+    return new CosSigner({
+      domain,
+      scheme: 'http',
+      credentials: { secretId: id, secretKey: sk },
+      fetch: fetchWithStale,
+    });
+  };
+
+  it('a part overwritten before Complete (InvalidPart): a Blob upload resumes once, sends that part again, verified', async () => {
+    const key = 'v/stale.bin';
+    const body = randomBytes(3 * MiB + 5);
+    const r = await upload(staleWrites(key, 1), { bucket: bucket(), key, body: new Blob([body]), partSize: MiB });
+    expect(r.verified).toBe(true);
+    expect(md5(await stored(key))).toBe(md5(body));
+    const completes = sent(key, (h) => h.method == 'POST' && h.query.uploadId);
+    expect(completes.map((h) => h.status)).toEqual([400, 200]);
+    // Part 1 three times (ours, the stale one, ours again), the others once: only the overwritten part went again.
+    expect([1, 2, 3, 4].map((n) => partSends(key, n))).toEqual([3, 1, 1, 1]);
+  });
+
+  it('InvalidPart on the resumed Complete too: the error stands (one resume), and nothing is completed', async () => {
+    const key = 'v/stale-twice.bin';
+    const body = randomBytes(2 * MiB + 5);
+    let uploadId;
+    const e = await upload(staleWrites(key, 2), {
+      bucket: bucket(),
+      key,
+      body,
+      partSize: MiB,
+      onUploadId: (x) => (uploadId = x),
+    }).catch((x) => x);
+    expect([e.code, e.cos?.Code]).toEqual(['ERR_COS_RESPONSE', 'InvalidPart']);
+    expect(await stored(key)).toBeUndefined();
+    // The upload is still there: a resume with its id completes it with the body.
+    const r = await upload(signer, { bucket: bucket(), key, body, partSize: MiB, uploadId });
+    expect(r.verified).toBe(true);
+    expect(md5(await stored(key))).toBe(md5(body));
+  });
+
+  it('a stream whose part is overwritten before Complete: ERR_COS_RESPONSE InvalidPart, and a resume repairs it', async () => {
+    const key = 'v/stale-stream.bin';
+    const body = randomBytes(2 * MiB + 7);
+    const stream = () => new Blob([body]).stream();
+    let uploadId;
+    const e = await upload(staleWrites(key, 1), {
+      bucket: bucket(),
+      key,
+      body: stream(),
+      partSize: MiB,
+      onUploadId: (x) => (uploadId = x),
+    }).catch((x) => x);
+    expect([e.code, e.cos?.Code]).toEqual(['ERR_COS_RESPONSE', 'InvalidPart']);
+    const r = await upload(signer, { bucket: bucket(), key, body: stream(), partSize: MiB, uploadId });
+    expect(r.verified).toBe(true);
+    expect(md5(await stored(key))).toBe(md5(body));
+  });
+
   it('SSE-C and x-cos-traffic-limit: every UploadPart carries and signs them', async () => {
     const key = 'v/ssec.bin';
     const customerKey = randomBytes(32);
