@@ -218,78 +218,100 @@ const worker :Workerd.Worker = (
   });
 
   // Not a recipe: the browser's own path for a stream body (parts by XMLHttpRequest, for upload progress, sent
-  // as Blobs), which the conformance suite does not take (it gives the signer a fetch); in every engine here.
-  it.each(ENGINES)('browser (%s): upload() of a ReadableStream, parts sent by XMLHttpRequest', async (engine) => {
-    if (!engines[engine].ok) return;
-    const files = {
-      '/': [
-        'text/html',
-        `<!doctype html><title>stream upload</title><script type="module">
+  // as Blobs), which the conformance suite does not take (it gives the signer a fetch); then download() of the
+  // object over the engine's own fetch (ranges kept as the chunks they arrived in); in every engine here.
+  it.each(ENGINES)(
+    'browser (%s): upload() of a ReadableStream, parts sent by XMLHttpRequest; download() of it',
+    async (engine) => {
+      if (!engines[engine].ok) return;
+      const files = {
+        '/': [
+          'text/html',
+          `<!doctype html><title>stream upload</title><script type="module">
 import * as lib from '/dist/cos-sign.mjs';
 window.lib = lib;
 </script>`,
-      ],
-      '/dist/cos-sign.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign.mjs'))],
-      '/dist/cos-sign-shared.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign-shared.mjs'))],
-    };
-    const server = http.createServer((req, res) => {
-      const f = files[req.url];
-      if (!f) return res.writeHead(404).end();
-      res.writeHead(200, { 'Content-Type': f[0] }).end(f[1]);
-    });
-    await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-    const browser = await launch(engine);
-    try {
-      const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${server.address().port}/`);
-      await page.waitForFunction(() => !!window.lib);
-      const from = cos.state.history.length;
-      const r = await page.evaluate(
-        async ({ host, id, sk, bucket }) => {
-          const { CosSigner, upload } = window.lib;
-          const signer = new CosSigner({
-            domain: host,
-            scheme: 'http',
-            credentials: { secretId: id, secretKey: sk },
-          });
-          // 3 MiB + 7 bytes of a counter, in 100,000-byte chunks; no size.
-          const size = 3 * 1024 * 1024 + 7;
-          let at = 0;
-          const body = new ReadableStream({
-            pull(c) {
-              if (at >= size) return c.close();
-              const n = Math.min(100000, size - at);
-              c.enqueue(new Uint8Array(n).map((_, i) => (at + i) & 255));
-              at += n;
-            },
-          });
-          const progress = [];
-          const res = await upload(signer, {
-            bucket,
-            key: 'browser/stream.bin',
-            body,
-            partSize: 1024 * 1024,
-            onProgress: (p) => progress.push([p.loaded, p.total ?? null]),
-          });
-          return { ...res, progress };
-        },
-        { host, id, sk, bucket },
-      );
-      const stored = await cos.readObject('browser/stream.bin');
-      const want = Buffer.alloc(3 * MiB + 7);
-      for (let i = 0; i < want.length; i++) want[i] = i & 255;
-      expect(sha(stored.data)).toBe(sha(want));
-      expect(r).toMatchObject({ etag: stored.etag, crc64: stored.crc64, verified: true });
-      expect(r.progress.at(-1)).toEqual([want.length, want.length]);
-      // No total until the stream has ended.
-      expect(r.progress.filter(([n]) => n < MiB).every(([, t]) => t === null)).toBe(true);
-      const puts = cos.state.history.slice(from).filter((h) => h.method == 'PUT');
-      expect(puts.map((h) => +h.query.partNumber).sort()).toEqual([1, 2, 3, 4]);
-    } finally {
-      await browser.close();
-      server.close();
-    }
-  });
+        ],
+        '/dist/cos-sign.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign.mjs'))],
+        '/dist/cos-sign-shared.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign-shared.mjs'))],
+      };
+      const server = http.createServer((req, res) => {
+        const f = files[req.url];
+        if (!f) return res.writeHead(404).end();
+        res.writeHead(200, { 'Content-Type': f[0] }).end(f[1]);
+      });
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      const browser = await launch(engine);
+      try {
+        const page = await browser.newPage();
+        await page.goto(`http://127.0.0.1:${server.address().port}/`);
+        await page.waitForFunction(() => !!window.lib);
+        const from = cos.state.history.length;
+        const r = await page.evaluate(
+          async ({ host, id, sk, bucket }) => {
+            const { CosSigner, upload, download } = window.lib;
+            const signer = new CosSigner({
+              domain: host,
+              scheme: 'http',
+              credentials: { secretId: id, secretKey: sk },
+            });
+            // 3 MiB + 7 bytes of a counter, in 100,000-byte chunks; no size.
+            const size = 3 * 1024 * 1024 + 7;
+            let at = 0;
+            const body = new ReadableStream({
+              pull(c) {
+                if (at >= size) return c.close();
+                const n = Math.min(100000, size - at);
+                c.enqueue(new Uint8Array(n).map((_, i) => (at + i) & 255));
+                at += n;
+              },
+            });
+            const progress = [];
+            const res = await upload(signer, {
+              bucket,
+              key: 'browser/stream.bin',
+              body,
+              partSize: 1024 * 1024,
+              onProgress: (p) => progress.push([p.loaded, p.total ?? null]),
+            });
+            // Back, in ranged GETs of 1 MiB, 2 at a time: SHA-256 of the chunks as they came.
+            const d = await download(signer, {
+              bucket,
+              key: 'browser/stream.bin',
+              partSize: 1024 * 1024,
+              concurrency: 2,
+            });
+            const chunks = [];
+            const reader = d.body.getReader();
+            for (let x = await reader.read(); !x.done; x = await reader.read()) chunks.push(x.value);
+            const whole = await new Blob(chunks).arrayBuffer();
+            const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', whole));
+            const back = { size: whole.byteLength, chunks: chunks.length, crc64: d.crc64 };
+            back.sha = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+            return { ...res, progress, back };
+          },
+          { host, id, sk, bucket },
+        );
+        const stored = await cos.readObject('browser/stream.bin');
+        const want = Buffer.alloc(3 * MiB + 7);
+        for (let i = 0; i < want.length; i++) want[i] = i & 255;
+        expect(sha(stored.data)).toBe(sha(want));
+        expect(r).toMatchObject({ etag: stored.etag, crc64: stored.crc64, verified: true });
+        expect(r.progress.at(-1)).toEqual([want.length, want.length]);
+        // No total until the stream has ended.
+        expect(r.progress.filter(([n]) => n < MiB).every(([, t]) => t === null)).toBe(true);
+        const puts = cos.state.history.slice(from).filter((h) => h.method == 'PUT');
+        expect(puts.map((h) => +h.query.partNumber).sort()).toEqual([1, 2, 3, 4]);
+        expect(r.back).toMatchObject({ size: want.length, crc64: stored.crc64, sha: sha(want) });
+        const gets = cos.state.history.slice(from).filter((h) => h.method == 'GET');
+        expect(gets).toHaveLength(4);
+        expect(gets.every((h) => h.headers['if-match'] == stored.etag && h.status == 206)).toBe(true);
+      } finally {
+        await browser.close();
+        server.close();
+      }
+    },
+  );
 
   it.skipIf(!chromium.ok)(
     'browser (Chromium): downloadToBlob with progress, and downloadToFile into OPFS, each paused and resumed',
