@@ -35,6 +35,7 @@ const inChromium = async (options, size) => {
       version: browser.version(),
       download: mibps(out.download),
       downloadNoCrc: mibps(out['download-nocrc']),
+      download32: mibps(out['download-32']),
       get: mibps(out.get),
       getCrc: mibps(out['get-crc']),
     };
@@ -160,7 +161,7 @@ export const streamsPart = async ({ rounds = 3, size = 256 * MiB, goal, log = (l
     if (chromium.error) console.log(`| Chromium: not measured (${chromium.error}) | | | |`);
     else
       console.log(
-        `| Chromium ${chromium.version}: download() | ${chromium.download.toFixed(1)} | ${(chromium.download / chromium.get).toFixed(2)} | |\n| Chromium: download() with crc64: false | ${chromium.downloadNoCrc.toFixed(1)} | ${(chromium.downloadNoCrc / chromium.get).toFixed(2)} | |\n| Chromium: one plain presigned GET (fetch) | ${chromium.get.toFixed(1)} | 1.00 | |\n| Chromium: one plain GET, CRC-64 of its bytes as they arrive | ${chromium.getCrc.toFixed(1)} | ${(chromium.getCrc / chromium.get).toFixed(2)} | |`,
+        `| Chromium ${chromium.version}: download() | ${chromium.download.toFixed(1)} | ${(chromium.download / chromium.get).toFixed(2)} | |\n| Chromium: download() with crc64: false | ${chromium.downloadNoCrc.toFixed(1)} | ${(chromium.downloadNoCrc / chromium.get).toFixed(2)} | |\n| Chromium: download() in 32 MiB ranges (partSize) | ${chromium.download32.toFixed(1)} | ${(chromium.download32 / chromium.get).toFixed(2)} | |\n| Chromium: one plain presigned GET (fetch) | ${chromium.get.toFixed(1)} | 1.00 | |\n| Chromium: one plain GET, CRC-64 of its bytes as they arrive | ${chromium.getCrc.toFixed(1)} | ${(chromium.getCrc / chromium.get).toFixed(2)} | |`,
       );
     goal(
       `Node download() not slower than one plain GET (${net})`,
