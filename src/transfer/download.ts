@@ -18,8 +18,8 @@ export interface DownloadOptions {
   /** Start at this byte (to resume a download: the bytes already kept). @defaultValue 0 */
   offset?: number;
   /**
-   * The CRC-64 (decimal) of bytes `[0, offset)`, as `crc64()` or an earlier download's progress gives it: the whole
-   * object is then still verified. Without it a download from `offset` > 0 is not checked.
+   * The CRC-64 (decimal) of bytes `[0, offset)`, as `crc64()` of the bytes kept gives it: the whole object is then
+   * still verified. Without it a download from `offset` > 0 is not checked.
    */
   previousCrc64?: string;
   /** Bytes per ranged GET. @defaultValue 8 MiB */

@@ -130,6 +130,9 @@ const pool = async <T>(items: T[], n: number, job: (item: T) => Promise<void>) =
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
 };
 
+/** An ETag without its quotes, lowercase: COS's answers and its ListParts may differ in both. */
+const bare = (etag: string) => etag.replace(/"/g, '').toLowerCase();
+
 const invalid = (what: string): never => fail('ERR_INVALID_BODY', what + '; nothing was completed');
 
 /**
@@ -181,6 +184,9 @@ export const upload = async <B extends UploadBody | StreamBody>(
   // Validates bucket, key and headers before anything is sent; the URL without a query is the location.
   const { url: location } = await signer.authorize({ method: 'PUT', bucket, key, headers });
   signal?.throwIfAborted();
+  // What onProgress was last told, shared by a run and the resume it may start (progress never goes back).
+  let reported = -1;
+  let told = total;
   try {
     return await run(given);
   } finally {
@@ -189,11 +195,9 @@ export const upload = async <B extends UploadBody | StreamBody>(
 
   /**
    * The upload, or the resume of `resume`. `sent`: the ETags COS gave for the parts of an attempt whose Complete was
-   * refused with InvalidPart; this resume keeps only the listed parts that still have them.
+   * refused with InvalidPart, and their CRCs; this resume keeps only the listed parts that still have those ETags.
    */
-  async function run(resume: string | undefined, sent?: string[]): Promise<UploadResult> {
-    let reported = -1;
-    let told = total;
+  async function run(resume: string | undefined, sent?: { etags: string[]; crcs: Crc[] }): Promise<UploadResult> {
     // Also told when a stream's total becomes known.
     const progress = (loaded: number) => {
       if (loaded > reported || total !== told) onProgress?.({ loaded: (reported = loaded), total: (told = total) });
@@ -316,22 +320,26 @@ export const upload = async <B extends UploadBody | StreamBody>(
         seen.add(p.partNumber),
     );
     // `bytes`: the part's, read (a Blob's only when there is an MD5 to compare or a CRC to compute).
+    const ours = (n: number, etag: string) => !!sent && bare(etag) == bare(sent.etags[n - 1] || '');
     const keep = ({ partNumber: n, etag, size }: UploadedPart, bytes?: Uint8Array, c?: Crc) => {
-      if (sent && etag.replace(/"/g, '') != sent[n - 1]?.replace(/"/g, '')) return false;
+      if (sent && !ours(n, etag)) return false;
       const want = plainMd5(etag);
       if (bytes && (size != bytes.length || (want && want != md5(bytes)))) return false;
-      if (bytes && (c || verify)) crcs[n - 1] = c || update([0, 0], bytes);
+      if (c || (bytes && verify)) crcs[n - 1] = c || update([0, 0], bytes!);
       etags[n - 1] = etag;
       lengths[n - 1] = size;
       return !!(done += size);
     };
     if (!src)
       await pool(have, concurrency, async (p) => {
-        keep(p, plainMd5(p.etag) || verify ? await read(part(p.partNumber)) : undefined);
+        // A part of the attempt this resume repairs that still has its ETag is the one sent: not read again.
+        ours(p.partNumber, p.etag)
+          ? keep(p, undefined, sent!.crcs[p.partNumber - 1])
+          : keep(p, plainMd5(p.etag) || verify ? await read(part(p.partNumber)) : undefined);
       });
     signal?.throwIfAborted();
     const uploadId = resume ?? (await createMultipartUpload(signer, { ...call, headers })).uploadId;
-    onUploadId?.(uploadId);
+    if (!sent) onUploadId?.(uploadId);
     progress(done);
 
     // Parts in flight share one controller: the first failure stops the others.
@@ -423,7 +431,7 @@ export const upload = async <B extends UploadBody | StreamBody>(
     // error stands, and a resume with the uploadId repairs it the same way.
     const completed = await complete(signer, { ...call, uploadId, parts }, () => sends++).catch((e) =>
       !src && !sent && e instanceof CosSignError && e.cos?.Code == 'InvalidPart'
-        ? run(uploadId, etags)
+        ? run(uploadId, { etags, crcs })
         : sends > 1
           ? confirm(e, uploadId, whole)
           : Promise.reject(e),
