@@ -6,16 +6,12 @@
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serveAndLaunch } from './browser.mjs';
-import { runDownload, runUpload } from './upload.mjs';
+import { median, runDownload, runUpload } from './upload.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const dist = (f) =>
   process.env.COS_SIGN_DIST ? process.env.COS_SIGN_DIST.replace(/\/?$/, '/') + f : here('../dist/' + f);
 const MiB = 1024 * 1024;
-const median = (a) => {
-  const s = a.slice().sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** download() against one plain GET in Chromium, on the server runDownload started: { version, download, get } in MiB/s. */
 const inChromium = async (options, size) => {

@@ -64,8 +64,9 @@ export const median = (a) => {
 };
 
 /**
- * Starts the server process (bench/upload-server.mjs); resolves with { child, port, bucket, check }:
- * `check(key, size, md5)` reads the stored object back (size, MD5, ETag, CRC-64) and deletes it.
+ * Starts the server process (bench/upload-server.mjs); resolves with { child, port, bucket, check, stop }:
+ * `check(key, size, md5)` reads the stored object back (size, MD5, ETag, CRC-64) and deletes it; `stop()`
+ * asks it to close, waits up to 3 s for it to exit, then kills it.
  */
 export const startServer = (dataDir, secretId, secretKey) =>
   new Promise((ok, ko) => {
@@ -75,7 +76,7 @@ export const startServer = (dataDir, secretId, secretKey) =>
     });
     const waiting = new Map();
     child.on('message', (m) => {
-      if (m.ready) ok({ child, port: m.ready, bucket: m.bucket, check });
+      if (m.ready) ok({ child, port: m.ready, bucket: m.bucket, check, stop });
       if (m.checked) waiting.get(m.checked)?.(m), waiting.delete(m.checked);
     });
     const died = (code) => {
@@ -87,7 +88,24 @@ export const startServer = (dataDir, secretId, secretKey) =>
     child.on('error', ko);
     const check = (key, size, md5) =>
       new Promise((res) => (waiting.set(key, res), child.send({ check: key, size, md5 })));
+    const stop = async () => {
+      const gone = new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      child.connected && child.send({ stop: true });
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      child.kill();
+    };
   });
+
+/** Per client: its runs, the median MiB/s, the worst and the median peak RSS growth. */
+const summarize = (size, rounds, clients, runs) => {
+  const summary = (list) => ({
+    runs: list,
+    mibps: median(list.map((x) => x.mibps)),
+    peak: Math.max(...list.map((x) => x.peak)),
+    peakMedian: median(list.map((x) => x.peak)),
+  });
+  return { size, rounds, ...Object.fromEntries(clients.map((c) => [c, summary(runs[c])])) };
+};
 
 /** The upload process running now (so that an interrupted run can stop it). */
 let running;
@@ -157,21 +175,10 @@ export async function runUpload({ rounds = 3, size = 256 * MiB, clients = CLIENT
         );
       }
     }
-    const summary = (list) => ({
-      runs: list,
-      mibps: median(list.map((x) => x.mibps)),
-      peak: Math.max(...list.map((x) => x.peak)),
-      peakMedian: median(list.map((x) => x.peak)),
-    });
-    return { size, rounds, ...Object.fromEntries(clients.map((c) => [c, summary(runs[c])])) };
+    return summarize(size, rounds, clients, runs);
   } finally {
     process.off('SIGINT', bail).off('SIGTERM', bail);
-    if (server) {
-      const gone = new Promise((r) => (server.child.exitCode !== null ? r() : server.child.once('exit', r)));
-      server.child.connected && server.child.send({ stop: true });
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-      server.child.kill();
-    }
+    await server?.stop();
     await fsp.rm(work, { recursive: true, force: true });
   }
 }
@@ -233,19 +240,9 @@ export async function runDownload({
     // Then, on the same server and object (Chromium, bench/streams.mjs).
     await onStored?.({ port, bucket: server.bucket, secretId, secretKey, key });
     await proxy?.close();
-    const summary = (list) => ({
-      runs: list,
-      mibps: median(list.map((x) => x.mibps)),
-      peak: Math.max(...list.map((x) => x.peak)),
-      peakMedian: median(list.map((x) => x.peak)),
-    });
-    return { size, rounds, ...Object.fromEntries(clients.map((c) => [c, summary(runs[c])])) };
+    return summarize(size, rounds, clients, runs);
   } finally {
-    if (server) {
-      server.child.connected && server.child.send({ stop: true });
-      await new Promise((r) => setTimeout(r, 200));
-      server.child.kill();
-    }
+    await server?.stop();
     await fsp.rm(work, { recursive: true, force: true });
   }
 }

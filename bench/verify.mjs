@@ -100,11 +100,7 @@ const chromiumRounds = async ({ dist, rounds, size, seed, log }) => {
       await launched.browser.close();
       launched.server.close();
     }
-    if (server) {
-      server.child.connected && server.child.send({ stop: true });
-      await new Promise((r) => setTimeout(r, 200));
-      server.child.kill();
-    }
+    await server?.stop();
     await fsp.rm(work, { recursive: true, force: true });
   }
 };

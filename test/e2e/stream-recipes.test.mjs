@@ -20,6 +20,25 @@ import { createCosServer } from '../../demo/server/cos-server.mjs';
 import { ENGINES, available, launch } from './engines.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Serves a page's files (URL path -> [content type, body]) and the built ES module from 127.0.0.1, another
+ * origin than the COS server's: { url, close }.
+ */
+const servePage = async (files) => {
+  const all = {
+    ...files,
+    '/dist/cos-sign.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign.mjs'))],
+    '/dist/cos-sign-shared.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign-shared.mjs'))],
+  };
+  const server = http.createServer((req, res) => {
+    const f = all[req.url];
+    if (!f) return res.writeHead(404).end();
+    res.writeHead(200, { 'Content-Type': f[0] }).end(f[1]);
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+};
 const bin = (n) => path.join(root, 'test/runtimes/node_modules/.bin', n);
 const MiB = 1 << 20;
 /** Orders `bytes=a-b` ranges by their first byte. */
@@ -232,19 +251,12 @@ import * as lib from '/dist/cos-sign.mjs';
 window.lib = lib;
 </script>`,
         ],
-        '/dist/cos-sign.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign.mjs'))],
-        '/dist/cos-sign-shared.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign-shared.mjs'))],
       };
-      const server = http.createServer((req, res) => {
-        const f = files[req.url];
-        if (!f) return res.writeHead(404).end();
-        res.writeHead(200, { 'Content-Type': f[0] }).end(f[1]);
-      });
-      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      const server = await servePage(files);
       const browser = await launch(engine);
       try {
         const page = await browser.newPage();
-        await page.goto(`http://127.0.0.1:${server.address().port}/`);
+        await page.goto(server.url);
         await page.waitForFunction(() => !!window.lib);
         const from = cos.state.history.length;
         const r = await page.evaluate(
@@ -333,19 +345,12 @@ window.recipe = { CosSigner, downloadToBlob, downloadToFile };
 </script>`,
         ],
         '/download.mjs': ['text/javascript', recipe('browser', '/dist/cos-sign.mjs')],
-        '/dist/cos-sign.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign.mjs'))],
-        '/dist/cos-sign-shared.mjs': ['text/javascript', readFileSync(path.join(root, 'dist/cos-sign-shared.mjs'))],
       };
-      const server = http.createServer((req, res) => {
-        const f = files[req.url];
-        if (!f) return res.writeHead(404).end();
-        res.writeHead(200, { 'Content-Type': f[0] }).end(f[1]);
-      });
-      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      const server = await servePage(files);
       const browser = await launch('chromium');
       try {
         const page = await browser.newPage();
-        await page.goto(`http://127.0.0.1:${server.address().port}/`);
+        await page.goto(server.url);
         await page.waitForFunction(() => !!window.recipe);
         const from = cos.state.history.length;
         const r = await page.evaluate(
